@@ -1,0 +1,46 @@
+//! # cartkin-core
+//!
+//! Models, regimens, ODE solving and clinical outcomes for CD19 CAR-T cell therapy in
+//! B-cell acute lymphoblastic leukemia.
+//!
+//! | you want to ... | use |
+//! |---|---|
+//! | load a model file (`models/*.toml`) | [`model::Model::load`], [`model::resolve`] |
+//! | override parameters | [`model::Model::set`] |
+//! | build a regimen | [`regimen::resolve`] (`eliana`, `zuma3`, `none`, or a TOML file) |
+//! | simulate a patient | [`simulate::simulate`] with a [`simulate::Request`] |
+//! | get clinical outcomes | [`outcome::Outcomes::compute`] |
+//! | sample a trajectory on a grid | [`outcome::sample`] |
+//!
+//! ```
+//! use cartkin_core::{model, outcome, patient::Patient, regimen, simulate};
+//!
+//! let model = model::Model::load(&model::resolve("stein_2019")?)?;
+//! let patient = Patient::new(35.0, 140.0, None, 120.0, 11.0, "example")?;
+//! let regimen = regimen::resolve("none")?;
+//! let sim = simulate::simulate(&simulate::Request {
+//!     model: &model,
+//!     patient,
+//!     regimen: &regimen,
+//!     car_t_cells: None,
+//!     days: 365.0,
+//!     options: Default::default(),
+//! })?;
+//! let outcomes = outcome::Outcomes::compute(&sim, model.spec());
+//! let kinetics = outcomes.car_t.expect("stein_2019 declares a CAR-T observable");
+//! assert!((kinetics.tmax_day - 9.3).abs() < 1e-3);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![deny(clippy::float_cmp)]
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod model;
+pub mod outcome;
+pub mod patient;
+pub mod regimen;
+pub mod simulate;
+pub mod solve;
+
+pub use error::{InputError, Location, SimulationError};

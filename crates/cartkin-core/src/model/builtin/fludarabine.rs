@@ -1,0 +1,134 @@
+//! Langenhorst et al. 2019: three-compartment population PK of F-ara-A (fludarabine).
+//!
+//! ```text
+//! CL = (CL_nr + θ_GFR·eGFR·0.06)·(WT/70)^0.75        [L/h], eGFR capped at eGFR_max
+//! V1,V2,V3 = V·(WT/70);  Q2,Q3 = Q·(WT/70)^0.75      [L], [L/h]
+//! dA1/dt = F·R(t) − (CL+Q2+Q3)/V1·A1 + Q2/V2·A2 + Q3/V3·A3
+//! dA2/dt = Q2/V1·A1 − Q2/V2·A2;  dA3/dt = Q3/V1·A1 − Q3/V3·A3
+//! Cp = A1/V1 [mg/L];  AUC = ∫Cp dt [mg·h/L]
+//! ```
+//! Rates in L/h are multiplied by 24 because model time is in days.
+//! Langenhorst JB et al. Clin Pharmacokinet 2019;58:627–637. doi:10.1007/s40262-018-0715-9
+
+use crate::model::dynamics::{Dynamics, Route, RouteKind, SegmentInputs, Structure, fixed};
+use crate::patient::Patient;
+
+/// Hours per day: PK rate constants are published per hour, model time is in days.
+const HOURS_PER_DAY: f64 = 24.0;
+
+/// The fludarabine structure (`structure = "fludarabine_langenhorst_2019"`).
+pub struct FludarabineLangenhorst2019;
+
+/// Individual F-ara-A disposition: first-order rate constants [1/day] and central volume [L].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct FludarabinePk {
+    /// Fraction of the fludarabine-phosphate dose mass that enters as F-ara-A [-].
+    pub f_dose: f64,
+    /// Central volume [L].
+    pub v1: f64,
+    /// Elimination rate constant CL/V1 [1/day].
+    pub k10: f64,
+    /// Central → peripheral 1 [1/day].
+    pub k12: f64,
+    /// Peripheral 1 → central [1/day].
+    pub k21: f64,
+    /// Central → peripheral 2 [1/day].
+    pub k13: f64,
+    /// Peripheral 2 → central [1/day].
+    pub k31: f64,
+}
+
+impl FludarabinePk {
+    /// Individual PK from the Langenhorst typical values and the patient's weight and eGFR.
+    /// `values` = [CL_nr, theta_GFR, V1, V2, V3, Q2, Q3, eGFR_max, F_dose] (per 70 kg).
+    pub fn from_typical(values: [f64; 9], patient: &Patient) -> Self {
+        let [cl_nr, theta_gfr, v1, v2, v3, q2, q3, egfr_max, f_dose] = values;
+        let size = patient.weight_kg / 70.0;
+        let allo = size.powf(0.75);
+        // eGFR [mL/min/1.73 m²] × 0.06 = L/h, capped as in the paper
+        let egfr_l_per_h = patient.egfr.min(egfr_max) * 0.06;
+        let cl = (cl_nr + theta_gfr * egfr_l_per_h) * allo;
+        let (v1, v2, v3) = (v1 * size, v2 * size, v3 * size);
+        let (q2, q3) = (q2 * allo, q3 * allo);
+        FludarabinePk {
+            f_dose,
+            v1,
+            k10: HOURS_PER_DAY * cl / v1,
+            k12: HOURS_PER_DAY * q2 / v1,
+            k21: HOURS_PER_DAY * q2 / v2,
+            k13: HOURS_PER_DAY * q3 / v1,
+            k31: HOURS_PER_DAY * q3 / v3,
+        }
+    }
+
+    /// Derivatives of (A1, A2, A3) [mg/day] given an infusion rate [mg/day]; returns
+    /// (dA1, dA2, dA3, dAUC) with dAUC in mg·h/L per day.
+    #[inline]
+    pub fn derivatives(&self, rate: f64, a1: f64, a2: f64, a3: f64) -> [f64; 4] {
+        let to_2 = self.k12 * a1 - self.k21 * a2;
+        let to_3 = self.k13 * a1 - self.k31 * a3;
+        [
+            self.f_dose * rate - self.k10 * a1 - to_2 - to_3,
+            to_2,
+            to_3,
+            HOURS_PER_DAY * a1 / self.v1,
+        ]
+    }
+}
+
+struct FludarabineDynamics {
+    pk: FludarabinePk,
+}
+
+/// Parameter names shared by every model that embeds the Langenhorst PK.
+pub const FLUDARABINE_PARAMETERS: [&str; 9] = [
+    "CL_nr",
+    "theta_GFR",
+    "V1",
+    "V2",
+    "V3",
+    "Q2",
+    "Q3",
+    "eGFR_max",
+    "F_dose",
+];
+
+impl Structure for FludarabineLangenhorst2019 {
+    fn id(&self) -> &'static str {
+        "fludarabine_langenhorst_2019"
+    }
+    fn states(&self) -> &'static [&'static str] {
+        &["A1", "A2", "A3", "AUC"]
+    }
+    fn parameters(&self) -> &'static [&'static str] {
+        &FLUDARABINE_PARAMETERS
+    }
+    fn observables(&self) -> &'static [&'static str] {
+        &["Cp"]
+    }
+    fn routes(&self) -> &'static [Route] {
+        &[Route {
+            name: "fludarabine",
+            kind: RouteKind::Infusion,
+            unit: "mg",
+        }]
+    }
+    fn build(&self, values: &[f64], patient: &Patient) -> Box<dyn Dynamics> {
+        Box::new(FludarabineDynamics {
+            pk: FludarabinePk::from_typical(fixed(values), patient),
+        })
+    }
+}
+
+impl Dynamics for FludarabineDynamics {
+    fn initial_state(&self, x0: &mut [f64]) {
+        x0[..4].fill(0.0);
+    }
+    fn derivatives(&self, inputs: &SegmentInputs, x: &[f64], dxdt: &mut [f64]) {
+        let d = self.pk.derivatives(inputs.rates[0], x[0], x[1], x[2]);
+        dxdt[..4].copy_from_slice(&d);
+    }
+    fn observe(&self, x: &[f64], out: &mut [f64]) {
+        out[0] = x[0] / self.pk.v1;
+    }
+}

@@ -1,0 +1,77 @@
+//! León-Triana et al. 2021, eqs 4a–4c: CAR-T cells, leukemic cells and healthy B cells.
+//!
+//! ```text
+//! dC/dt = ρ_C·(L + B)·C − C/τ_C
+//! dL/dt = ρ_L·L − α·L·C
+//! dB/dt = −α·B·C − B/τ_B
+//! ```
+//! León-Triana O et al. Commun Nonlinear Sci Numer Simul 2021;94:105570.
+//! doi:10.1016/j.cnsns.2020.105570 (BioModels BIOMD0000001011).
+
+use crate::model::dynamics::{Dynamics, Route, RouteKind, SegmentInputs, Structure, fixed};
+use crate::patient::Patient;
+
+/// The León-Triana 2021 structure (`structure = "leon_triana_2021"`).
+pub struct LeonTriana2021;
+
+struct LeonTrianaDynamics {
+    alpha: f64,
+    rho_c: f64,
+    tau_c: f64,
+    rho_l: f64,
+    tau_b: f64,
+    l0: f64,
+    b0: f64,
+}
+
+impl Structure for LeonTriana2021 {
+    fn id(&self) -> &'static str {
+        "leon_triana_2021"
+    }
+    fn states(&self) -> &'static [&'static str] {
+        &["C", "L", "B"]
+    }
+    fn parameters(&self) -> &'static [&'static str] {
+        &["alpha", "rho_C", "tau_C", "rho_L", "tau_B", "L0", "B0"]
+    }
+    fn observables(&self) -> &'static [&'static str] {
+        &[]
+    }
+    fn routes(&self) -> &'static [Route] {
+        &[Route {
+            name: "car_t",
+            kind: RouteKind::Bolus,
+            unit: "cells",
+        }]
+    }
+    fn build(&self, values: &[f64], _patient: &Patient) -> Box<dyn Dynamics> {
+        let [alpha, rho_c, tau_c, rho_l, tau_b, l0, b0] = fixed(values);
+        Box::new(LeonTrianaDynamics {
+            alpha,
+            rho_c,
+            tau_c,
+            rho_l,
+            tau_b,
+            l0,
+            b0,
+        })
+    }
+}
+
+impl Dynamics for LeonTrianaDynamics {
+    fn initial_state(&self, x0: &mut [f64]) {
+        x0[0] = 0.0; // CAR-T cells arrive with the dose (the paper's C0)
+        x0[1] = self.l0;
+        x0[2] = self.b0;
+    }
+    fn derivatives(&self, _inputs: &SegmentInputs, x: &[f64], dxdt: &mut [f64]) {
+        let (c, l, b) = (x[0], x[1], x[2]);
+        dxdt[0] = self.rho_c * (l + b) * c - c / self.tau_c;
+        dxdt[1] = self.rho_l * l - self.alpha * l * c;
+        dxdt[2] = -self.alpha * b * c - b / self.tau_b;
+    }
+    fn observe(&self, _x: &[f64], _out: &mut [f64]) {}
+    fn apply_bolus(&self, _route: usize, amount: f64, x: &mut [f64]) {
+        x[0] += amount;
+    }
+}

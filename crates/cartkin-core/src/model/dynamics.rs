@@ -1,0 +1,101 @@
+//! The interface every model implements, built-in or (later) written in the model file.
+//!
+//! A [`Structure`] names the states, parameters, observables and dosing routes of a family
+//! of equations and builds a [`Dynamics`] from validated parameter values and covariates.
+//! The solver only ever sees a [`Dynamics`]: right-hand side, observables, initial state,
+//! boluses and phase switches. Time is deliberately *not* an argument of
+//! [`Dynamics::derivatives`]: anything that changes at a point in time (a dose, the end of
+//! an infusion, a model phase such as Stein's `Tmax`) ends an integration segment and
+//! reaches the equations through [`SegmentInputs`].
+
+use crate::patient::Patient;
+
+/// Largest number of states a model may have (the solver state is a fixed-size vector).
+pub const MAX_STATES: usize = 16;
+/// Largest number of dosing routes a model may have.
+pub const MAX_ROUTES: usize = 4;
+
+/// How a route delivers its dose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    /// Instantaneous addition to states ([`Dynamics::apply_bolus`]).
+    Bolus,
+    /// Zero-order input whose rate is given per segment in [`SegmentInputs::rates`].
+    Infusion,
+}
+
+/// A dosing route of a model, e.g. `car_t` (cells) or `fludarabine` (mg).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Route {
+    /// Name used by regimens: `car_t`, `fludarabine` or `cyclophosphamide`.
+    pub name: &'static str,
+    /// Bolus or infusion.
+    pub kind: RouteKind,
+    /// Unit of the dose amount.
+    pub unit: &'static str,
+}
+
+/// Inputs that are constant over one integration segment.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SegmentInputs {
+    /// Model phase: 0 before the first of [`Dynamics::phase_switches`], then 1, 2, ...
+    pub phase: usize,
+    /// Infusion rate of each route [route unit per day]; zero for bolus routes.
+    pub rates: [f64; MAX_ROUTES],
+}
+
+impl Default for SegmentInputs {
+    fn default() -> Self {
+        SegmentInputs {
+            phase: 0,
+            rates: [0.0; MAX_ROUTES],
+        }
+    }
+}
+
+/// A model ready to integrate: equations with parameter values and covariates bound.
+///
+/// All slices are in natural units and in the order of the model file's states.
+pub trait Dynamics: Send + Sync {
+    /// Initial state at the start of the simulation (before any dose).
+    fn initial_state(&self, x0: &mut [f64]);
+
+    /// Times [day since CAR-T infusion] at which the model changes phase, with a label.
+    fn phase_switches(&self) -> Vec<(f64, &'static str)> {
+        Vec::new()
+    }
+
+    /// Time derivatives `dx/dt` [unit/day] of the states `x`.
+    fn derivatives(&self, inputs: &SegmentInputs, x: &[f64], dxdt: &mut [f64]);
+
+    /// Observables computed from the states.
+    fn observe(&self, x: &[f64], out: &mut [f64]);
+
+    /// Adds a bolus `amount` (route unit) given by `route` (index into the structure's routes).
+    fn apply_bolus(&self, _route: usize, _amount: f64, _x: &mut [f64]) {}
+}
+
+/// A family of equations: the built-in ones are listed in [`crate::model::builtin`].
+pub trait Structure: Sync {
+    /// Identifier used in a model file's `structure` field.
+    fn id(&self) -> &'static str;
+    /// State names, in solver order.
+    fn states(&self) -> &'static [&'static str];
+    /// Parameter names, in the order [`Structure::build`] receives their values.
+    fn parameters(&self) -> &'static [&'static str];
+    /// Observable names.
+    fn observables(&self) -> &'static [&'static str];
+    /// Dosing routes.
+    fn routes(&self) -> &'static [Route] {
+        &[]
+    }
+    /// Binds parameter values (in [`Structure::parameters`] order, already validated
+    /// against their bounds) and patient covariates.
+    fn build(&self, values: &[f64], patient: &Patient) -> Box<dyn Dynamics>;
+}
+
+/// Copies `values` into a fixed-size array; the loader guarantees the length, so a mismatch
+/// is a programming error reported as NaN parameters (caught by the solver's finiteness check).
+pub(crate) fn fixed<const K: usize>(values: &[f64]) -> [f64; K] {
+    <[f64; K]>::try_from(values).unwrap_or([f64::NAN; K])
+}

@@ -1,0 +1,603 @@
+//! Reading model files (TOML) into a validated [`ModelSpec`].
+//!
+//! Every error names the file, the line and the field. The file must declare exactly the
+//! states, parameters and observables of its structure (in any order for parameters, in
+//! solver order for states), so a typo cannot silently fall back to a default.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::builtin;
+use super::dynamics::{MAX_STATES, Structure};
+use super::spec::*;
+use crate::error::{InputError, Location};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    model: RawHeader,
+    defaults: RawDefaults,
+    parameters: Vec<RawParameter>,
+    states: Vec<RawState>,
+    #[serde(default)]
+    observables: Vec<RawObservable>,
+    #[serde(default)]
+    outcomes: RawOutcomes,
+    #[serde(default)]
+    plot: RawPlot,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: Spanned<String>,
+    structure: Spanned<String>,
+    title: String,
+    description: String,
+    #[serde(default)]
+    references: Vec<String>,
+    time_unit: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDefaults {
+    regimen: String,
+    days: Spanned<f64>,
+    step: Spanned<f64>,
+    dose_cells: Option<Spanned<f64>>,
+    dose_per_kg: Option<Spanned<f64>>,
+    patient: RawPatient,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPatient {
+    weight_kg: f64,
+    height_cm: f64,
+    egfr: f64,
+    age_years: f64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawVariability {
+    distribution: Spanned<String>,
+    omega2: Option<f64>,
+    cv: Option<f64>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    name: Spanned<String>,
+    value: Spanned<f64>,
+    unit: String,
+    lower: f64,
+    upper: f64,
+    description: String,
+    source: String,
+    variability: Option<RawVariability>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawState {
+    name: Spanned<String>,
+    unit: String,
+    initial: String,
+    description: String,
+    transform: Spanned<String>,
+    #[serde(default = "one")]
+    scale: Spanned<f64>,
+    #[serde(default)]
+    extinction: bool,
+    #[serde(default = "no")]
+    washout: Spanned<bool>,
+}
+
+fn no() -> Spanned<bool> {
+    Spanned::new(0..0, false)
+}
+
+fn one() -> Spanned<f64> {
+    Spanned::new(0..0, 1.0)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawObservable {
+    name: Spanned<String>,
+    unit: String,
+    description: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawOutcomes {
+    car_t: Option<Spanned<String>>,
+    blast_fraction: Option<Spanned<String>>,
+    cd19_positive: Option<Spanned<String>>,
+    cd19_negative: Option<Spanned<String>>,
+    b_cells: Option<Spanned<String>>,
+    b_cell_aplasia_below: Option<Spanned<f64>>,
+    cytokine: Option<Spanned<String>>,
+    crs_grade_edges: Option<Spanned<Vec<f64>>>,
+    fludarabine_auc: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPlot {
+    #[serde(default)]
+    panels: Vec<RawPanel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPanel {
+    title: String,
+    y_label: String,
+    #[serde(default)]
+    log_y: bool,
+    series: Vec<Spanned<String>>,
+    #[serde(default)]
+    labels: Option<Spanned<Vec<String>>>,
+    #[serde(default)]
+    thresholds: Vec<RawThreshold>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThreshold {
+    label: String,
+    value: f64,
+}
+
+/// Reads and validates the model file at `path`.
+pub fn load(path: &Path) -> Result<ModelSpec, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse(path, &text)
+}
+
+/// Validates model-file `text`, reporting errors against `path`.
+pub fn parse(path: &Path, text: &str) -> Result<ModelSpec, InputError> {
+    let raw: RawFile = toml::from_str(text).map_err(|e| InputError::Syntax {
+        location: match e.span() {
+            Some(span) => Location::at_offset(path, text, span.start),
+            None => Location::file(path),
+        },
+        message: e.message().trim().to_string(),
+    })?;
+    Validator { path, text }.validate(raw)
+}
+
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Validator<'_> {
+    fn at<T>(&self, spanned: &Spanned<T>) -> Location {
+        Location::at_offset(self.path, self.text, spanned.span().start)
+    }
+
+    fn invalid<T>(
+        &self,
+        at: &Spanned<T>,
+        field: &str,
+        expected: &str,
+        found: impl ToString,
+    ) -> InputError {
+        InputError::Invalid {
+            location: self.at(at),
+            field: field.to_string(),
+            expected: expected.to_string(),
+            found: found.to_string(),
+        }
+    }
+
+    fn validate(&self, raw: RawFile) -> Result<ModelSpec, InputError> {
+        let structure =
+            builtin::find(raw.model.structure.get_ref()).ok_or_else(|| InputError::Unknown {
+                location: self.at(&raw.model.structure),
+                kind: "structure",
+                name: raw.model.structure.get_ref().clone(),
+                available: join_names(builtin::STRUCTURES.iter().map(|s| s.id())),
+            })?;
+        if raw.model.time_unit.get_ref() != "day" {
+            return Err(self.invalid(
+                &raw.model.time_unit,
+                "model.time_unit",
+                "\"day\"",
+                raw.model.time_unit.get_ref(),
+            ));
+        }
+        let parameters = self.parameters(structure, raw.parameters)?;
+        let states = self.states(structure, raw.states)?;
+        let observables = self.observables(structure, raw.observables)?;
+        let columns: Vec<&str> = states
+            .iter()
+            .map(|s| s.name.as_str())
+            .chain(observables.iter().map(|o| o.name.as_str()))
+            .collect();
+        let outcomes = self.outcomes(raw.outcomes, &columns)?;
+        let panels = self.panels(raw.plot, &columns)?;
+        let defaults = self.defaults(raw.defaults)?;
+        Ok(ModelSpec {
+            path: self.path.to_path_buf(),
+            name: raw.model.name.into_inner(),
+            structure: structure.id().to_string(),
+            title: raw.model.title,
+            description: raw.model.description,
+            references: raw.model.references,
+            parameters,
+            states,
+            observables,
+            defaults,
+            outcomes,
+            panels,
+        })
+    }
+
+    /// Parameters are reordered to the structure's order.
+    fn parameters(
+        &self,
+        structure: &dyn Structure,
+        raw: Vec<RawParameter>,
+    ) -> Result<Vec<ParameterSpec>, InputError> {
+        let expected = structure.parameters();
+        let mut out: Vec<Option<ParameterSpec>> = vec![None; expected.len()];
+        for p in raw {
+            let name = p.name.get_ref();
+            let index =
+                expected
+                    .iter()
+                    .position(|e| e == name)
+                    .ok_or_else(|| InputError::Unknown {
+                        location: self.at(&p.name),
+                        kind: "parameter",
+                        name: name.clone(),
+                        available: join_names(expected.iter().copied()),
+                    })?;
+            if out[index].is_some() {
+                return Err(self.invalid(
+                    &p.name,
+                    "parameters.name",
+                    "each parameter once",
+                    format!("`{name}` again"),
+                ));
+            }
+            let field = format!("parameter `{name}`");
+            if !(p.lower.is_finite() && p.upper.is_finite() && p.lower <= p.upper) {
+                return Err(self.invalid(
+                    &p.name,
+                    &field,
+                    "finite bounds with lower <= upper",
+                    format!("[{}, {}]", p.lower, p.upper),
+                ));
+            }
+            let value = *p.value.get_ref();
+            if !(value.is_finite() && value >= p.lower && value <= p.upper) {
+                return Err(self.invalid(
+                    &p.value,
+                    &format!("{field} value"),
+                    &format!("a number within [{}, {}]", p.lower, p.upper),
+                    value,
+                ));
+            }
+            let variability = match p.variability {
+                None => None,
+                Some(v) => {
+                    let dist = v.distribution.get_ref();
+                    if !["lognormal", "logitnormal", "normal", "uniform"].contains(&dist.as_str()) {
+                        return Err(self.invalid(
+                            &v.distribution,
+                            &format!("{field} variability.distribution"),
+                            "lognormal, logitnormal, normal or uniform",
+                            dist,
+                        ));
+                    }
+                    Some(Variability {
+                        distribution: dist.clone(),
+                        omega2: v.omega2,
+                        cv: v.cv,
+                    })
+                }
+            };
+            out[index] = Some(ParameterSpec {
+                line: self.at(&p.name).line,
+                name: p.name.into_inner(),
+                value,
+                unit: p.unit,
+                lower: p.lower,
+                upper: p.upper,
+                description: p.description,
+                source: p.source,
+                variability,
+            });
+        }
+        let missing: Vec<&str> = expected
+            .iter()
+            .zip(&out)
+            .filter(|(_, p)| p.is_none())
+            .map(|(n, _)| *n)
+            .collect();
+        if !missing.is_empty() {
+            return Err(InputError::Invalid {
+                location: Location::file(self.path),
+                field: "parameters".into(),
+                expected: format!("every parameter of structure `{}`", structure.id()),
+                found: format!("no entry for {}", join_names(missing)),
+            });
+        }
+        Ok(out.into_iter().flatten().collect())
+    }
+
+    fn states(
+        &self,
+        structure: &dyn Structure,
+        raw: Vec<RawState>,
+    ) -> Result<Vec<StateSpec>, InputError> {
+        let expected = structure.states();
+        if expected.len() > MAX_STATES {
+            return Err(InputError::Invalid {
+                location: Location::file(self.path),
+                field: "states".into(),
+                expected: format!("at most {MAX_STATES} states"),
+                found: expected.len().to_string(),
+            });
+        }
+        let found: Vec<&str> = raw.iter().map(|s| s.name.get_ref().as_str()).collect();
+        if found != expected {
+            return Err(InputError::Invalid {
+                location: raw
+                    .first()
+                    .map_or_else(|| Location::file(self.path), |s| self.at(&s.name)),
+                field: "states".into(),
+                expected: format!(
+                    "states [{}] in this order (structure `{}`)",
+                    join_names(expected.iter().copied()),
+                    structure.id()
+                ),
+                found: format!("[{}]", join_names(found)),
+            });
+        }
+        raw.into_iter()
+            .map(|s| {
+                let transform = match s.transform.get_ref().as_str() {
+                    "log" => Transform::Log,
+                    "linear" => Transform::Linear,
+                    other => {
+                        return Err(self.invalid(
+                            &s.transform,
+                            &format!("state `{}` transform", s.name.get_ref()),
+                            "\"log\" or \"linear\"",
+                            other,
+                        ));
+                    }
+                };
+                let scale = *s.scale.get_ref();
+                if !(scale.is_finite() && scale > 0.0) {
+                    return Err(self.invalid(
+                        &s.scale,
+                        &format!("state `{}` scale", s.name.get_ref()),
+                        "a positive number",
+                        scale,
+                    ));
+                }
+                let washout = *s.washout.get_ref();
+                if washout && transform != Transform::Linear {
+                    return Err(self.invalid(
+                        &s.washout,
+                        &format!("state `{}` washout", s.name.get_ref()),
+                        "washout only on linear states",
+                        "a log state",
+                    ));
+                }
+                if s.extinction && transform != Transform::Log {
+                    return Err(self.invalid(
+                        &s.name,
+                        &format!("state `{}` extinction", s.name.get_ref()),
+                        "extinction only on log states (cell counts)",
+                        "a linear state",
+                    ));
+                }
+                Ok(StateSpec {
+                    washout,
+                    name: s.name.into_inner(),
+                    unit: s.unit,
+                    initial: s.initial,
+                    description: s.description,
+                    transform,
+                    scale,
+                    extinction: s.extinction,
+                })
+            })
+            .collect()
+    }
+
+    fn observables(
+        &self,
+        structure: &dyn Structure,
+        raw: Vec<RawObservable>,
+    ) -> Result<Vec<ObservableSpec>, InputError> {
+        let expected = structure.observables();
+        let found: Vec<&str> = raw.iter().map(|o| o.name.get_ref().as_str()).collect();
+        if found != expected {
+            return Err(InputError::Invalid {
+                location: raw
+                    .first()
+                    .map_or_else(|| Location::file(self.path), |o| self.at(&o.name)),
+                field: "observables".into(),
+                expected: format!(
+                    "observables [{}] in this order (structure `{}`)",
+                    join_names(expected.iter().copied()),
+                    structure.id()
+                ),
+                found: format!("[{}]", join_names(found)),
+            });
+        }
+        Ok(raw
+            .into_iter()
+            .map(|o| ObservableSpec {
+                name: o.name.into_inner(),
+                unit: o.unit,
+                description: o.description,
+            })
+            .collect())
+    }
+
+    fn column(
+        &self,
+        name: Option<Spanned<String>>,
+        columns: &[&str],
+    ) -> Result<Option<String>, InputError> {
+        match name {
+            None => Ok(None),
+            Some(n) if columns.contains(&n.get_ref().as_str()) => Ok(Some(n.into_inner())),
+            Some(n) => Err(InputError::Unknown {
+                location: self.at(&n),
+                kind: "state or observable",
+                name: n.into_inner(),
+                available: join_names(columns.iter().copied()),
+            }),
+        }
+    }
+
+    fn outcomes(&self, raw: RawOutcomes, columns: &[&str]) -> Result<OutcomeRoles, InputError> {
+        let b_cell_aplasia_below = match raw.b_cell_aplasia_below {
+            Some(v) if !(v.get_ref().is_finite() && *v.get_ref() > 0.0) => {
+                return Err(self.invalid(
+                    &v,
+                    "outcomes.b_cell_aplasia_below",
+                    "a positive number",
+                    v.get_ref(),
+                ));
+            }
+            v => v.map(Spanned::into_inner),
+        };
+        let crs_grade_edges = match raw.crs_grade_edges {
+            Some(edges) => {
+                let e = edges.get_ref();
+                let ok = e.len() == 4
+                    && e.iter().all(|v| v.is_finite() && *v > 0.0)
+                    && e.windows(2).all(|w| w[0] < w[1]);
+                if !ok {
+                    return Err(self.invalid(
+                        &edges,
+                        "outcomes.crs_grade_edges",
+                        "four increasing positive numbers (lower edges of grades 1-4)",
+                        format!("{e:?}"),
+                    ));
+                }
+                Some(edges.into_inner())
+            }
+            None => None,
+        };
+        Ok(OutcomeRoles {
+            car_t: self.column(raw.car_t, columns)?,
+            blast_fraction: self.column(raw.blast_fraction, columns)?,
+            cd19_positive: self.column(raw.cd19_positive, columns)?,
+            cd19_negative: self.column(raw.cd19_negative, columns)?,
+            b_cells: self.column(raw.b_cells, columns)?,
+            b_cell_aplasia_below,
+            cytokine: self.column(raw.cytokine, columns)?,
+            crs_grade_edges,
+            fludarabine_auc: self.column(raw.fludarabine_auc, columns)?,
+        })
+    }
+
+    fn panels(&self, raw: RawPlot, columns: &[&str]) -> Result<Vec<PanelSpec>, InputError> {
+        raw.panels
+            .into_iter()
+            .map(|p| {
+                let series = p
+                    .series
+                    .into_iter()
+                    .map(|s| self.column(Some(s), columns).map(|c| c.unwrap_or_default()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let labels = match p.labels {
+                    None => series.clone(),
+                    Some(l) if l.get_ref().len() == series.len() => l.into_inner(),
+                    Some(l) => {
+                        return Err(self.invalid(
+                            &l,
+                            "plot.panels.labels",
+                            &format!("{} labels, one per series", series.len()),
+                            l.get_ref().len(),
+                        ));
+                    }
+                };
+                Ok(PanelSpec {
+                    title: p.title,
+                    y_label: p.y_label,
+                    log_y: p.log_y,
+                    series,
+                    labels,
+                    thresholds: p
+                        .thresholds
+                        .into_iter()
+                        .map(|t| PanelThreshold {
+                            label: t.label,
+                            value: t.value,
+                        })
+                        .collect(),
+                })
+            })
+            .collect()
+    }
+
+    fn defaults(&self, raw: RawDefaults) -> Result<Defaults, InputError> {
+        let positive = |v: &Spanned<f64>, field: &str| {
+            if v.get_ref().is_finite() && *v.get_ref() > 0.0 {
+                Ok(*v.get_ref())
+            } else {
+                Err(self.invalid(v, field, "a positive number", v.get_ref()))
+            }
+        };
+        let days = positive(&raw.days, "defaults.days")?;
+        let step = positive(&raw.step, "defaults.step")?;
+        let dose = match (raw.dose_cells, raw.dose_per_kg) {
+            (Some(c), None) => Some(DefaultDose::Cells(positive(&c, "defaults.dose_cells")?)),
+            (None, Some(k)) => Some(DefaultDose::PerKg(positive(&k, "defaults.dose_per_kg")?)),
+            (None, None) => None,
+            (Some(c), Some(_)) => {
+                return Err(self.invalid(
+                    &c,
+                    "defaults.dose_cells",
+                    "either dose_cells or dose_per_kg, not both",
+                    "both",
+                ));
+            }
+        };
+        let p = raw.patient;
+        let patient = PatientDefaults {
+            weight_kg: p.weight_kg,
+            height_cm: p.height_cm,
+            egfr: p.egfr,
+            age_years: p.age_years,
+        };
+        // Checked here so that a bad default fails when the file is read, not at run time.
+        crate::patient::Patient::new(
+            p.weight_kg,
+            p.height_cm,
+            None,
+            p.egfr,
+            p.age_years,
+            &self.path.display().to_string(),
+        )?;
+        Ok(Defaults {
+            regimen: raw.regimen,
+            days,
+            step,
+            dose,
+            patient,
+        })
+    }
+}

@@ -1,0 +1,174 @@
+//! Models: model files, the [`Dynamics`] interface and the built-in structures.
+//!
+//! A [`Model`] is a validated [`ModelSpec`] (from a TOML file in `models/`), the built-in
+//! [`Structure`] it names, and the current parameter values (the file's typical values,
+//! possibly overridden with [`Model::set`]).
+
+pub mod builtin;
+pub mod dynamics;
+pub mod file;
+pub mod spec;
+
+use std::path::{Path, PathBuf};
+
+pub use dynamics::{Dynamics, MAX_ROUTES, MAX_STATES, Route, RouteKind, SegmentInputs, Structure};
+pub use spec::*;
+
+use crate::error::{InputError, Location};
+use crate::patient::Patient;
+
+/// A model ready to simulate.
+#[derive(Clone)]
+pub struct Model {
+    spec: ModelSpec,
+    structure: &'static dyn Structure,
+    values: Vec<f64>,
+}
+
+impl std::fmt::Debug for Model {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Model")
+            .field("name", &self.spec.name)
+            .field("values", &self.values)
+            .finish()
+    }
+}
+
+impl Model {
+    /// Reads a model file.
+    pub fn load(path: &Path) -> Result<Self, InputError> {
+        Self::from_spec(file::load(path)?)
+    }
+
+    /// Wraps an already validated spec.
+    pub fn from_spec(spec: ModelSpec) -> Result<Self, InputError> {
+        let structure = builtin::find(&spec.structure).ok_or_else(|| InputError::Unknown {
+            location: Location::file(&spec.path),
+            kind: "structure",
+            name: spec.structure.clone(),
+            available: join_names(builtin::STRUCTURES.iter().map(|s| s.id())),
+        })?;
+        let values = spec.parameters.iter().map(|p| p.value).collect();
+        Ok(Model {
+            spec,
+            structure,
+            values,
+        })
+    }
+
+    /// The model's description.
+    pub fn spec(&self) -> &ModelSpec {
+        &self.spec
+    }
+
+    /// Model name.
+    pub fn name(&self) -> &str {
+        &self.spec.name
+    }
+
+    /// Dosing routes.
+    pub fn routes(&self) -> &'static [Route] {
+        self.structure.routes()
+    }
+
+    /// Current parameter values, in the order of `spec().parameters`.
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// Current value of a parameter.
+    pub fn get(&self, name: &str) -> Option<f64> {
+        self.spec.parameter_index(name).map(|i| self.values[i])
+    }
+
+    /// Overrides a parameter, checking that it exists and lies within its bounds.
+    pub fn set(&mut self, name: &str, value: f64) -> Result<(), InputError> {
+        let index = self
+            .spec
+            .parameter_index(name)
+            .ok_or_else(|| InputError::Unknown {
+                location: Location::file(&self.spec.path),
+                kind: "parameter",
+                name: name.to_string(),
+                available: join_names(self.spec.parameters.iter().map(|p| p.name.as_str())),
+            })?;
+        let p = &self.spec.parameters[index];
+        if !(value.is_finite() && value >= p.lower && value <= p.upper) {
+            return Err(InputError::Invalid {
+                location: Location {
+                    path: self.spec.path.clone(),
+                    line: p.line,
+                },
+                field: format!("parameter `{name}`"),
+                expected: format!(
+                    "a number within its bounds [{}, {}] {}",
+                    p.lower, p.upper, p.unit
+                ),
+                found: value.to_string(),
+            });
+        }
+        self.values[index] = value;
+        Ok(())
+    }
+
+    /// Binds the current parameters and the patient's covariates.
+    pub fn dynamics(&self, patient: &Patient) -> Box<dyn Dynamics> {
+        self.structure.build(&self.values, patient)
+    }
+}
+
+/// Where bundled model files are looked for, in order: `$CARTKIN_MODELS` (a directory),
+/// `./models`, and the `models/` folder of the source checkout this binary was built from.
+pub fn search_dirs() -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(dir) = std::env::var_os("CARTKIN_MODELS") {
+        dirs.push(PathBuf::from(dir));
+    }
+    dirs.push(PathBuf::from("models"));
+    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
+    dirs
+}
+
+/// Resolves `NAME|PATH`: an existing file path, or `NAME.toml` in [`search_dirs`].
+pub fn resolve(name_or_path: &str) -> Result<PathBuf, InputError> {
+    let as_path = Path::new(name_or_path);
+    if as_path.is_file() {
+        return Ok(as_path.to_path_buf());
+    }
+    let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
+    if !looks_like_path {
+        for dir in search_dirs() {
+            let candidate = dir.join(format!("{name_or_path}.toml"));
+            if candidate.is_file() {
+                // a clean path for messages (no `crates/x/../..`)
+                return Ok(std::fs::canonicalize(&candidate).unwrap_or(candidate));
+            }
+        }
+    }
+    Err(InputError::Unknown {
+        location: Location::file(name_or_path),
+        kind: "model (name or file)",
+        name: name_or_path.to_string(),
+        available: join_names(list_bundled().iter().map(|(n, _)| n.as_str())),
+    })
+}
+
+/// Bundled model names and their files, from the first search directory that has any.
+pub fn list_bundled() -> Vec<(String, PathBuf)> {
+    for dir in search_dirs() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut found: Vec<(String, PathBuf)> = entries
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
+            .collect();
+        if !found.is_empty() {
+            found.sort();
+            return found;
+        }
+    }
+    Vec::new()
+}

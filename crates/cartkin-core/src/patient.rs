@@ -1,0 +1,93 @@
+//! Patient covariates used by models and regimens.
+
+use serde::Serialize;
+
+use crate::error::{InputError, Location};
+
+/// Covariates of one simulated patient. Construct with [`Patient::new`], which validates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Patient {
+    /// Body weight [kg].
+    pub weight_kg: f64,
+    /// Height [cm].
+    pub height_cm: f64,
+    /// Body-surface area [m²] (Mosteller from height and weight unless given).
+    pub bsa_m2: f64,
+    /// Estimated GFR [mL/min/1.73 m²].
+    pub egfr: f64,
+    /// Age [years].
+    pub age_years: f64,
+}
+
+/// Mosteller body-surface area [m²] from height [cm] and weight [kg].
+pub fn bsa_mosteller(height_cm: f64, weight_kg: f64) -> f64 {
+    (height_cm * weight_kg / 3600.0).sqrt()
+}
+
+impl Patient {
+    /// Validated covariates; `bsa_m2 = None` derives BSA by Mosteller.
+    /// `origin` names where the values came from (a file or the command line) for errors.
+    pub fn new(
+        weight_kg: f64,
+        height_cm: f64,
+        bsa_m2: Option<f64>,
+        egfr: f64,
+        age_years: f64,
+        origin: &str,
+    ) -> Result<Self, InputError> {
+        let check = |field: &str, value: f64, lo: f64, hi: f64, unit: &str| {
+            if value.is_finite() && value >= lo && value <= hi {
+                Ok(())
+            } else {
+                Err(InputError::Invalid {
+                    location: Location::file(origin),
+                    field: field.to_string(),
+                    expected: format!("a number in [{lo}, {hi}] {unit}"),
+                    found: value.to_string(),
+                })
+            }
+        };
+        check("weight", weight_kg, 1.0, 400.0, "kg")?;
+        check("height", height_cm, 30.0, 250.0, "cm")?;
+        check("egfr", egfr, 1.0, 400.0, "mL/min/1.73 m²")?;
+        check("age", age_years, 0.0, 120.0, "years")?;
+        let bsa_m2 = match bsa_m2 {
+            Some(bsa) => {
+                check("bsa", bsa, 0.1, 4.0, "m²")?;
+                bsa
+            }
+            None => bsa_mosteller(height_cm, weight_kg),
+        };
+        Ok(Patient {
+            weight_kg,
+            height_cm,
+            bsa_m2,
+            egfr,
+            age_years,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn mosteller_matches_hand_computation() {
+        // sqrt(170 * 70 / 3600) = 1.8181...
+        assert_relative_eq!(
+            bsa_mosteller(170.0, 70.0),
+            1.818_118_685_772_619,
+            max_relative = 1e-14
+        );
+    }
+
+    #[test]
+    fn rejects_out_of_range_and_nan() {
+        assert!(Patient::new(f64::NAN, 140.0, None, 120.0, 11.0, "test").is_err());
+        assert!(Patient::new(35.0, 140.0, Some(-1.0), 120.0, 11.0, "test").is_err());
+        let p = Patient::new(35.0, 140.0, Some(1.2), 120.0, 11.0, "test").unwrap();
+        assert_relative_eq!(p.bsa_m2, 1.2);
+    }
+}

@@ -1,0 +1,516 @@
+//! One simulated patient: doses and switches turned into integration segments.
+
+use serde::Serialize;
+
+use crate::error::SimulationError;
+use crate::model::{Dynamics, MAX_STATES, Model, RouteKind, SegmentInputs};
+use crate::patient::Patient;
+use crate::regimen::{Dose, DoseKind, Regimen};
+use crate::solve::integrate::{BLOW_UP, Segment, SolverFailure};
+use crate::solve::trajectory::hermite;
+use crate::solve::{
+    Layout, Node, SegmentOutcome, SolverOptions, SolverStats, Trajectory, integrate_segment,
+};
+
+/// What happened at an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    /// A bolus dose or the start of an infusion.
+    Dose,
+    /// The end of an infusion.
+    InfusionEnd,
+    /// A model phase switch (e.g. Stein's Tmax).
+    PhaseSwitch,
+    /// A population fell below one cell and was set to zero.
+    Extinction,
+    /// CAR-T peak (Cmax).
+    CarTPeak,
+    /// Marrow blasts below 5% (complete remission).
+    CompleteRemission,
+    /// Marrow blasts below 1e-4 (MRD-negative).
+    MrdNegative,
+    /// Marrow blasts back above 5% after remission.
+    Relapse,
+    /// Every leukemic clone extinct.
+    Cure,
+    /// B cells fell below the aplasia threshold.
+    BCellAplasiaStart,
+    /// B cells recovered above the aplasia threshold.
+    BCellRecovery,
+}
+
+/// A discrete event of a simulation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Event {
+    /// Time [day since CAR-T infusion].
+    pub time: f64,
+    /// Kind.
+    pub kind: EventKind,
+    /// Human-readable detail (state, amount).
+    pub detail: String,
+}
+
+/// What to simulate.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// Model with its parameter values.
+    pub model: &'a Model,
+    /// Patient covariates.
+    pub patient: Patient,
+    /// Regimen.
+    pub regimen: &'a Regimen,
+    /// Nominal CAR-T dose [cells]; `None` for models without CAR-T.
+    pub car_t_cells: Option<f64>,
+    /// Follow-up after the CAR-T infusion [day].
+    pub days: f64,
+    /// Solver settings.
+    pub options: SolverOptions,
+}
+
+/// The result of one simulation.
+pub struct Simulation {
+    /// Model name.
+    pub model: String,
+    /// Bound equations (for observables).
+    pub dynamics: Box<dyn Dynamics>,
+    /// Dense solution.
+    pub trajectory: Trajectory,
+    /// Doses given.
+    pub doses: Vec<Dose>,
+    /// Dose, switch and extinction events, in time order.
+    pub events: Vec<Event>,
+    /// Integrator work.
+    pub stats: SolverStats,
+    /// Doses the model has no route for (not simulated).
+    pub ignored_doses: Vec<Dose>,
+    /// State names (for messages).
+    state_names: Vec<String>,
+}
+
+impl std::fmt::Debug for Simulation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulation")
+            .field("model", &self.model)
+            .field("events", &self.events)
+            .field("stats", &self.stats)
+            .finish()
+    }
+}
+
+impl Simulation {
+    /// States then observables at time `t`; `false` outside the simulated span.
+    pub fn columns_at(&self, t: f64, out: &mut [f64]) -> bool {
+        let n = self.trajectory.layout().n;
+        if !self.trajectory.state_at(t, &mut out[..n]) {
+            return false;
+        }
+        let (x, obs) = out.split_at_mut(n);
+        self.dynamics.observe(x, obs);
+        true
+    }
+
+    /// States then observables at node `k`.
+    pub fn columns_at_node(&self, k: usize, out: &mut [f64]) {
+        let n = self.trajectory.layout().n;
+        self.trajectory.state_at_node(k, &mut out[..n]);
+        let (x, obs) = out.split_at_mut(n);
+        self.dynamics.observe(x, obs);
+    }
+
+    /// State names in order.
+    pub fn state_names(&self) -> &[String] {
+        &self.state_names
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Action {
+    Bolus { route: usize, amount: f64 },
+    RateChange { route: usize, delta: f64 },
+    Phase,
+}
+
+/// Simulates one patient.
+pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
+    req.options.validate()?;
+    if !(req.days.is_finite() && req.days > 0.0 && req.days <= 36_500.0) {
+        return Err(SimulationError::Setting {
+            field: "days",
+            expected: "a follow-up in (0, 36500] days",
+            found: req.days.to_string(),
+        });
+    }
+    let spec = req.model.spec();
+    let layout = Layout::of(spec);
+    let dynamics = req.model.dynamics(&req.patient);
+    let doses = req.regimen.doses(&req.patient, req.car_t_cells);
+    let mut runner = Runner {
+        model: spec.name.clone(),
+        dynamics: dynamics.as_ref(),
+        layout,
+        options: req.options,
+        inputs: SegmentInputs::default(),
+        nodes: Vec::with_capacity(256),
+        events: Vec::new(),
+        stats: SolverStats::default(),
+        ignored: Vec::new(),
+        state_names: spec.states.iter().map(|s| s.name.clone()).collect(),
+    };
+    let actions = runner.schedule(req, &doses)?;
+    let t_start = actions.first().map_or(0.0, |(t, _, _)| t.min(0.0));
+    runner.run(t_start, req.days, &actions)?;
+    let Runner {
+        nodes,
+        events,
+        stats,
+        ignored,
+        state_names,
+        ..
+    } = runner;
+    let mut trajectory = Trajectory::with_buffer(layout, Vec::new());
+    *trajectory.nodes_mut() = nodes;
+    Ok(Simulation {
+        model: spec.name.clone(),
+        dynamics,
+        trajectory,
+        doses,
+        events,
+        stats,
+        ignored_doses: ignored,
+        state_names,
+    })
+}
+
+struct Runner<'a> {
+    model: String,
+    dynamics: &'a dyn Dynamics,
+    layout: Layout,
+    options: SolverOptions,
+    inputs: SegmentInputs,
+    nodes: Vec<Node>,
+    events: Vec<Event>,
+    stats: SolverStats,
+    ignored: Vec<Dose>,
+    state_names: Vec<String>,
+}
+
+impl Runner<'_> {
+    /// Actions sorted by time, with the event each one records.
+    fn schedule(
+        &mut self,
+        req: &Request<'_>,
+        doses: &[Dose],
+    ) -> Result<Vec<(f64, Action, Option<Event>)>, SimulationError> {
+        let routes = req.model.routes();
+        let mut actions = Vec::new();
+        for dose in doses {
+            // A drug the model does not describe (e.g. cyclophosphamide for a fludarabine-only
+            // PK model) is skipped and reported, not an error.
+            let Some(route) = routes.iter().position(|r| r.name == dose.route) else {
+                self.ignored.push(*dose);
+                continue;
+            };
+            let unit = routes[route].unit;
+            match (dose.kind, routes[route].kind) {
+                (DoseKind::Infusion { duration }, RouteKind::Infusion) => {
+                    let rate = dose.amount / duration;
+                    actions.push((
+                        dose.time,
+                        Action::RateChange { route, delta: rate },
+                        Some(Event {
+                            time: dose.time,
+                            kind: EventKind::Dose,
+                            detail: format!(
+                                "{} {:.4} {unit} over {:.2} h",
+                                dose.route,
+                                dose.amount,
+                                duration * 24.0
+                            ),
+                        }),
+                    ));
+                    actions.push((
+                        dose.time + duration,
+                        Action::RateChange {
+                            route,
+                            delta: -rate,
+                        },
+                        Some(Event {
+                            time: dose.time + duration,
+                            kind: EventKind::InfusionEnd,
+                            detail: dose.route.to_string(),
+                        }),
+                    ));
+                }
+                // A bolus route given an infusion, or the reverse, is given as a bolus.
+                _ => actions.push((
+                    dose.time,
+                    Action::Bolus {
+                        route,
+                        amount: dose.amount,
+                    },
+                    Some(Event {
+                        time: dose.time,
+                        kind: EventKind::Dose,
+                        detail: format!("{} {:.4e} {unit}", dose.route, dose.amount),
+                    }),
+                )),
+            }
+        }
+        for (t, label) in self.dynamics.phase_switches() {
+            actions.push((
+                t,
+                Action::Phase,
+                Some(Event {
+                    time: t,
+                    kind: EventKind::PhaseSwitch,
+                    detail: label.to_string(),
+                }),
+            ));
+        }
+        actions.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(actions)
+    }
+
+    fn run(
+        &mut self,
+        t_start: f64,
+        t_end: f64,
+        actions: &[(f64, Action, Option<Event>)],
+    ) -> Result<(), SimulationError> {
+        let n = self.layout.n;
+        let mut x = [0.0; MAX_STATES];
+        let mut z = [0.0; MAX_STATES];
+        self.dynamics.initial_state(&mut x[..n]);
+        let mut alive = self.layout.to_solver(&x[..n], &mut z[..n]);
+        self.push_node(t_start, &z, alive);
+        let mut t = t_start;
+        let mut next_action = 0;
+        loop {
+            let mut changed = false;
+            while next_action < actions.len() && actions[next_action].0 <= t {
+                let (_, action, event) = &actions[next_action];
+                if let Some(e) = event {
+                    self.events.push(e.clone());
+                }
+                match *action {
+                    Action::Bolus { route, amount } => {
+                        self.layout.to_natural(&z[..n], alive, &mut x[..n]);
+                        self.dynamics.apply_bolus(route, amount, &mut x[..n]);
+                        alive = self.layout.to_solver(&x[..n], &mut z[..n]);
+                    }
+                    Action::RateChange { route, delta } => {
+                        // a new infusion re-activates washed-out drug states
+                        alive |= self.layout.washout_mask();
+                        let r = &mut self.inputs.rates[route];
+                        *r += delta;
+                        // the end of the last infusion must leave exactly zero, not round-off
+                        if r.abs() <= 1e-9 * delta.abs() {
+                            *r = 0.0;
+                        }
+                    }
+                    Action::Phase => self.inputs.phase += 1,
+                }
+                next_action += 1;
+                changed = true;
+            }
+            if changed {
+                self.push_node(t, &z, alive);
+            }
+            if t >= t_end {
+                return Ok(());
+            }
+            let t_next = actions.get(next_action).map_or(t_end, |a| a.0.min(t_end));
+            self.advance(t, t_next, &mut z, &mut alive)?;
+            t = t_next;
+        }
+    }
+
+    /// Appends a node at `t`, evaluating the derivative with the current inputs.
+    fn push_node(&mut self, t: f64, z: &[f64; MAX_STATES], alive: u32) {
+        let n = self.layout.n;
+        let mut x = [0.0; MAX_STATES];
+        let mut dx = [0.0; MAX_STATES];
+        let mut node = Node {
+            t,
+            z: *z,
+            dz: [0.0; MAX_STATES],
+            alive,
+        };
+        self.layout.to_natural(&z[..n], alive, &mut x[..n]);
+        self.dynamics
+            .derivatives(&self.inputs, &x[..n], &mut dx[..n]);
+        self.layout
+            .to_solver_rate(&x[..n], &dx[..n], alive, &mut node.dz[..n]);
+        self.stats.rhs_evaluations += 1;
+        self.nodes.push(node);
+    }
+
+    /// Integrates from `t0` to `t1` with fixed inputs, handling extinctions.
+    fn advance(
+        &mut self,
+        t0: f64,
+        t1: f64,
+        z: &mut [f64; MAX_STATES],
+        alive: &mut u32,
+    ) -> Result<(), SimulationError> {
+        let mut t = t0;
+        while t < t1 {
+            // a population already below one cell (e.g. a tiny bolus) is extinct at once
+            if self.options.extinction {
+                let below = (0..self.layout.n)
+                    .filter(|&i| self.layout.extinction[i] && *alive & (1 << i) != 0 && z[i] < 0.0)
+                    .fold(0u32, |m, i| m | (1 << i));
+                if below != 0 {
+                    self.extinguish(t, below, z, alive);
+                }
+            }
+            let used = u32::try_from(self.stats.accepted_steps + self.stats.rejected_steps)
+                .unwrap_or(u32::MAX);
+            let seg = Segment {
+                dynamics: self.dynamics,
+                layout: &self.layout,
+                inputs: self.inputs,
+                alive: *alive,
+                t0: t,
+                t1,
+                z0: &z[..],
+                h0: self.last_step(),
+                options: &self.options,
+                max_steps: self.options.max_steps.saturating_sub(used).max(1),
+            };
+            let outcome = integrate_segment(&seg, &mut self.nodes, &mut self.stats)
+                .map_err(|SolverFailure(e)| self.failure(e))?;
+            let Some(last) = self.nodes.last().copied() else {
+                return Ok(());
+            };
+            match outcome {
+                SegmentOutcome::Completed => {
+                    *z = last.z;
+                    return Ok(());
+                }
+                SegmentOutcome::BlowUp(i, time) => {
+                    if i >= self.layout.n {
+                        let (state, value) = ("a derivative".to_string(), f64::NAN);
+                        return Err(SimulationError::BlowUp {
+                            model: self.model.clone(),
+                            state,
+                            value,
+                            time,
+                        });
+                    }
+                    let mut x = [0.0; MAX_STATES];
+                    self.layout.to_natural(&last.z, last.alive, &mut x);
+                    let (mut time, mut value) = (time, x[i]);
+                    // a log state that passed the limit: report when it crossed, not the step end
+                    let k = self.nodes.len() - 2;
+                    if self.layout.log[i] && self.nodes[k].z[i] <= BLOW_UP && last.z[i].is_finite()
+                    {
+                        let (a, b) = (&self.nodes[k], &self.nodes[k + 1]);
+                        time = bisect(a.t, b.t, |s| BLOW_UP - hermite(a, b, i, s));
+                        value = BLOW_UP.exp();
+                    }
+                    return Err(SimulationError::BlowUp {
+                        model: self.model.clone(),
+                        state: self.state_names[i].clone(),
+                        value,
+                        time,
+                    });
+                }
+                SegmentOutcome::Washout(mask) => {
+                    *alive &= !mask;
+                    *z = last.z;
+                    for i in (0..self.layout.n).filter(|i| mask & (1 << i) != 0) {
+                        z[i] = 0.0;
+                    }
+                    self.push_node(last.t, z, *alive);
+                    t = last.t;
+                }
+                SegmentOutcome::Extinction(mask) => {
+                    // locate the earliest crossing of ln x = 0 inside the last step
+                    let k = self.nodes.len() - 2;
+                    let (a, b) = (self.nodes[k].t, self.nodes[k + 1].t);
+                    let mut first: Option<(f64, usize)> = None;
+                    for i in (0..self.layout.n).filter(|i| mask & (1 << i) != 0) {
+                        let root =
+                            bisect(a, b, |s| hermite(&self.nodes[k], &self.nodes[k + 1], i, s));
+                        if first.is_none_or(|(r, _)| root < r) {
+                            first = Some((root, i));
+                        }
+                    }
+                    let Some((t_star, i_star)) = first else {
+                        return Ok(());
+                    };
+                    let mut z_star = [0.0; MAX_STATES];
+                    for (i, zi) in z_star.iter_mut().enumerate().take(self.layout.n) {
+                        *zi = hermite(&self.nodes[k], &self.nodes[k + 1], i, t_star);
+                    }
+                    self.nodes.truncate(k + 1);
+                    let crossed = (0..self.layout.n)
+                        .filter(|&i| mask & (1 << i) != 0 && z_star[i] <= 1e-9)
+                        .fold(0u32, |m, i| m | (1 << i));
+                    self.push_node(t_star, &z_star, *alive);
+                    *z = z_star;
+                    self.extinguish(t_star, crossed | (1 << i_star), z, alive);
+                    t = t_star;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the populations in `mask` at time `t` and records it.
+    fn extinguish(&mut self, t: f64, mask: u32, z: &mut [f64; MAX_STATES], alive: &mut u32) {
+        for i in (0..self.layout.n).filter(|i| mask & (1 << i) != 0) {
+            self.events.push(Event {
+                time: t,
+                kind: EventKind::Extinction,
+                detail: format!("{} fell below 1 cell", self.state_names[i]),
+            });
+            *alive &= !(1 << i);
+            z[i] = 0.0;
+        }
+        self.push_node(t, z, *alive);
+    }
+
+    /// Size of the last accepted step, to start the next segment without a fresh guess.
+    fn last_step(&self) -> f64 {
+        let n = self.nodes.len();
+        if n >= 2 {
+            (self.nodes[n - 1].t - self.nodes[n - 2].t).max(0.0)
+        } else {
+            0.0
+        }
+    }
+
+    fn failure(&self, e: ode_solvers::dop_shared::IntegrationError) -> SimulationError {
+        use ode_solvers::dop_shared::IntegrationError as E;
+        match e {
+            E::MaxNumStepReached { x, .. } => SimulationError::TooManySteps {
+                model: self.model.clone(),
+                time: x,
+                max_steps: self.options.max_steps,
+            },
+            E::StepSizeUnderflow { x } => SimulationError::StepSizeUnderflow {
+                model: self.model.clone(),
+                time: x,
+            },
+            E::StiffnessDetected { x } => SimulationError::Stiff {
+                model: self.model.clone(),
+                time: x,
+            },
+        }
+    }
+}
+
+/// Root of `f` on `[a, b]` with `f(a) ≥ 0 > f(b)`, by bisection to 1e-10 day.
+fn bisect(mut a: f64, mut b: f64, f: impl Fn(f64) -> f64) -> f64 {
+    if f(a) < 0.0 {
+        return a;
+    }
+    while b - a > 1e-10 {
+        let m = 0.5 * (a + b);
+        if f(m) >= 0.0 { a = m } else { b = m }
+    }
+    b
+}

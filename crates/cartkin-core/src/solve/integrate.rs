@@ -1,0 +1,242 @@
+//! One integration segment with ode_solvers, generic over the (fixed) state dimension.
+//!
+//! The state is an `SVector<f64, N>` on the stack; the model's dimension selects `N` once per
+//! segment through [`integrate_segment`]'s dispatch, so every model gets a monomorphised,
+//! allocation-free right-hand side.
+
+use std::cell::Cell;
+
+use ode_solvers::dop_shared::IntegrationError;
+use ode_solvers::{Dop853, Dopri5, OutputType, SVector, System};
+
+use super::layout::{Alive, Layout};
+use super::trajectory::Node;
+use super::{Method, SolverOptions, SolverStats};
+use crate::model::{Dynamics, MAX_STATES, SegmentInputs};
+
+/// A log state above this (≈ 1e30 cells) or a linear one above this in magnitude is a blow-up.
+pub(crate) const BLOW_UP: f64 = 69.0;
+const BLOW_UP_LINEAR: f64 = 1e30;
+/// ode_solvers' stiffness test aborts runs that are merely stability-limited for a while
+/// (a decaying drug before washout, a fast cytokine); such runs are correct, only slower.
+/// A genuinely stiff model exhausts the step budget instead and gets an error that says so.
+const STIFFNESS_TEST_OFF: u32 = u32::MAX;
+
+/// Why a segment ended.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum SegmentOutcome {
+    /// Reached the segment end.
+    Completed,
+    /// Stopped at the end of the step in which these states (bit mask) fell below one cell.
+    Extinction(Alive),
+    /// Stopped because these washout states (bit mask) are all within `atol` of zero.
+    Washout(Alive),
+    /// A state became absurdly large (state index, time), or a derivative non-finite
+    /// (index = number of states).
+    BlowUp(usize, f64),
+}
+
+/// Failure of the underlying solver.
+#[derive(Debug)]
+pub(crate) struct SolverFailure(pub IntegrationError);
+
+struct Adapter<'a, const N: usize> {
+    dynamics: &'a dyn Dynamics,
+    layout: &'a Layout,
+    inputs: SegmentInputs,
+    alive: Alive,
+    extinction: bool,
+    /// Washout states that may be frozen in this segment (none while anything is infused).
+    washout: Alive,
+    atol: f64,
+    nodes: &'a mut Vec<Node>,
+    stop: &'a mut SegmentOutcome,
+    non_finite: Cell<bool>,
+}
+
+impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
+    #[inline]
+    fn system(&self, _t: f64, z: &SVector<f64, N>, dz: &mut SVector<f64, N>) {
+        let mut x = [0.0; MAX_STATES];
+        let mut dx = [0.0; MAX_STATES];
+        self.layout
+            .to_natural(z.as_slice(), self.alive, &mut x[..N]);
+        self.dynamics
+            .derivatives(&self.inputs, &x[..N], &mut dx[..N]);
+        self.layout
+            .to_solver_rate(&x[..N], &dx[..N], self.alive, dz.as_mut_slice());
+        // A NaN would make the step controller reject forever; flag it and let the step
+        // through so that `solout` stops the run with a clear error.
+        for v in dz.iter_mut() {
+            if !v.is_finite() {
+                self.non_finite.set(true);
+                *v = 0.0;
+            }
+        }
+    }
+
+    fn solout(&mut self, t: f64, z: &SVector<f64, N>, dz: &SVector<f64, N>) -> bool {
+        let mut node = Node {
+            t,
+            z: [0.0; MAX_STATES],
+            dz: [0.0; MAX_STATES],
+            alive: self.alive,
+        };
+        node.z[..N].copy_from_slice(z.as_slice());
+        node.dz[..N].copy_from_slice(dz.as_slice());
+        self.nodes.push(node);
+        for i in 0..N {
+            let bad = !z[i].is_finite()
+                || (self.layout.log[i] && z[i] > BLOW_UP)
+                || (!self.layout.log[i] && z[i].abs() * self.layout.scale[i] > BLOW_UP_LINEAR);
+            if bad {
+                *self.stop = SegmentOutcome::BlowUp(i, t);
+                return true;
+            }
+        }
+        if self.non_finite.get() {
+            *self.stop = SegmentOutcome::BlowUp(N, t);
+            return true;
+        }
+        if self.extinction {
+            let mut extinct = 0;
+            for i in 0..N {
+                if self.layout.extinction[i] && self.alive & (1 << i) != 0 && z[i] < 0.0 {
+                    extinct |= 1 << i;
+                }
+            }
+            if extinct != 0 {
+                *self.stop = SegmentOutcome::Extinction(extinct);
+                return true;
+            }
+        }
+        // Drug amounts within the absolute tolerance of zero are indistinguishable from zero at
+        // the requested accuracy, but their fast elimination would keep limiting the explicit
+        // method's step for the rest of the run: freeze them.
+        if self.washout != 0
+            && (0..N).all(|i| self.washout & (1 << i) == 0 || z[i].abs() <= self.atol)
+        {
+            *self.stop = SegmentOutcome::Washout(self.washout);
+            return true;
+        }
+        false
+    }
+}
+
+/// Everything a segment needs.
+pub(crate) struct Segment<'a> {
+    pub dynamics: &'a dyn Dynamics,
+    pub layout: &'a Layout,
+    pub inputs: SegmentInputs,
+    pub alive: Alive,
+    pub t0: f64,
+    pub t1: f64,
+    pub z0: &'a [f64],
+    /// Initial step (0 lets the solver choose).
+    pub h0: f64,
+    pub options: &'a SolverOptions,
+    /// Steps left in the simulation's budget.
+    pub max_steps: u32,
+}
+
+/// Integrates one segment, appending a node per accepted step (the start node is the
+/// caller's). Returns why it stopped.
+pub(crate) fn integrate_segment(
+    seg: &Segment<'_>,
+    nodes: &mut Vec<Node>,
+    stats: &mut SolverStats,
+) -> Result<SegmentOutcome, SolverFailure> {
+    macro_rules! dispatch {
+        ($($n:literal)*) => {
+            match seg.layout.n {
+                $($n => run::<$n>(seg, nodes, stats),)*
+                _ => run::<MAX_STATES>(seg, nodes, stats),
+            }
+        };
+    }
+    dispatch!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15)
+}
+
+fn run<const N: usize>(
+    seg: &Segment<'_>,
+    nodes: &mut Vec<Node>,
+    stats: &mut SolverStats,
+) -> Result<SegmentOutcome, SolverFailure> {
+    let mut stop = SegmentOutcome::Completed;
+    let y0 = SVector::<f64, N>::from_fn(|i, _| seg.z0[i]);
+    let adapter = Adapter::<N> {
+        dynamics: seg.dynamics,
+        layout: seg.layout,
+        inputs: seg.inputs,
+        alive: seg.alive,
+        extinction: seg.options.extinction,
+        washout: if seg.inputs.rates.iter().all(|r| r.abs() < f64::MIN_POSITIVE) {
+            seg.layout.washout_mask() & seg.alive
+        } else {
+            0
+        },
+        atol: seg.options.atol,
+        nodes,
+        stop: &mut stop,
+        non_finite: Cell::new(false),
+    };
+    let span = seg.t1 - seg.t0;
+    let h0 = seg.h0.min(span);
+    let (rtol, atol) = (seg.options.rtol, seg.options.atol);
+    let result = match seg.options.method {
+        Method::Dopri5 => {
+            // defaults of Dopri5::new: safety 0.9, beta 0.04, step factor in [0.2, 10]
+            let mut solver = Dopri5::from_param(
+                adapter,
+                seg.t0,
+                seg.t1,
+                span,
+                y0,
+                rtol,
+                atol,
+                0.9,
+                0.04,
+                0.2,
+                10.0,
+                span,
+                h0,
+                seg.max_steps,
+                STIFFNESS_TEST_OFF,
+                OutputType::Sparse,
+            );
+            solver.integrate()
+        }
+        Method::Dop853 => {
+            // defaults of Dop853::new: safety 0.9, beta 0, step factor in [0.333, 6]
+            let mut solver = Dop853::from_param(
+                adapter,
+                seg.t0,
+                seg.t1,
+                span,
+                y0,
+                rtol,
+                atol,
+                0.9,
+                0.0,
+                0.333,
+                6.0,
+                span,
+                h0,
+                seg.max_steps,
+                STIFFNESS_TEST_OFF,
+                OutputType::Sparse,
+            );
+            solver.integrate()
+        }
+    };
+    match result {
+        Ok(s) => {
+            stats.rhs_evaluations += u64::from(s.num_eval);
+            stats.accepted_steps += u64::from(s.accepted_steps);
+            stats.rejected_steps += u64::from(s.rejected_steps);
+            stats.segments += 1;
+            Ok(stop)
+        }
+        Err(e) => Err(SolverFailure(e)),
+    }
+}

@@ -1,0 +1,101 @@
+//! Mapping between natural units and solver coordinates.
+
+use crate::model::{MAX_STATES, ModelSpec, Transform};
+
+/// Per-state representation in the solver, fixed for a model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Layout {
+    /// Number of states.
+    pub n: usize,
+    /// `true` where the state is integrated as `ln x`.
+    pub log: [bool; MAX_STATES],
+    /// Scale of linear states (1 for log states).
+    pub scale: [f64; MAX_STATES],
+    /// `true` where the state is a population that goes extinct below one cell.
+    pub extinction: [bool; MAX_STATES],
+    /// `true` where the state is a drug amount that washes out (frozen at zero).
+    pub washout: [bool; MAX_STATES],
+}
+
+/// Bit mask of the active states: a log state is active while present (non-zero), a linear
+/// one unless it has washed out. An inactive state is zero and does not change.
+pub type Alive = u32;
+
+impl Layout {
+    /// The layout declared by a model file.
+    pub fn of(spec: &ModelSpec) -> Self {
+        let mut layout = Layout {
+            n: spec.states.len(),
+            log: [false; MAX_STATES],
+            scale: [1.0; MAX_STATES],
+            extinction: [false; MAX_STATES],
+            washout: [false; MAX_STATES],
+        };
+        for (i, s) in spec.states.iter().enumerate() {
+            layout.log[i] = s.transform == Transform::Log;
+            layout.scale[i] = s.scale;
+            layout.extinction[i] = s.extinction && layout.log[i];
+            layout.washout[i] = s.washout && !layout.log[i];
+        }
+        layout
+    }
+
+    /// Mask of the washout states.
+    pub fn washout_mask(&self) -> Alive {
+        (0..self.n)
+            .filter(|&i| self.washout[i])
+            .fold(0, |m, i| m | (1 << i))
+    }
+
+    /// Solver coordinates and presence mask from natural values.
+    pub fn to_solver(&self, x: &[f64], z: &mut [f64]) -> Alive {
+        let mut alive = 0;
+        for i in 0..self.n {
+            if self.log[i] {
+                if x[i] > 0.0 {
+                    z[i] = x[i].ln();
+                    alive |= 1 << i;
+                } else {
+                    z[i] = 0.0;
+                }
+            } else {
+                z[i] = x[i] / self.scale[i];
+                alive |= 1 << i;
+            }
+        }
+        alive
+    }
+
+    /// Natural values from solver coordinates.
+    #[inline]
+    pub fn to_natural(&self, z: &[f64], alive: Alive, x: &mut [f64]) {
+        for i in 0..self.n {
+            let active = alive & (1 << i) != 0;
+            x[i] = match (active, self.log[i]) {
+                (false, _) => 0.0,
+                (true, true) => z[i].exp(),
+                (true, false) => z[i] * self.scale[i],
+            };
+        }
+    }
+
+    /// Solver-coordinate rates from natural values and rates.
+    #[inline]
+    pub fn to_solver_rate(&self, x: &[f64], dx: &[f64], alive: Alive, dz: &mut [f64]) {
+        for i in 0..self.n {
+            let active = alive & (1 << i) != 0;
+            dz[i] = match (active, self.log[i]) {
+                (false, _) => 0.0,
+                // x > 0 guards an exp that underflowed to zero
+                (true, true) => {
+                    if x[i] > 0.0 {
+                        dx[i] / x[i]
+                    } else {
+                        0.0
+                    }
+                }
+                (true, false) => dx[i] / self.scale[i],
+            };
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Invariants and properties of simulations that must hold whatever the parameters.
+
+mod common;
+
+use cartkin_core::model::Transform;
+use cartkin_core::outcome::{CR_THRESHOLD, MRD_THRESHOLD, Outcomes};
+use cartkin_core::simulate::EventKind;
+use cartkin_core::solve::{Method, SolverOptions};
+use common::*;
+
+const DOSE: f64 = 1.05e8; // 3e6/kg × 35 kg
+
+#[test]
+fn cell_counts_stay_non_negative_and_finite_over_five_years() {
+    let model = load("cart_all");
+    for reg in ["eliana", "zuma3", "none", "eliana_split"] {
+        for dose in [1e6, DOSE, 1e9] {
+            let options = SolverOptions::default();
+            let sim = run(&model, &regimen(reg), Some(dose), 1825.0, options);
+            let n = model.spec().states.len();
+            let mut buf = [0.0; cartkin_core::outcome::MAX_COLUMNS];
+            let (mut t, end) = sim.trajectory.span();
+            while t <= end {
+                assert!(sim.columns_at(t, &mut buf));
+                for (i, v) in buf[..n].iter().enumerate() {
+                    let state = &model.spec().states[i];
+                    // populations (log states) are positive by construction; a linear drug amount
+                    // decaying to zero may undershoot by a few of its absolute tolerances
+                    // (atol × scale: the local error bound, accumulated over a few steps)
+                    // before it washes out
+                    let floor = if state.transform == Transform::Log {
+                        0.0
+                    } else {
+                        -10.0 * options.atol * state.scale
+                    };
+                    assert!(
+                        v.is_finite() && *v >= floor,
+                        "{reg} dose {dose}: state {} = {v} at {t}",
+                        state.name
+                    );
+                }
+                t += 0.37;
+            }
+        }
+    }
+}
+
+#[test]
+fn typical_responder_matches_the_eliana_picture() {
+    let model = load("cart_all");
+    let sim = run(
+        &model,
+        &regimen("eliana"),
+        Some(DOSE),
+        1825.0,
+        SolverOptions::default(),
+    );
+    let out = Outcomes::compute(&sim, model.spec());
+    let k = out.car_t.as_ref().expect("kinetics");
+    assert!((9.0..=11.0).contains(&k.tmax_day), "Tmax {}", k.tmax_day);
+    assert!(k.fold_expansion > 1000.0, "fold {}", k.fold_expansion);
+    let r = out.response.as_ref().expect("response");
+    assert!(r.mrd_negative_by_day28 && r.cr_by_day28, "{r:?}");
+    assert!(r.relapse.is_none() && r.cured, "{r:?}");
+    let a = out.b_cell_aplasia.as_ref().expect("aplasia");
+    assert!(a.duration_days > 180.0, "aplasia {} days", a.duration_days);
+    let crs = out.crs.as_ref().expect("crs");
+    assert!(
+        (1..=3).contains(&crs.grade) && (2.0..=10.0).contains(&crs.peak_day),
+        "{crs:?}"
+    );
+    let auc = out.fludarabine_auc.expect("flu AUC");
+    assert!((10.0..=30.0).contains(&auc), "flu AUC {auc}");
+}
+
+#[test]
+fn thresholds_are_located_to_1e_6_day() {
+    let model = load("cart_all");
+    let sim = run(
+        &model,
+        &regimen("eliana"),
+        Some(DOSE),
+        400.0,
+        SolverOptions::default(),
+    );
+    let out = Outcomes::compute(&sim, model.spec());
+    let r = out.response.expect("response");
+    for (day, level) in [
+        (r.cr_day, CR_THRESHOLD),
+        (r.mrd_negative_day, MRD_THRESHOLD),
+    ] {
+        let day = day.expect("reached");
+        let before = value(&sim, &model, "blast_fraction", day - 1e-6);
+        let after = value(&sim, &model, "blast_fraction", day + 1e-6);
+        assert!(
+            before >= level && after < level,
+            "crossing of {level} at {day}: {before} / {after}"
+        );
+    }
+}
+
+#[test]
+fn deeper_lymphodepletion_does_not_lower_car_t_expansion() {
+    let model = load("cart_all");
+    let cmax = |reg: &str| {
+        let sim = run(
+            &model,
+            &regimen(reg),
+            Some(DOSE),
+            60.0,
+            SolverOptions::default(),
+        );
+        Outcomes::compute(&sim, model.spec())
+            .car_t
+            .expect("kinetics")
+            .cmax
+    };
+    let (none, eliana) = (cmax("none"), cmax("eliana"));
+    assert!(eliana > none, "eliana {eliana:e} vs none {none:e}");
+}
+
+#[test]
+fn extinction_is_an_event_and_zeroes_the_population() {
+    let model = load("cart_all");
+    let sim = run(
+        &model,
+        &regimen("eliana"),
+        Some(DOSE),
+        100.0,
+        SolverOptions::default(),
+    );
+    let lp = sim
+        .events
+        .iter()
+        .find(|e| e.kind == EventKind::Extinction && e.detail.starts_with("Lp "))
+        .expect("Lp goes extinct");
+    // just before, about one cell; after, exactly zero
+    let before = value(&sim, &model, "Lp", lp.time - 1e-7);
+    assert!(
+        (0.99..1.2).contains(&before),
+        "Lp before extinction {before}"
+    );
+    assert_eq!(
+        value(&sim, &model, "Lp", lp.time + 1e-7).to_bits(),
+        0.0f64.to_bits()
+    );
+    assert_eq!(value(&sim, &model, "Lp", 99.0).to_bits(), 0.0f64.to_bits());
+    // without extinction the same population keeps shrinking below one cell
+    let sim = run(
+        &model,
+        &regimen("eliana"),
+        Some(DOSE),
+        100.0,
+        SolverOptions {
+            extinction: false,
+            ..SolverOptions::default()
+        },
+    );
+    let kept = value(&sim, &model, "Lp", 40.0);
+    assert!(kept > 0.0 && kept < 1.0, "Lp without extinction {kept}");
+}
+
+#[test]
+fn both_methods_agree_on_cart_all() {
+    let model = load("cart_all");
+    let a = run(&model, &regimen("eliana"), Some(DOSE), 365.0, tight(1e-9));
+    let b = run(
+        &model,
+        &regimen("eliana"),
+        Some(DOSE),
+        365.0,
+        SolverOptions {
+            method: Method::Dop853,
+            ..tight(1e-9)
+        },
+    );
+    for name in ["car_t", "B", "N", "IL6", "AUCF", "blast_fraction"] {
+        for t in [1.0, 7.5, 10.0, 20.0, 100.0, 365.0] {
+            let (x, y) = (value(&a, &model, name, t), value(&b, &model, name, t));
+            if x.abs() > 1e-300 || y.abs() > 1e-300 {
+                assert!((x / y - 1.0).abs() < 1e-5, "{name} at {t}: {x} vs {y}");
+            }
+        }
+    }
+}
+
+#[test]
+fn default_tolerances_are_close_to_tight_ones() {
+    // the defaults (rtol 1e-6) must resolve clinical outcomes to well under a day
+    let model = load("cart_all");
+    let outcomes = |o: SolverOptions| {
+        Outcomes::compute(
+            &run(&model, &regimen("eliana"), Some(DOSE), 1825.0, o),
+            model.spec(),
+        )
+    };
+    let (d, t) = (outcomes(SolverOptions::default()), outcomes(tight(1e-10)));
+    let (kd, kt) = (d.car_t.expect("k"), t.car_t.expect("k"));
+    assert!((kd.cmax / kt.cmax - 1.0).abs() < 1e-4 && (kd.tmax_day - kt.tmax_day).abs() < 1e-2);
+    let (rd, rt) = (d.response.expect("r"), t.response.expect("r"));
+    assert!((rd.mrd_negative_day.expect("mrd") - rt.mrd_negative_day.expect("mrd")).abs() < 1e-3);
+    assert!(
+        (d.b_cell_aplasia.expect("a").duration_days - t.b_cell_aplasia.expect("a").duration_days)
+            .abs()
+            < 0.1
+    );
+}
+
+#[test]
+fn blow_up_is_a_clear_error_not_a_hang() {
+    let mut model = load("leon_triana_2021");
+    // CAR-T cells that die within hours, and leukemia doubling every 3 hours, pass 1e30 cells
+    // (ln x > 69) around day 8.9
+    model.set("rho_L", 5.0).expect("in bounds");
+    model.set("tau_C", 0.1).expect("in bounds");
+    model.set("rho_C", 1e-16).expect("in bounds");
+    let started = std::time::Instant::now();
+    let err = cartkin_core::simulate::simulate(&cartkin_core::simulate::Request {
+        model: &model,
+        patient: child(),
+        regimen: &regimen("none"),
+        car_t_cells: Some(1e7),
+        days: 365.0,
+        options: SolverOptions::default(),
+    })
+    .expect_err("must fail");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("leon_triana_2021")
+            && msg.contains("`L`")
+            && (msg.contains("day 8.") || msg.contains("day 9.")),
+        "{msg}"
+    );
+    assert!(started.elapsed().as_secs() < 5);
+}
+
+#[test]
+fn a_step_budget_overrun_names_the_model_the_day_and_a_remedy() {
+    let model = load("cart_all");
+    let err = cartkin_core::simulate::simulate(&cartkin_core::simulate::Request {
+        model: &model,
+        patient: child(),
+        regimen: &regimen("eliana"),
+        car_t_cells: Some(DOSE),
+        days: 1825.0,
+        options: SolverOptions {
+            max_steps: 50,
+            ..SolverOptions::default()
+        },
+    })
+    .expect_err("must fail");
+    let msg = err.to_string();
+    assert!(
+        msg.contains("cart_all")
+            && msg.contains("before day")
+            && msg.contains("stiff")
+            && msg.contains("--rtol"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_second_infusion_revives_an_extinct_car_t_population() {
+    let mut model = load("leon_triana_2021");
+    model.set("tau_C", 0.5).expect("in bounds"); // CAR-T die out within days
+    let text = "name = \"two\"\n[[car_t]]\nday = 0.0\nfraction = 1.0\n[[car_t]]\nday = 60.0\nfraction = 1.0\n";
+    let reg =
+        cartkin_core::regimen::parse(std::path::Path::new("two.toml"), text).expect("regimen");
+    let sim = run(&model, &reg, Some(1e7), 100.0, SolverOptions::default());
+    assert_eq!(value(&sim, &model, "C", 59.0).to_bits(), 0.0f64.to_bits());
+    assert!(value(&sim, &model, "C", 60.0) > 9e6);
+}
