@@ -1,0 +1,109 @@
+//! Command-line arguments (raw, as typed). Validation happens in the commands.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// cartkin: CAR-T cell therapy PK/PD modelling for B-ALL.
+#[derive(Parser, Debug)]
+#[command(name = "cartkin", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List the bundled models, or show one (`cartkin models show NAME`).
+    Models(ModelsArgs),
+    /// Simulate one patient: trajectory.csv, outcomes.json and a figure.
+    Simulate(Box<SimulateArgs>),
+}
+
+#[derive(Args, Debug)]
+pub struct ModelsArgs {
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ModelsAction {
+    /// Print a model's states, parameters (units, bounds, sources), observables and defaults.
+    Show {
+        /// Model name (in models/) or path to a model file.
+        model: String,
+    },
+}
+
+/// Image formats of the figure.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatArg {
+    Png,
+    Svg,
+    Both,
+}
+
+/// Integration method.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MethodArg {
+    Dopri5,
+    Dop853,
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Model name (in models/) or path to a model file.
+    #[arg(long, default_value = "cart_all", value_name = "NAME|PATH")]
+    pub model: String,
+    /// Override a parameter (repeatable), e.g. --set gamma=3.5.
+    #[arg(long = "set", value_name = "PARAM=VALUE")]
+    pub set: Vec<String>,
+    /// Total CAR-T dose [viable CAR+ cells].
+    #[arg(long, value_name = "CELLS", conflicts_with = "dose_per_kg")]
+    pub dose: Option<f64>,
+    /// CAR-T dose per kg body weight [cells/kg].
+    #[arg(long, value_name = "N")]
+    pub dose_per_kg: Option<f64>,
+    /// Body weight [kg] (default: the model's typical patient).
+    #[arg(long, value_name = "KG")]
+    pub weight: Option<f64>,
+    /// Height [cm], for BSA by Mosteller.
+    #[arg(long, value_name = "CM")]
+    pub height: Option<f64>,
+    /// Body-surface area [m²] (overrides height-based BSA).
+    #[arg(long, value_name = "M2")]
+    pub bsa: Option<f64>,
+    /// Estimated GFR [mL/min/1.73 m²].
+    #[arg(long, value_name = "ML_MIN")]
+    pub egfr: Option<f64>,
+    /// Age [years].
+    #[arg(long, value_name = "YEARS")]
+    pub age: Option<f64>,
+    /// Regimen: eliana, zuma3, none, eliana_split, or a regimen TOML file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub regimen: Option<String>,
+    /// Follow-up after the CAR-T infusion [days] (default: the model's).
+    #[arg(long, value_name = "N")]
+    pub days: Option<f64>,
+    /// Output grid spacing of trajectory.csv [days] (default: the model's).
+    #[arg(long, value_name = "DAYS")]
+    pub step: Option<f64>,
+    /// Output directory.
+    #[arg(long, default_value = "out", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Figure format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Png)]
+    pub format: FormatArg,
+    /// Integration method.
+    #[arg(long, value_enum, default_value_t = MethodArg::Dopri5)]
+    pub method: MethodArg,
+    /// Relative tolerance.
+    #[arg(long, default_value_t = 1e-6)]
+    pub rtol: f64,
+    /// Absolute tolerance (solver coordinates: ln(cells) for populations, scaled amounts for drugs).
+    #[arg(long, default_value_t = 1e-8)]
+    pub atol: f64,
+    /// Keep populations below one cell instead of declaring them extinct.
+    #[arg(long)]
+    pub no_extinction: bool,
+}

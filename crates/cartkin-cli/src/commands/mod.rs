@@ -1,0 +1,16 @@
+//! One module per subcommand.
+
+mod models;
+mod simulate;
+
+use anyhow::Result;
+
+use crate::args::{Cli, Command};
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Models(args) => models::run(args),
+        Command::Simulate(args) => simulate::run(*args),
+    }
+}

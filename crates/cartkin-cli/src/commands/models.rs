@@ -1,0 +1,146 @@
+//! `cartkin models` and `cartkin models show NAME`.
+
+use std::fmt::Write;
+
+use anyhow::Result;
+use cartkin_core::model::{self, Model, Transform};
+
+use crate::args::{ModelsAction, ModelsArgs};
+
+pub fn run(args: ModelsArgs) -> Result<()> {
+    match args.action {
+        None => list(),
+        Some(ModelsAction::Show { model }) => {
+            let model = Model::load(&model::resolve(&model)?)?;
+            print!("{}", describe(&model));
+            Ok(())
+        }
+    }
+}
+
+fn list() -> Result<()> {
+    let bundled = model::list_bundled();
+    if bundled.is_empty() {
+        anyhow::bail!(
+            "no model files found; looked in {:?} (set CARTKIN_MODELS to a folder of model files)",
+            model::search_dirs()
+        );
+    }
+    println!("{:<30} {:<30} TITLE", "NAME", "STRUCTURE");
+    for (name, path) in bundled {
+        match Model::load(&path) {
+            Ok(m) => println!("{:<30} {:<30} {}", name, m.spec().structure, m.spec().title),
+            Err(e) => println!("{name:<30} {:<30} (invalid: {e})", "?"),
+        }
+    }
+    Ok(())
+}
+
+/// Human-readable description of a model.
+pub fn describe(model: &Model) -> String {
+    let spec = model.spec();
+    let mut s = String::new();
+    let _ = writeln!(s, "{} — {}", spec.name, spec.title);
+    let _ = writeln!(
+        s,
+        "file: {}\nstructure: {}\n",
+        spec.path.display(),
+        spec.structure
+    );
+    let _ = writeln!(s, "{}\n", spec.description.trim());
+    let _ = writeln!(s, "STATES");
+    let _ = writeln!(
+        s,
+        "  {:<8} {:<12} {:<8} {:<40} DESCRIPTION",
+        "NAME", "UNIT", "SOLVER", "INITIAL"
+    );
+    for st in &spec.states {
+        let solver = match st.transform {
+            Transform::Log => "ln x".to_string(),
+            Transform::Linear => format!("x/{}", st.scale),
+        };
+        let _ = writeln!(
+            s,
+            "  {:<8} {:<12} {:<8} {:<40} {}",
+            st.name, st.unit, solver, st.initial, st.description
+        );
+    }
+    let _ = writeln!(s, "\nPARAMETERS");
+    let _ = writeln!(
+        s,
+        "  {:<10} {:>12} {:<22} {:<26} DESCRIPTION [SOURCE]",
+        "NAME", "VALUE", "UNIT", "BOUNDS"
+    );
+    for (p, value) in spec.parameters.iter().zip(model.values()) {
+        let bounds = format!("[{}, {}]", fmt_num(p.lower), fmt_num(p.upper));
+        let _ = writeln!(
+            s,
+            "  {:<10} {:>12} {:<22} {:<26} {} [{}]",
+            p.name,
+            fmt_num(*value),
+            p.unit,
+            bounds,
+            p.description,
+            p.source
+        );
+        if let Some(v) = &p.variability {
+            let size = match (v.omega2, v.cv) {
+                (Some(w), _) => format!("omega² = {w}"),
+                (None, Some(cv)) => format!("CV = {cv}"),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                s,
+                "  {:<10} {:>12} variability: {} {}",
+                "", "", v.distribution, size
+            );
+        }
+    }
+    if !spec.observables.is_empty() {
+        let _ = writeln!(s, "\nOBSERVABLES");
+        for o in &spec.observables {
+            let _ = writeln!(s, "  {:<16} {:<12} {}", o.name, o.unit, o.description);
+        }
+    }
+    let routes = model.routes();
+    let _ = writeln!(
+        s,
+        "\nDOSING ROUTES: {}",
+        if routes.is_empty() {
+            "none".to_string()
+        } else {
+            routes
+                .iter()
+                .map(|r| format!("{} ({})", r.name, r.unit))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    let d = &spec.defaults;
+    let _ = writeln!(
+        s,
+        "DEFAULTS: regimen {}, {} days, output step {} d, patient {} kg / {} cm / eGFR {} / {} y",
+        d.regimen,
+        d.days,
+        d.step,
+        d.patient.weight_kg,
+        d.patient.height_cm,
+        d.patient.egfr,
+        d.patient.age_years
+    );
+    if !spec.references.is_empty() {
+        let _ = writeln!(s, "\nREFERENCES");
+        for r in &spec.references {
+            let _ = writeln!(s, "  - {r}");
+        }
+    }
+    s
+}
+
+fn fmt_num(v: f64) -> String {
+    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
+        format!("{v:e}")
+    } else {
+        format!("{v}")
+    }
+}

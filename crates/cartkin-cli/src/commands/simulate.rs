@@ -1,0 +1,249 @@
+//! `cartkin simulate`: one patient, written as trajectory.csv, outcomes.json and a figure.
+
+use anyhow::{Context, Result, bail};
+use cartkin_core::model::{self, DefaultDose, Model};
+use cartkin_core::outcome::{self, Outcomes};
+use cartkin_core::patient::Patient;
+use cartkin_core::regimen::{self, CarTDose};
+use cartkin_core::simulate::{self, Request, Simulation};
+use cartkin_core::solve::{Method, SolverOptions};
+
+use crate::args::{FormatArg, MethodArg, SimulateArgs};
+use crate::figure::{self, Window};
+
+/// Span of the zoomed figure [days after infusion] and its sampling step [days].
+const EARLY_DAYS: f64 = 60.0;
+const EARLY_STEP: f64 = 0.05;
+use crate::output::Outputs;
+use crate::plot::ImageFormat;
+
+pub fn run(args: SimulateArgs) -> Result<()> {
+    let path = model::resolve(&args.model)?;
+    let mut model = Model::load(&path)?;
+    for assignment in &args.set {
+        let (name, value) = parse_assignment(assignment)?;
+        model
+            .set(name, value)
+            .with_context(|| format!("--set {assignment}"))?;
+    }
+    let spec = model.spec().clone();
+    let d = spec.defaults.patient;
+    let patient = Patient::new(
+        args.weight.unwrap_or(d.weight_kg),
+        args.height.unwrap_or(d.height_cm),
+        args.bsa,
+        args.egfr.unwrap_or(d.egfr),
+        args.age.unwrap_or(d.age_years),
+        "command line",
+    )?;
+    let has_car_t = model.routes().iter().any(|r| r.name == "car_t");
+    let dose = match (args.dose, args.dose_per_kg) {
+        (Some(c), _) => Some(CarTDose::Cells(c)),
+        (None, Some(k)) => Some(CarTDose::PerKg(k)),
+        (None, None) => spec.defaults.dose.map(|d| match d {
+            DefaultDose::Cells(c) => CarTDose::Cells(c),
+            DefaultDose::PerKg(k) => CarTDose::PerKg(k),
+        }),
+    };
+    let dose = dose.map(|d| d.validate("command line")).transpose()?;
+    if dose.is_some() && !has_car_t && (args.dose.is_some() || args.dose_per_kg.is_some()) {
+        bail!(
+            "model `{}` has no CAR-T dosing route (its dose is built into its parameters); drop --dose/--dose-per-kg",
+            spec.name
+        );
+    }
+    let car_t_cells = if has_car_t {
+        dose.map(|d| d.cells(&patient))
+    } else {
+        None
+    };
+    let car_t_cells: Option<f64> = car_t_cells;
+    let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.defaults.regimen))?;
+    let days = args.days.unwrap_or(spec.defaults.days);
+    let step = args.step.unwrap_or(spec.defaults.step);
+    if !(step.is_finite() && step > 0.0) {
+        bail!("--step: expected a positive number of days, got {step}");
+    }
+    let options = SolverOptions {
+        method: match args.method {
+            MethodArg::Dopri5 => Method::Dopri5,
+            MethodArg::Dop853 => Method::Dop853,
+        },
+        rtol: args.rtol,
+        atol: args.atol,
+        extinction: !args.no_extinction,
+        ..SolverOptions::default()
+    };
+    let request = Request {
+        model: &model,
+        patient,
+        regimen: &regimen,
+        car_t_cells,
+        days,
+        options,
+    };
+    let sim = simulate::simulate(&request)?;
+    let outcomes = Outcomes::compute(&sim, &spec);
+    for dose in &sim.ignored_doses {
+        eprintln!(
+            "note: model `{}` does not describe {}; the dose on day {} was not simulated",
+            spec.name, dose.route, dose.time
+        );
+    }
+
+    let grid = time_grid(&sim, step);
+    let table = outcome::sample(&sim, &grid, spec.states.len() + spec.observables.len());
+    let mut outputs = Outputs::default();
+    outputs.add(
+        &args.out,
+        "trajectory.csv",
+        trajectory_csv(&spec.column_names(), &grid, &table)?,
+    );
+    outputs.add(
+        &args.out,
+        "outcomes.json",
+        outcomes_json(&outcomes, &request, &regimen)?,
+    );
+    let subtitle = match car_t_cells {
+        Some(cells) => format!("{} regimen, {cells:.3e} CAR-T cells", regimen.name),
+        None => format!("{} regimen", regimen.name),
+    };
+    let mut figures = vec![(
+        "trajectory",
+        figure::trajectory_figure(&spec, &grid, &table, &outcomes, &subtitle, Window::Full),
+    )];
+    // The first weeks hold expansion, remission and CRS: a zoomed figure when the run is long.
+    let (t0, t1) = sim.trajectory.span();
+    if t1 > EARLY_DAYS * 2.0 {
+        let early: Vec<f64> = (0..=((EARLY_DAYS - t0) / EARLY_STEP) as usize)
+            .map(|k| t0 + k as f64 * EARLY_STEP)
+            .collect();
+        let early_table = outcome::sample(&sim, &early, spec.states.len() + spec.observables.len());
+        figures.push((
+            "trajectory_early",
+            figure::trajectory_figure(
+                &spec,
+                &early,
+                &early_table,
+                &outcomes,
+                &format!("first {EARLY_DAYS} days, {subtitle}"),
+                Window::Early,
+            ),
+        ));
+    }
+    let formats: &[(ImageFormat, &str)] = match args.format {
+        FormatArg::Png => &[(ImageFormat::Png, "png")],
+        FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
+        FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
+    };
+    for (name, fig) in &figures {
+        for (format, ext) in formats {
+            let bytes = crate::plot::render(fig, *format)
+                .with_context(|| format!("rendering {name}.{ext}"))?;
+            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
+        }
+    }
+    for path in outputs.commit(&args.out)? {
+        println!("wrote {}", path.display());
+    }
+    print_summary(&outcomes);
+    Ok(())
+}
+
+fn parse_assignment(s: &str) -> Result<(&str, f64)> {
+    let Some((name, value)) = s.split_once('=') else {
+        bail!("--set {s}: expected PARAM=VALUE, e.g. --set gamma=3.5");
+    };
+    let value: f64 = value
+        .trim()
+        .parse()
+        .with_context(|| format!("--set {s}: expected a number after `=`, got `{value}`"))?;
+    Ok((name.trim(), value))
+}
+
+/// Output times: the simulation start, every `step` days, and the end.
+fn time_grid(sim: &Simulation, step: f64) -> Vec<f64> {
+    let (t0, t1) = sim.trajectory.span();
+    let n = ((t1 - t0) / step).floor() as usize;
+    let mut grid: Vec<f64> = (0..=n).map(|k| t0 + k as f64 * step).collect();
+    if grid.last().is_some_and(|&t| t1 - t > 1e-9 * step) {
+        grid.push(t1);
+    }
+    grid
+}
+
+fn trajectory_csv(columns: &[&str], grid: &[f64], table: &[Vec<f64>]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(std::iter::once("time").chain(columns.iter().copied()))?;
+    for (t, row) in grid.iter().zip(table) {
+        w.write_record(
+            std::iter::once(*t)
+                .chain(row.iter().copied())
+                .map(|v| format!("{v:.10e}")),
+        )?;
+    }
+    w.into_inner().context("finishing trajectory.csv")
+}
+
+fn outcomes_json(
+    outcomes: &Outcomes,
+    req: &Request<'_>,
+    regimen: &cartkin_core::regimen::Regimen,
+) -> Result<Vec<u8>> {
+    let doc = serde_json::json!({
+        "model": req.model.name(),
+        "parameters": req.model.spec().parameters.iter().zip(req.model.values())
+            .map(|(p, v)| (p.name.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
+        "patient": req.patient,
+        "regimen": regimen,
+        "car_t_dose_cells": req.car_t_cells,
+        "days": req.days,
+        "solver_options": req.options,
+        "outcomes": outcomes,
+    });
+    let mut bytes = serde_json::to_vec_pretty(&doc)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn print_summary(o: &Outcomes) {
+    if let Some(k) = &o.car_t {
+        println!(
+            "CAR-T: Cmax {:.4e} {} at day {:.2}; AUC0-28d {:.4e}; fold expansion {:.0}",
+            k.cmax, k.unit, k.tmax_day, k.auc_0_28d, k.fold_expansion
+        );
+    }
+    if let Some(r) = &o.response {
+        let day = |d: Option<f64>| d.map_or("not reached".to_string(), |d| format!("day {d:.2}"));
+        println!(
+            "Response: CR {}; MRD-negative {}; cured {}",
+            day(r.cr_day),
+            day(r.mrd_negative_day),
+            r.cured
+        );
+        if let Some(rel) = &r.relapse {
+            println!("Relapse: {} at day {:.1}", rel.cd19, rel.day);
+        }
+    }
+    if let Some(a) = &o.b_cell_aplasia {
+        println!(
+            "B-cell aplasia: {:.0} days{}",
+            a.duration_days,
+            if a.ongoing_at_end { " (ongoing)" } else { "" }
+        );
+    }
+    if let Some(c) = &o.crs {
+        println!(
+            "CRS: peak {} {:.1} {} at day {:.2} -> grade {}",
+            c.cytokine, c.peak, c.unit, c.peak_day, c.grade
+        );
+    }
+    if let Some(auc) = o.fludarabine_auc {
+        println!("Fludarabine AUC: {auc:.2} mg·h/L");
+    }
+    let s = o.solver;
+    println!(
+        "Solver: {} RHS evaluations, {} accepted / {} rejected steps, {} segments",
+        s.rhs_evaluations, s.accepted_steps, s.rejected_steps, s.segments
+    );
+}

@@ -1,0 +1,25 @@
+//! The `cartkin` command.
+//!
+//! Exit codes: 0 success; 1 an error in the input or the run (the message names the file,
+//! line, field and what was expected); 2 a command-line usage error (from clap).
+
+mod args;
+mod commands;
+mod figure;
+mod output;
+mod plot;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    match commands::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Writing result files without ever leaving a half-written one.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+/// Files rendered in memory, written together once everything succeeded.
+#[derive(Default)]
+pub struct Outputs {
+    files: Vec<(PathBuf, Vec<u8>)>,
+}
+
+impl Outputs {
+    /// Queues `bytes` for `dir/name`.
+    pub fn add(&mut self, dir: &Path, name: &str, bytes: Vec<u8>) {
+        self.files.push((dir.join(name), bytes));
+    }
+
+    /// Creates `dir` and writes every file through a temporary file in the same directory,
+    /// renamed into place, so a reader never sees a partial file.
+    pub fn commit(self, dir: &Path) -> Result<Vec<PathBuf>> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the output directory", dir.display()))?;
+        let mut written = Vec::new();
+        for (path, bytes) in self.files {
+            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
+                format!("{}: cannot write in the output directory", dir.display())
+            })?;
+            tmp.write_all(&bytes)
+                .and_then(|()| tmp.flush())
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            tmp.persist(&path).with_context(|| {
+                format!(
+                    "{}: cannot move the finished file into place",
+                    path.display()
+                )
+            })?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}

@@ -1,0 +1,402 @@
+//! One panel: planning its y axis and label areas, then drawing axes, data, legend and events.
+
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::axes::{self, Axis};
+use super::coord::TickedCoord;
+use super::event_band::{EVENT_ROW_H, draw_event_labels};
+use super::events::{EventGroup, MAX_LABEL_ROWS};
+use super::fonts::FAMILY;
+use super::layout::{
+    FONT_AXIS_DESC, FONT_EVENT, FONT_PANEL_LETTER, FONT_PANEL_TITLE, FONT_TICK, MARGIN_BOTTOM,
+    MARGIN_LEFT, MARGIN_RIGHT, PANEL_TITLE_H, PLOT_TOP_GAP, TICK_GAP, TICK_LEN, X_LABEL_AREA_H,
+};
+use super::legend::{self, Entry, LineKind};
+use super::palette::{
+    EVENT, EVENT_DOT, GRID_MAJOR, GRID_MINOR, INK, MUTED, SERIES_DASH, SERIES_WIDTH, THRESHOLD,
+    THRESHOLD_DASH, series_color,
+};
+use super::segments::{Point, polylines};
+use super::text::{Canvas, Font, draw_err};
+use super::thresholds;
+use super::{Figure, Panel};
+
+/// A panel's cell in image pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Cell {
+    pub x0: i32,
+    pub y0: i32,
+    pub w: i32,
+    pub h: i32,
+}
+
+/// Everything decided about a panel before drawing.
+pub(crate) struct PanelPlan<'a> {
+    pub panel: &'a Panel,
+    pub cell: Cell,
+    /// Panel letter ("A", "B", ...) when the figure has several panels.
+    pub letter: Option<String>,
+    /// Event labels are drawn above the panels of the top row only.
+    pub top_row: bool,
+    pub y_axis: Axis,
+    y_desc: Vec<String>,
+    y_desc_font: Font,
+    y_area_w: i32,
+}
+
+impl PanelPlan<'_> {
+    /// Width of the y label area (tick labels + axis description).
+    pub(crate) fn y_area_w(&self) -> i32 {
+        self.y_area_w
+    }
+
+    /// Widen the y label area, e.g. to line up the plot areas of a column.
+    pub(crate) fn widen_y_area(&mut self, w: i32) {
+        self.y_area_w = self.y_area_w.max(w);
+    }
+
+    /// Horizontal pixel span of the plot area.
+    pub(crate) fn plot_x_span(&self) -> (i32, i32) {
+        (
+            self.cell.x0 + MARGIN_LEFT as i32 + self.y_area_w,
+            self.cell.x0 + self.cell.w - MARGIN_RIGHT as i32,
+        )
+    }
+}
+
+/// Decide the y axis and the width of the y label area of `panel` in `cell`.
+pub(crate) fn plan<'a, DB: DrawingBackend>(
+    cv: &Canvas<DB>,
+    panel: &'a Panel,
+    cell: Cell,
+    letter: Option<String>,
+    top_row: bool,
+    has_event_labels: bool,
+) -> anyhow::Result<PanelPlan<'a>> {
+    let values = panel
+        .series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .chain(panel.thresholds.iter().map(|t| t.value));
+    let y_axis = if panel.log_y {
+        axes::log_axis(values)
+    } else {
+        axes::linear_y_axis(values)
+    };
+    let mut tick_w = 0;
+    for label in &y_axis.labels {
+        tick_w = tick_w.max(cv.tick_label_size(label)?.0);
+    }
+    // Worst case plot height: event band of the maximum number of rows.
+    let band = if top_row && has_event_labels {
+        MAX_LABEL_ROWS as i32 * EVENT_ROW_H
+    } else {
+        0
+    };
+    let plot_h =
+        cell.h - (PANEL_TITLE_H + PLOT_TOP_GAP + X_LABEL_AREA_H + MARGIN_BOTTOM) as i32 - band;
+    let (y_desc, y_desc_font) = cv.fit_lines(
+        &panel.y_label,
+        Font::regular(FONT_AXIS_DESC),
+        plot_h.max(60),
+        2,
+    )?;
+    let desc_w = y_desc.len() as i32 * (y_desc_font.size as i32 + 4);
+    let y_area_w = tick_w + (TICK_LEN + TICK_GAP) as i32 + 10 + desc_w + 4;
+    Ok(PanelPlan {
+        panel,
+        cell,
+        letter,
+        top_row,
+        y_axis,
+        y_desc,
+        y_desc_font,
+        y_area_w,
+    })
+}
+
+/// Draw one panel. `band_h` is the height reserved above the plot for event labels (same for
+/// all top-row panels so their plot areas line up).
+pub(crate) fn draw<DB: DrawingBackend>(
+    cv: &Canvas<DB>,
+    plan: &PanelPlan,
+    fig: &Figure,
+    x_axis: &Axis,
+    groups: &[EventGroup],
+    band_h: i32,
+) -> anyhow::Result<()> {
+    let root = cv.root;
+    let cell = plan.cell;
+    let y_axis = &plan.y_axis;
+    let cell_area = root.clone().shrink(
+        (cell.x0, cell.y0),
+        (cell.w.max(1).unsigned_abs(), cell.h.max(1).unsigned_abs()),
+    );
+    let top_margin = PANEL_TITLE_H as i32 + band_h + PLOT_TOP_GAP as i32;
+    let x_range = TickedCoord::from(x_axis);
+    let y_range = TickedCoord::from(y_axis);
+    let mut chart = ChartBuilder::on(&cell_area)
+        .margin_top(top_margin)
+        .margin_left(MARGIN_LEFT)
+        .margin_right(MARGIN_RIGHT)
+        .margin_bottom(MARGIN_BOTTOM)
+        .x_label_area_size(X_LABEL_AREA_H)
+        .y_label_area_size(plan.y_area_w)
+        .build_cartesian_2d(x_range, y_range)
+        .map_err(draw_err)?;
+    // Tick labels are drawn by us (superscripts, thinning), plotters draws grid and tick marks.
+    let blank = |_: &f64| String::new();
+    chart
+        .configure_mesh()
+        .x_label_formatter(&blank)
+        .y_label_formatter(&blank)
+        .bold_line_style(GRID_MAJOR.stroke_width(1))
+        .light_line_style(GRID_MINOR.stroke_width(1))
+        .axis_style(INK.stroke_width(1))
+        .set_all_tick_mark_size(TICK_LEN)
+        .label_style((FAMILY, FONT_TICK))
+        .draw()
+        .map_err(draw_err)?;
+
+    let area = chart.plotting_area().clone();
+    let (px, py) = area.get_pixel_range();
+    let plot = (px.start, py.start, px.end, py.end);
+    let to_px = |p: &Point| area.map_coordinate(p);
+
+    // Threshold lines (below the data); labelled after the data are known.
+    let mut obstacles = Vec::new();
+    let mut threshold_lines = Vec::new();
+    for th in &plan.panel.thresholds {
+        let Some(v) = y_axis.to_plot(th.value).filter(|v| y_axis.contains(*v)) else {
+            continue;
+        };
+        let line = vec![(x_axis.lo, v), (x_axis.hi, v)];
+        area.draw(&DashedPathElement::new(
+            line.clone(),
+            THRESHOLD_DASH.0,
+            THRESHOLD_DASH.1,
+            THRESHOLD.stroke_width(1),
+        ))
+        .map_err(draw_err)?;
+        let pixels: Vec<_> = line.iter().map(to_px).collect();
+        legend::sample_polyline(&pixels, &mut obstacles);
+        if !th.label.trim().is_empty() {
+            threshold_lines.push(thresholds::Line {
+                label: th.label.trim().to_string(),
+                y: pixels.first().map_or(py.start, |p| p.1),
+            });
+        }
+    }
+
+    // Event lines in every panel; in the top row they reach up to their label.
+    let label_bottoms = if plan.top_row {
+        draw_event_labels(
+            cv,
+            groups,
+            x_axis,
+            plan,
+            (px.start, px.end),
+            py.start,
+            band_h,
+        )?
+    } else {
+        Vec::new()
+    };
+    for (i, g) in groups.iter().enumerate() {
+        let x = to_px(&(g.time, y_axis.lo)).0;
+        let top = label_bottoms
+            .iter()
+            .find(|(j, _)| *j == i)
+            .map_or(py.start, |&(_, b)| b);
+        root.draw(&DashedPathElement::new(
+            vec![(x, top), (x, py.end)],
+            EVENT_DOT.0,
+            EVENT_DOT.1,
+            EVENT.stroke_width(1),
+        ))
+        .map_err(draw_err)?;
+    }
+
+    // Data.
+    let mut entries = Vec::new();
+    for (i, series) in plan.panel.series.iter().enumerate() {
+        let color = series_color(i);
+        let points: Vec<Option<Point>> = fig
+            .times
+            .iter()
+            .zip(&series.values)
+            .map(|(&t, &v)| {
+                if t.is_finite() {
+                    y_axis.to_plot(v).map(|y| (t, y))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for line in polylines(&points, y_axis.lo, y_axis.hi) {
+            let pixels: Vec<_> = line.iter().map(to_px).collect();
+            legend::sample_polyline(&pixels, &mut obstacles);
+            match line.as_slice() {
+                [single] => area.draw(&Circle::new(*single, 3, color.filled())),
+                _ if series.dashed => area.draw(&DashedPathElement::new(
+                    line,
+                    SERIES_DASH.0,
+                    SERIES_DASH.1,
+                    color.stroke_width(SERIES_WIDTH),
+                )),
+                _ => area.draw(&PathElement::new(line, color.stroke_width(SERIES_WIDTH))),
+            }
+            .map_err(draw_err)?;
+        }
+        if !series.label.trim().is_empty() {
+            entries.push(Entry {
+                label: series.label.trim().to_string(),
+                color,
+                kind: if series.dashed {
+                    LineKind::Dashed
+                } else {
+                    LineKind::Solid
+                },
+            });
+        }
+    }
+    let (boxes, unplaced) = thresholds::draw_labels(cv, &threshold_lines, plot, &obstacles)?;
+    for (x0, y0, x1, y1) in boxes {
+        legend::sample_polyline(
+            &[(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
+            &mut obstacles,
+        );
+    }
+    entries.extend(unplaced.into_iter().map(|label| Entry {
+        label,
+        color: THRESHOLD,
+        kind: LineKind::Threshold,
+    }));
+
+    if !y_axis.has_data {
+        let note = if y_axis.log {
+            "no positive values to show on this log scale"
+        } else {
+            "no finite values to show"
+        };
+        cv.text(
+            note,
+            Font::regular(FONT_EVENT).with_color(MUTED),
+            ((px.start + px.end) / 2, (py.start + py.end) / 2),
+            HPos::Center,
+            VPos::Center,
+        )?;
+    }
+
+    draw_tick_labels(cv, x_axis, y_axis, plot, &to_px)?;
+    draw_titles(cv, plan, &fig.x_label, plot)?;
+    legend::draw(cv, &entries, plot, &obstacles)
+}
+
+/// Tick labels of both axes; x labels are thinned when they would overlap.
+fn draw_tick_labels<DB: DrawingBackend>(
+    cv: &Canvas<DB>,
+    x_axis: &Axis,
+    y_axis: &Axis,
+    (left, _top, _right, bottom): legend::Rect,
+    to_px: &dyn Fn(&Point) -> (i32, i32),
+) -> anyhow::Result<()> {
+    let label_x = left - (TICK_LEN + TICK_GAP) as i32;
+    for (&v, label) in y_axis.major.iter().zip(&y_axis.labels) {
+        let y = to_px(&(x_axis.lo, v)).1;
+        cv.tick_label(label, (label_x, y), HPos::Right)?;
+    }
+    let xs: Vec<i32> = x_axis
+        .major
+        .iter()
+        .map(|&v| to_px(&(v, y_axis.lo)).0)
+        .collect();
+    let mut max_w = 0;
+    for label in &x_axis.labels {
+        max_w = max_w.max(cv.tick_label_size(label)?.0);
+    }
+    // ok: windows(2) slices have two elements
+    let spacing = xs.windows(2).map(|w| w[1] - w[0]).min().unwrap_or(i32::MAX);
+    let mut stride = 1;
+    while stride < xs.len() && spacing.saturating_mul(stride as i32) < max_w + 12 {
+        stride += 1;
+    }
+    let label_y = bottom + (TICK_LEN + TICK_GAP) as i32;
+    for ((x, label), _) in xs
+        .iter()
+        .zip(&x_axis.labels)
+        .zip(0..)
+        .filter(|(_, i)| i % stride == 0)
+    {
+        cv.tick_label(label, (*x, label_y), HPos::Center)?;
+    }
+    Ok(())
+}
+
+/// Panel letter, panel title, x and y axis descriptions.
+fn draw_titles<DB: DrawingBackend>(
+    cv: &Canvas<DB>,
+    plan: &PanelPlan,
+    x_label: &str,
+    (left, top, right, bottom): legend::Rect,
+) -> anyhow::Result<()> {
+    let cell = plan.cell;
+    let cell_right = cell.x0 + cell.w - 8;
+    let mut title_left = cell.x0 + 8;
+    if let Some(letter) = &plan.letter {
+        let font = Font::bold(FONT_PANEL_LETTER);
+        cv.text(
+            letter,
+            font,
+            (cell.x0 + 10, cell.y0 + 8),
+            HPos::Left,
+            VPos::Top,
+        )?;
+        title_left = cell.x0 + 10 + cv.measure(letter, font)?.0 + 12;
+    }
+    // Title centred over the plot area, but never over the letter or out of the cell.
+    let max_w = (cell_right - title_left).max(40);
+    let (lines, font) = cv.fit_lines(&plan.panel.title, Font::bold(FONT_PANEL_TITLE), max_w, 1)?;
+    for line in lines {
+        let w = cv.measure(&line, font)?.0;
+        let x = centred_x((left + right) / 2, w, title_left, cell_right);
+        cv.text(&line, font, (x, cell.y0 + 9), HPos::Center, VPos::Top)?;
+    }
+
+    // x axis description, centred under the plot.
+    let (lines, font) = cv.fit_lines(x_label, Font::regular(FONT_AXIS_DESC), cell.w - 16, 1)?;
+    for line in lines {
+        let w = cv.measure(&line, font)?.0;
+        let x = centred_x((left + right) / 2, w, cell.x0 + 8, cell_right);
+        cv.text(
+            &line,
+            font,
+            (x, bottom + X_LABEL_AREA_H as i32 - 2),
+            HPos::Center,
+            VPos::Bottom,
+        )?;
+    }
+
+    // y axis description, rotated, one or two lines, centred on the plot height.
+    let line_h = plan.y_desc_font.size as i32 + 4;
+    for (i, line) in plan.y_desc.iter().enumerate() {
+        cv.text_up(
+            line,
+            plan.y_desc_font,
+            (
+                cell.x0 + MARGIN_LEFT as i32 + 2 + i as i32 * line_h,
+                (top + bottom) / 2,
+            ),
+            HPos::Center,
+            VPos::Top,
+        )?;
+    }
+    Ok(())
+}
+
+/// Centre for text of width `w`, as close to `centre` as possible within `[min_x, max_x]`.
+fn centred_x(centre: i32, w: i32, min_x: i32, max_x: i32) -> i32 {
+    centre.min(max_x - w / 2 - w % 2).max(min_x + w / 2)
+}

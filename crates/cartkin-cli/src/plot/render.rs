@@ -1,0 +1,87 @@
+//! Whole-figure drawing: background, title, panel grid, shared event band.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, VPos};
+
+use super::Figure;
+use super::axes;
+use super::event_band::{self, EVENT_ROW_H};
+use super::events::group_events;
+use super::layout::{CELL_H, CELL_W, FONT_FIG_TITLE, grid, title_height};
+use super::panel::{self, Cell};
+use super::text::{Canvas, Font, draw_err, to_i32};
+
+/// Draw `fig` on the canvas (sized by `layout::figure_size`). Does not present.
+pub(crate) fn draw_figure<DB: DrawingBackend>(cv: &Canvas<DB>, fig: &Figure) -> anyhow::Result<()> {
+    let root = cv.root;
+    root.fill(&WHITE).map_err(draw_err)?;
+    let (width, _) = root.dim_in_pixel();
+    let width = to_i32(width);
+    let title_h = to_i32(title_height(&fig.title));
+    if title_h > 0 {
+        let (lines, font) = cv.fit_lines(&fig.title, Font::bold(FONT_FIG_TITLE), width - 40, 1)?;
+        for line in lines {
+            cv.text(
+                &line,
+                font,
+                (width / 2, title_h / 2 + 2),
+                HPos::Center,
+                VPos::Center,
+            )?;
+        }
+    }
+
+    let x_axis = axes::time_axis(fig.times.iter().copied());
+    let groups = group_events(&fig.events, x_axis.lo, x_axis.hi);
+    let has_labels = groups.iter().any(|g| !g.label.is_empty());
+    let (_, cols) = grid(fig.panels.len());
+    let multi = fig.panels.len() > 1;
+
+    let mut plans = Vec::with_capacity(fig.panels.len());
+    for (i, p) in fig.panels.iter().enumerate() {
+        let (row, col) = (i / cols.max(1), i % cols.max(1));
+        let cell = Cell {
+            x0: to_i32(CELL_W) * i32::try_from(col).unwrap_or(0),
+            y0: title_h + to_i32(CELL_H) * i32::try_from(row).unwrap_or(0),
+            w: to_i32(CELL_W),
+            h: to_i32(CELL_H),
+        };
+        let letter = multi.then(|| panel_letter(i));
+        plans.push(panel::plan(cv, p, cell, letter, row == 0, has_labels)?);
+    }
+
+    // Same y label area width within a column, so the time axes line up vertically.
+    for col in 0..cols {
+        let column = || plans.iter().skip(col).step_by(cols.max(1));
+        let w = column().map(|p| p.y_area_w()).max().unwrap_or(0);
+        for plan in plans.iter_mut().skip(col).step_by(cols.max(1)) {
+            plan.widen_y_area(w);
+        }
+    }
+
+    // One event band height for the whole top row, so the plot areas line up.
+    let mut band_rows = 0;
+    for plan in plans.iter().filter(|p| p.top_row) {
+        let labels =
+            event_band::event_labels(cv, &groups, &x_axis, plan.plot_x_span(), plan.cell.w)?;
+        let (_, rows) = event_band::place_event_labels(&labels, plan.cell);
+        band_rows = band_rows.max(rows);
+    }
+    let band_h = i32::try_from(band_rows).unwrap_or(0) * EVENT_ROW_H;
+
+    for plan in &plans {
+        let h = if plan.top_row { band_h } else { 0 };
+        panel::draw(cv, plan, fig, &x_axis, &groups, h)?;
+    }
+    Ok(())
+}
+
+/// "A", "B", ... "Z", then "AA", "AB", ...
+fn panel_letter(i: usize) -> String {
+    let letter = |k: usize| char::from(b'A' + u8::try_from(k % 26).unwrap_or(0));
+    if i < 26 {
+        letter(i).to_string()
+    } else {
+        format!("{}{}", letter(i / 26 - 1), letter(i))
+    }
+}
