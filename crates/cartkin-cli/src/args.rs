@@ -59,34 +59,39 @@ pub struct SimulateArgs {
     #[arg(long = "set", value_name = "PARAM=VALUE")]
     pub set: Vec<String>,
     /// Total CAR-T dose [viable CAR+ cells].
-    #[arg(long, value_name = "CELLS", conflicts_with = "dose_per_kg")]
+    #[arg(
+        long,
+        value_name = "CELLS",
+        conflicts_with = "dose_per_kg",
+        allow_negative_numbers = true
+    )]
     pub dose: Option<f64>,
     /// CAR-T dose per kg body weight [cells/kg].
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub dose_per_kg: Option<f64>,
     /// Body weight [kg] (default: the model's typical patient).
-    #[arg(long, value_name = "KG")]
+    #[arg(long, value_name = "KG", allow_negative_numbers = true)]
     pub weight: Option<f64>,
     /// Height [cm], for BSA by Mosteller.
-    #[arg(long, value_name = "CM")]
+    #[arg(long, value_name = "CM", allow_negative_numbers = true)]
     pub height: Option<f64>,
     /// Body-surface area [m²] (overrides height-based BSA).
-    #[arg(long, value_name = "M2")]
+    #[arg(long, value_name = "M2", allow_negative_numbers = true)]
     pub bsa: Option<f64>,
     /// Estimated GFR [mL/min/1.73 m²].
-    #[arg(long, value_name = "ML_MIN")]
+    #[arg(long, value_name = "ML_MIN", allow_negative_numbers = true)]
     pub egfr: Option<f64>,
     /// Age [years].
-    #[arg(long, value_name = "YEARS")]
+    #[arg(long, value_name = "YEARS", allow_negative_numbers = true)]
     pub age: Option<f64>,
     /// Regimen: eliana, zuma3, none, eliana_split, or a regimen TOML file.
     #[arg(long, value_name = "NAME|PATH")]
     pub regimen: Option<String>,
     /// Follow-up after the CAR-T infusion [days] (default: the model's).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub days: Option<f64>,
     /// Output grid spacing of trajectory.csv [days] (default: the model's).
-    #[arg(long, value_name = "DAYS")]
+    #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
     pub step: Option<f64>,
     /// Output directory.
     #[arg(long, default_value = "out", value_name = "DIR")]
@@ -98,10 +103,10 @@ pub struct SimulateArgs {
     #[arg(long, value_enum, default_value_t = MethodArg::Dopri5)]
     pub method: MethodArg,
     /// Relative tolerance.
-    #[arg(long, default_value_t = 1e-6)]
+    #[arg(long, default_value_t = 1e-6, allow_negative_numbers = true)]
     pub rtol: f64,
     /// Absolute tolerance (solver coordinates: ln(cells) for populations, scaled amounts for drugs).
-    #[arg(long, default_value_t = 1e-8)]
+    #[arg(long, default_value_t = 1e-8, allow_negative_numbers = true)]
     pub atol: f64,
     /// Keep populations below one cell instead of declaring them extinct.
     #[arg(long)]

@@ -29,6 +29,7 @@ impl Outputs {
             })?;
             tmp.write_all(&bytes)
                 .and_then(|()| tmp.flush())
+                .and_then(|()| ordinary_permissions(tmp.as_file()))
                 .with_context(|| format!("{}: cannot write", path.display()))?;
             tmp.persist(&path).with_context(|| {
                 format!(
@@ -40,4 +41,16 @@ impl Outputs {
         }
         Ok(written)
     }
+}
+
+/// Temporary files are created private (0600); results are ordinary files (0644).
+#[cfg(unix)]
+fn ordinary_permissions(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+}
+
+#[cfg(not(unix))]
+fn ordinary_permissions(_file: &std::fs::File) -> std::io::Result<()> {
+    Ok(())
 }

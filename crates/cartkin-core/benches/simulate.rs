@@ -1,1 +1,161 @@
-fn main() {}
+//! Criterion benchmarks of whole simulations.
+//!
+//! Run: `cargo bench -p cartkin-core --bench simulate`. Workload IDs name the model, the
+//! horizon and what is included. RHS evaluations per simulation are printed once per
+//! workload so that "µs per simulation" can be split into evaluations × cost per evaluation.
+
+use std::hint::black_box;
+
+use cartkin_core::model::{self, MAX_STATES, Model, SegmentInputs};
+use cartkin_core::outcome::Outcomes;
+use cartkin_core::patient::Patient;
+use cartkin_core::regimen::{self, Regimen};
+use cartkin_core::simulate::{Request, simulate};
+use cartkin_core::solve::{Layout, Method, SolverOptions};
+use criterion::{Criterion, criterion_group, criterion_main};
+
+fn setup(name: &str, regimen_name: &str) -> (Model, Regimen, Patient) {
+    let model = Model::load(&model::resolve(name).expect("model")).expect("valid model");
+    let regimen = regimen::resolve(regimen_name).expect("regimen");
+    let patient = Patient::new(35.0, 140.0, None, 120.0, 11.0, "bench").expect("patient");
+    (model, regimen, patient)
+}
+
+/// One benchmarked simulation.
+struct Workload {
+    id: &'static str,
+    model: &'static str,
+    regimen: &'static str,
+    cells: Option<f64>,
+    days: f64,
+    options: SolverOptions,
+    outcomes: bool,
+}
+
+fn bench_model(c: &mut Criterion, w: Workload) {
+    let Workload {
+        id,
+        model: name,
+        regimen: regimen_name,
+        cells,
+        days,
+        options,
+        outcomes,
+    } = w;
+    let (model, regimen, patient) = setup(name, regimen_name);
+    let request = Request {
+        model: &model,
+        patient,
+        regimen: &regimen,
+        car_t_cells: cells,
+        days,
+        options,
+    };
+    let stats = simulate(&request).expect("simulation").stats;
+    println!(
+        "{id}: {} RHS evaluations, {} accepted / {} rejected steps, {} segments",
+        stats.rhs_evaluations, stats.accepted_steps, stats.rejected_steps, stats.segments
+    );
+    c.bench_function(id, |b| {
+        b.iter(|| {
+            let sim = simulate(black_box(&request)).expect("simulation");
+            if outcomes {
+                black_box(Outcomes::compute(&sim, model.spec()));
+            }
+            black_box(sim)
+        })
+    });
+}
+
+/// The floor: the same number of right-hand-side evaluations as one 5-year `cart_all`
+/// simulation, with nothing else (no stepping, interpolation, events or outcomes).
+fn bench_rhs_floor(c: &mut Criterion) {
+    let (model, regimen, patient) = setup("cart_all", "eliana");
+    let request = Request {
+        model: &model,
+        patient,
+        regimen: &regimen,
+        car_t_cells: Some(3e6 * 35.0),
+        days: 1825.0,
+        options: SolverOptions::default(),
+    };
+    let sim = simulate(&request).expect("simulation");
+    let evaluations = sim.stats.rhs_evaluations;
+    let layout = Layout::of(model.spec());
+    let dynamics = model.dynamics(&patient);
+    let node = sim.trajectory.nodes()[sim.trajectory.nodes().len() / 3];
+    let inputs = SegmentInputs::default();
+    let n = layout.n;
+    c.bench_function("cart_all_rhs_floor_one_simulation", |b| {
+        b.iter(|| {
+            let mut acc = 0.0;
+            let mut z = node.z;
+            for k in 0..evaluations {
+                z[0] = node.z[0] + k as f64 * 1e-12; // defeat hoisting
+                let (mut x, mut dx, mut dz) =
+                    ([0.0; MAX_STATES], [0.0; MAX_STATES], [0.0; MAX_STATES]);
+                layout.to_natural(&z[..n], node.alive, &mut x[..n]);
+                dynamics.derivatives(&inputs, &x[..n], &mut dx[..n]);
+                layout.to_solver_rate(&x[..n], &dx[..n], node.alive, &mut dz[..n]);
+                acc += dz[2];
+            }
+            black_box(acc)
+        })
+    });
+}
+
+fn benches(c: &mut Criterion) {
+    bench_rhs_floor(c);
+    let default = SolverOptions::default();
+    let dose = Some(3e6 * 35.0);
+    let cart_all = |id, options, outcomes| Workload {
+        id,
+        model: "cart_all",
+        regimen: "eliana",
+        cells: dose,
+        days: 1825.0,
+        options,
+        outcomes,
+    };
+    bench_model(c, cart_all("cart_all_5y_dopri5", default, false));
+    bench_model(
+        c,
+        cart_all("cart_all_5y_dopri5_with_outcomes", default, true),
+    );
+    let dop853 = SolverOptions {
+        method: Method::Dop853,
+        ..default
+    };
+    bench_model(c, cart_all("cart_all_5y_dop853", dop853, false));
+    bench_model(
+        c,
+        Workload {
+            id: "leon_triana_365d_dopri5",
+            model: "leon_triana_2021",
+            regimen: "none",
+            cells: Some(1e7),
+            days: 365.0,
+            options: default,
+            outcomes: false,
+        },
+    );
+    bench_model(
+        c,
+        Workload {
+            id: "stein_365d_dopri5",
+            model: "stein_2019",
+            regimen: "none",
+            cells: None,
+            days: 365.0,
+            options: default,
+            outcomes: false,
+        },
+    );
+}
+
+criterion_group! {
+    name = simulate_benches;
+    config = Criterion::default().sample_size(60).measurement_time(std::time::Duration::from_secs(4));
+    targets = benches
+}
+criterion_main!(simulate_benches);

@@ -65,7 +65,7 @@ pub enum InputError {
         message: String,
     },
     /// A field has a value outside what is allowed.
-    #[error("{location}: field `{field}`: expected {expected}, got {found}")]
+    #[error("{location}: {field}: expected {expected}, got {found}")]
     Invalid {
         /// Where.
         location: Location,

@@ -24,6 +24,17 @@ pub fn bsa_mosteller(height_cm: f64, weight_kg: f64) -> f64 {
     (height_cm * weight_kg / 3600.0).sqrt()
 }
 
+/// Accepted range and unit of each covariate: `weight`, `height`, `egfr`, `age`, `bsa`.
+pub fn covariate_range(name: &str) -> (f64, f64, &'static str) {
+    match name {
+        "weight" => (1.0, 400.0, "kg"),
+        "height" => (30.0, 250.0, "cm"),
+        "egfr" => (1.0, 400.0, "mL/min/1.73 m²"),
+        "age" => (0.0, 120.0, "years"),
+        _ => (0.1, 4.0, "m²"), // bsa
+    }
+}
+
 impl Patient {
     /// Validated covariates; `bsa_m2 = None` derives BSA by Mosteller.
     /// `origin` names where the values came from (a file or the command line) for errors.
@@ -35,7 +46,8 @@ impl Patient {
         age_years: f64,
         origin: &str,
     ) -> Result<Self, InputError> {
-        let check = |field: &str, value: f64, lo: f64, hi: f64, unit: &str| {
+        let check = |field: &str, value: f64| {
+            let (lo, hi, unit) = covariate_range(field);
             if value.is_finite() && value >= lo && value <= hi {
                 Ok(())
             } else {
@@ -47,13 +59,13 @@ impl Patient {
                 })
             }
         };
-        check("weight", weight_kg, 1.0, 400.0, "kg")?;
-        check("height", height_cm, 30.0, 250.0, "cm")?;
-        check("egfr", egfr, 1.0, 400.0, "mL/min/1.73 m²")?;
-        check("age", age_years, 0.0, 120.0, "years")?;
+        check("weight", weight_kg)?;
+        check("height", height_cm)?;
+        check("egfr", egfr)?;
+        check("age", age_years)?;
         let bsa_m2 = match bsa_m2 {
             Some(bsa) => {
-                check("bsa", bsa, 0.1, 4.0, "m²")?;
+                check("bsa", bsa)?;
                 bsa
             }
             None => bsa_mosteller(height_cm, weight_kg),

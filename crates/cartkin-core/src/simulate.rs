@@ -110,6 +110,14 @@ impl Simulation {
         true
     }
 
+    /// States then observables at `t` inside an interval's interpolant.
+    pub fn columns_in(&self, piece: &crate::solve::Piece, t: f64, out: &mut [f64]) {
+        let n = self.trajectory.layout().n;
+        piece.state(self.trajectory.layout(), t, &mut out[..n]);
+        let (x, obs) = out.split_at_mut(n);
+        self.dynamics.observe(x, obs);
+    }
+
     /// States then observables at node `k`.
     pub fn columns_at_node(&self, k: usize, out: &mut [f64]) {
         let n = self.trajectory.layout().n;

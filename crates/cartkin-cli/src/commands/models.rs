@@ -137,10 +137,27 @@ pub fn describe(model: &Model) -> String {
     s
 }
 
+/// Six significant digits; scientific outside [1e-3, 1e5).
 fn fmt_num(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e5 || v.abs() < 1e-3) {
-        format!("{v:e}")
+    if !v.is_normal() {
+        return format!("{v}");
+    }
+    if v.abs() >= 1e5 || v.abs() < 1e-3 {
+        let s = format!("{v:.5e}");
+        match s.split_once('e') {
+            Some((mantissa, exponent)) => {
+                let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+                format!("{mantissa}e{exponent}")
+            }
+            None => s,
+        }
     } else {
-        format!("{v}")
+        let decimals = (5 - v.abs().log10().floor() as i32).clamp(0, 12) as usize;
+        let s = format!("{v:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
     }
 }

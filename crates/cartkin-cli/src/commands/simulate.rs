@@ -14,6 +14,9 @@ use crate::figure::{self, Window};
 /// Span of the zoomed figure [days after infusion] and its sampling step [days].
 const EARLY_DAYS: f64 = 60.0;
 const EARLY_STEP: f64 = 0.05;
+/// Finest output grid [day] (≈ 9 s) and largest trajectory table.
+const MIN_STEP: f64 = 1e-4;
+const MAX_ROWS: f64 = 5e6;
 use crate::output::Outputs;
 use crate::plot::ImageFormat;
 
@@ -45,7 +48,9 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             DefaultDose::PerKg(k) => CarTDose::PerKg(k),
         }),
     };
-    let dose = dose.map(|d| d.validate("command line")).transpose()?;
+    let dose = dose
+        .map(|d| d.validate(&patient, "command line"))
+        .transpose()?;
     if dose.is_some() && !has_car_t && (args.dose.is_some() || args.dose_per_kg.is_some()) {
         bail!(
             "model `{}` has no CAR-T dosing route (its dose is built into its parameters); drop --dose/--dose-per-kg",
@@ -63,6 +68,12 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let step = args.step.unwrap_or(spec.defaults.step);
     if !(step.is_finite() && step > 0.0) {
         bail!("--step: expected a positive number of days, got {step}");
+    }
+    let rows = (days + 60.0) / step;
+    if step < MIN_STEP || rows > MAX_ROWS {
+        bail!(
+            "--step: expected at least {MIN_STEP} day and at most {MAX_ROWS:e} rows in trajectory.csv, got {step} (≈{rows:.2e} rows)"
+        );
     }
     let options = SolverOptions {
         method: match args.method {

@@ -44,7 +44,7 @@ struct RawHeader {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDefaults {
-    regimen: String,
+    regimen: Spanned<String>,
     days: Spanned<f64>,
     step: Spanned<f64>,
     dose_cells: Option<Spanned<f64>>,
@@ -55,10 +55,10 @@ struct RawDefaults {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPatient {
-    weight_kg: f64,
-    height_cm: f64,
-    egfr: f64,
-    age_years: f64,
+    weight_kg: Spanned<f64>,
+    height_cm: Spanned<f64>,
+    egfr: Spanned<f64>,
+    age_years: Spanned<f64>,
 }
 
 #[derive(Deserialize)]
@@ -576,24 +576,46 @@ impl Validator<'_> {
                 ));
             }
         };
+        // Checked here so that a bad default fails when the file is read, not at run time.
+        let covariate = |v: &Spanned<f64>, name: &str, field: &str| {
+            let (lo, hi, unit) = crate::patient::covariate_range(name);
+            let value = *v.get_ref();
+            if value.is_finite() && value >= lo && value <= hi {
+                Ok(value)
+            } else {
+                Err(self.invalid(v, field, &format!("a number in [{lo}, {hi}] {unit}"), value))
+            }
+        };
         let p = raw.patient;
         let patient = PatientDefaults {
-            weight_kg: p.weight_kg,
-            height_cm: p.height_cm,
-            egfr: p.egfr,
-            age_years: p.age_years,
+            weight_kg: covariate(&p.weight_kg, "weight", "defaults.patient.weight_kg")?,
+            height_cm: covariate(&p.height_cm, "height", "defaults.patient.height_cm")?,
+            egfr: covariate(&p.egfr, "egfr", "defaults.patient.egfr")?,
+            age_years: covariate(&p.age_years, "age", "defaults.patient.age_years")?,
         };
-        // Checked here so that a bad default fails when the file is read, not at run time.
-        crate::patient::Patient::new(
-            p.weight_kg,
-            p.height_cm,
-            None,
-            p.egfr,
-            p.age_years,
-            &self.path.display().to_string(),
-        )?;
+        // the default regimen must exist: a named one, or a file relative to the model file
+        let name = raw.regimen.get_ref();
+        let regimen = if crate::regimen::named(name).is_some() {
+            name.clone()
+        } else {
+            let relative = self.path.parent().map(|dir| dir.join(name));
+            match relative.filter(|p| p.is_file()) {
+                Some(path) => path.display().to_string(),
+                None => {
+                    return Err(self.invalid(
+                        &raw.regimen,
+                        "defaults.regimen",
+                        &format!(
+                            "a named regimen ({}) or a regimen file next to the model file",
+                            join_names(crate::regimen::NAMED.iter().map(|(n, _)| *n))
+                        ),
+                        format!("\"{name}\""),
+                    ));
+                }
+            }
+        };
         Ok(Defaults {
-            regimen: raw.regimen,
+            regimen,
             days,
             step,
             dose,

@@ -136,7 +136,13 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, InputError> {
         return Ok(as_path.to_path_buf());
     }
     let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
-    if !looks_like_path {
+    if looks_like_path {
+        return Err(InputError::Read {
+            path: as_path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such model file"),
+        });
+    }
+    {
         for dir in search_dirs() {
             let candidate = dir.join(format!("{name_or_path}.toml"));
             if candidate.is_file() {
@@ -146,7 +152,7 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, InputError> {
         }
     }
     Err(InputError::Unknown {
-        location: Location::file(name_or_path),
+        location: Location::file("--model"),
         kind: "model (name or file)",
         name: name_or_path.to_string(),
         available: join_names(list_bundled().iter().map(|(n, _)| n.as_str())),

@@ -21,7 +21,7 @@ mod query;
 
 use serde::Serialize;
 
-pub use query::{Column, Direction, MAX_COLUMNS, TIME_TOLERANCE, sample};
+pub use query::{Column, Direction, MAX_COLUMNS, NodeTable, TIME_TOLERANCE, sample};
 
 use crate::model::ModelSpec;
 use crate::simulate::{Event, EventKind, Simulation};
@@ -156,10 +156,12 @@ impl Outcomes {
     /// Computes the outcomes a model's roles allow.
     pub fn compute(sim: &Simulation, spec: &ModelSpec) -> Self {
         let roles = &spec.outcomes;
+        // every column at every node, once; each role reads its own
+        let table = NodeTable::new(sim, spec.states.len() + spec.observables.len());
         let column = |name: &Option<String>| {
             name.as_ref()
                 .and_then(|n| spec.column_index(n))
-                .map(|i| (Column::new(sim, i), unit_of(spec, i)))
+                .map(|i| (table.column(i), unit_of(spec, i)))
         };
         let (_, t_end) = sim.trajectory.span();
         let mut events = sim.events.clone();
@@ -227,7 +229,7 @@ impl Outcomes {
                 let value = |name: &Option<String>| {
                     name.as_ref()
                         .and_then(|n| spec.column_index(n))
-                        .map(|i| Column::new(sim, i).at(day))
+                        .map(|i| table.column(i).at(day))
                 };
                 let cd19 = match (value(&roles.cd19_positive), value(&roles.cd19_negative)) {
                     (Some(pos), Some(neg)) if neg > pos => "CD19-",

@@ -3,6 +3,7 @@
 
 use crate::model::MAX_STATES;
 use crate::simulate::Simulation;
+use crate::solve::Piece;
 
 /// Most columns a model may have (states + observables).
 pub const MAX_COLUMNS: usize = 2 * MAX_STATES + 16;
@@ -16,51 +17,80 @@ pub enum Direction {
     Up,
 }
 
+/// Every column (states, then observables) at every node of a simulation, computed once and
+/// shared by all the [`Column`]s that read it.
+pub struct NodeTable<'a> {
+    sim: &'a Simulation,
+    n_columns: usize,
+    values: Vec<f64>,
+}
+
+impl<'a> NodeTable<'a> {
+    /// Evaluates the first `n_columns` columns at each node.
+    pub fn new(sim: &'a Simulation, n_columns: usize) -> Self {
+        let mut buf = [0.0; MAX_COLUMNS];
+        let n_nodes = sim.trajectory.nodes().len();
+        let mut values = Vec::with_capacity(n_nodes * n_columns);
+        for k in 0..n_nodes {
+            sim.columns_at_node(k, &mut buf);
+            values.extend_from_slice(&buf[..n_columns]);
+        }
+        NodeTable {
+            sim,
+            n_columns,
+            values,
+        }
+    }
+
+    /// Column `index` (states first, then observables).
+    pub fn column(&self, index: usize) -> Column<'_> {
+        Column { table: self, index }
+    }
+}
+
 /// Reads one column (state or observable) of a simulation.
 pub struct Column<'a> {
-    sim: &'a Simulation,
+    table: &'a NodeTable<'a>,
     index: usize,
-    /// Column values at each node.
-    at_nodes: Vec<f64>,
 }
 
 /// Tolerance of crossing times [day].
 pub const TIME_TOLERANCE: f64 = 1e-9;
 
-impl<'a> Column<'a> {
-    /// Column `index` (states first, then observables).
-    pub fn new(sim: &'a Simulation, index: usize) -> Self {
-        let mut buf = [0.0; MAX_COLUMNS];
-        let at_nodes = (0..sim.trajectory.nodes().len())
-            .map(|k| {
-                sim.columns_at_node(k, &mut buf);
-                buf[index]
-            })
-            .collect();
-        Column {
-            sim,
-            index,
-            at_nodes,
-        }
+impl Column<'_> {
+    fn node(&self, k: usize) -> f64 {
+        self.table.values[k * self.table.n_columns + self.index]
     }
 
     /// Value at time `t` (NaN outside the simulated span).
     pub fn at(&self, t: f64) -> f64 {
         let mut buf = [0.0; MAX_COLUMNS];
-        if self.sim.columns_at(t, &mut buf) {
+        if self.table.sim.columns_at(t, &mut buf) {
             buf[self.index]
         } else {
             f64::NAN
         }
     }
 
+    /// Value at `t` inside interval `piece`.
+    fn in_piece(&self, piece: &Piece, t: f64) -> f64 {
+        let mut buf = [0.0; MAX_COLUMNS];
+        self.table.sim.columns_in(piece, t, &mut buf);
+        buf[self.index]
+    }
+
+    fn piece(&self, k: usize) -> Option<Piece> {
+        self.table.sim.trajectory.piece_of(k)
+    }
+
     fn nodes(&self) -> &[crate::solve::Node] {
-        self.sim.trajectory.nodes()
+        self.table.sim.trajectory.nodes()
     }
 
     /// Value at the last node.
     pub fn last(&self) -> f64 {
-        self.at_nodes.last().copied().unwrap_or(f64::NAN)
+        let n = self.nodes().len();
+        if n == 0 { f64::NAN } else { self.node(n - 1) }
     }
 
     /// First time at or after `from` when the column crosses `level` in `direction`,
@@ -83,20 +113,22 @@ impl<'a> Column<'a> {
             }
             if tb <= ta {
                 // a jump: crossing at the jump time if the value jumps across
-                if tb >= from && beyond(self.at_nodes[k + 1]) && !beyond(self.at_nodes[k]) {
+                if tb >= from && beyond(self.node(k + 1)) && !beyond(self.node(k)) {
                     return Some(tb);
                 }
                 continue;
             }
-            if !beyond(self.at_nodes[k + 1]) {
+            if !beyond(self.node(k + 1)) {
                 continue;
             }
-            let (mut a, mut b) = (ta.max(from), tb);
-            while b - a > TIME_TOLERANCE {
-                let m = 0.5 * (a + b);
-                if beyond(self.at(m)) { b = m } else { a = m }
-            }
-            return Some(b);
+            let far = |g: f64| beyond(g + level);
+            let piece = self.piece(k)?;
+            return Some(illinois(
+                ta.max(from),
+                tb,
+                |t| self.in_piece(&piece, t) - level,
+                far,
+            ));
         }
         None
     }
@@ -107,8 +139,8 @@ impl<'a> Column<'a> {
         let nodes = self.nodes();
         let best = (0..nodes.len())
             .filter(|&k| nodes[k].t >= from && nodes[k].t <= to)
-            .max_by(|&a, &b| self.at_nodes[a].total_cmp(&self.at_nodes[b]))?;
-        let mut result = (nodes[best].t, self.at_nodes[best]);
+            .max_by(|&a, &b| self.node(a).total_cmp(&self.node(b)))?;
+        let mut result = (nodes[best].t, self.node(best));
         for (a, b) in [
             (best.saturating_sub(1), best),
             (best, (best + 1).min(nodes.len() - 1)),
@@ -117,8 +149,9 @@ impl<'a> Column<'a> {
             if hi - lo <= TIME_TOLERANCE {
                 continue;
             }
-            let t = golden_max(lo, hi, |t| self.at(t));
-            let v = self.at(t);
+            let Some(piece) = self.piece(a) else { continue };
+            let t = golden_max(lo, hi, |t| self.in_piece(&piece, t));
+            let v = self.in_piece(&piece, t);
             if v > result.1 {
                 result = (t, v);
             }
@@ -126,7 +159,9 @@ impl<'a> Column<'a> {
         Some(result)
     }
 
-    /// Integral over `[from, to]` [column unit × day], by 5-point Gauss–Legendre on each step.
+    /// Integral over `[from, to]` [column unit × day], by 5-point Gauss–Legendre on each step
+    /// (exact for the degree-7 interpolant of a linear state; for a log state the integrand is
+    /// the exponential of a smooth polynomial over a step, resolved to far below rtol).
     pub fn integral(&self, from: f64, to: f64) -> f64 {
         const X: [f64; 5] = [
             0.0,
@@ -149,16 +184,51 @@ impl<'a> Column<'a> {
             if b <= a {
                 continue;
             }
+            let Some(piece) = self.piece(k) else { continue };
             let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
-            // evaluate inside the interval so that a jump at `b` is not seen
             total += half
                 * X.iter()
                     .zip(W)
-                    .map(|(x, w)| w * self.at(mid + half * x))
+                    .map(|(x, w)| w * self.in_piece(&piece, mid + half * x))
                     .sum::<f64>();
         }
         total
     }
+}
+
+/// Root of `g` on `[a, b]` with `far(g(a))` false and `far(g(b))` true, to [`TIME_TOLERANCE`]:
+/// the Illinois variant of regula falsi (superlinear), with a bisection step whenever the
+/// bracket fails to halve, so it never takes more iterations than bisection would (×2).
+fn illinois(mut a: f64, mut b: f64, g: impl Fn(f64) -> f64, far: impl Fn(f64) -> bool) -> f64 {
+    let (mut ga, mut gb) = (g(a), g(b));
+    let mut side = 0i8;
+    let mut width = b - a;
+    while b - a > TIME_TOLERANCE {
+        let secant = b - gb * (b - a) / (gb - ga);
+        let m = if secant > a && secant < b && (b - a) <= 0.5 * width {
+            secant
+        } else {
+            0.5 * (a + b)
+        };
+        width = b - a;
+        let gm = g(m);
+        if far(gm) {
+            b = m;
+            gb = gm;
+            if side == 1 {
+                ga *= 0.5;
+            }
+            side = 1;
+        } else {
+            a = m;
+            ga = gm;
+            if side == -1 {
+                gb *= 0.5;
+            }
+            side = -1;
+        }
+    }
+    b
 }
 
 /// Golden-section search for the maximum of a unimodal `f` on `[a, b]`.

@@ -72,8 +72,14 @@ pub fn resolve(name_or_path: &str) -> Result<Regimen, InputError> {
     if path.is_file() {
         return load(path);
     }
+    if name_or_path.contains('/') || name_or_path.ends_with(".toml") {
+        return Err(InputError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such regimen file"),
+        });
+    }
     Err(InputError::Unknown {
-        location: Location::file(name_or_path),
+        location: Location::file("--regimen"),
         kind: "regimen (name or file)",
         name: name_or_path.to_string(),
         available: NAMED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),

@@ -89,24 +89,35 @@ impl CarTDose {
         }
     }
 
-    /// Checks that the dose is a positive finite number of cells (at most 1e12).
-    pub fn validate(self, origin: &str) -> Result<Self, InputError> {
-        let (field, value) = match self {
-            CarTDose::Cells(c) => ("dose", c),
-            CarTDose::PerKg(c) => ("dose-per-kg", c),
+    /// Checks that the dose is positive and finite and that the total for `patient` is at most
+    /// [`MAX_CAR_T_CELLS`].
+    pub fn validate(self, patient: &Patient, origin: &str) -> Result<Self, InputError> {
+        let (field, value, unit) = match self {
+            CarTDose::Cells(c) => ("dose", c, "cells"),
+            CarTDose::PerKg(c) => ("dose-per-kg", c, "cells/kg"),
         };
-        if value.is_finite() && value > 0.0 && value <= 1e12 {
+        let total = self.cells(patient);
+        if value.is_finite() && value > 0.0 && total <= MAX_CAR_T_CELLS {
             Ok(self)
         } else {
             Err(InputError::Invalid {
                 location: Location::file(origin),
                 field: field.into(),
-                expected: "a positive number of cells (at most 1e12)".into(),
-                found: value.to_string(),
+                expected: format!(
+                    "a positive number of {unit} with a total of at most {MAX_CAR_T_CELLS:e} cells"
+                ),
+                found: if total.is_finite() && value > 0.0 {
+                    format!("{value} ({total:e} cells in total)")
+                } else {
+                    value.to_string()
+                },
             })
         }
     }
 }
+
+/// Largest CAR-T dose accepted [cells] (100× the highest ELIANA dose).
+pub const MAX_CAR_T_CELLS: f64 = 1e12;
 
 /// How a dose enters the model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]

@@ -14,7 +14,7 @@ use serde::Serialize;
 
 pub(crate) use integrate::{SegmentOutcome, integrate_segment};
 pub use layout::Layout;
-pub use trajectory::{Node, Trajectory};
+pub use trajectory::{Node, Piece, Trajectory};
 
 use crate::error::SimulationError;
 

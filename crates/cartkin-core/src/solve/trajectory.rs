@@ -35,38 +35,82 @@ pub struct Trajectory {
     nodes: Vec<Node>,
 }
 
-/// Hermite interpolation of coordinate `i` at `t` through value and derivative at `pts`
-/// (2 to 4 nodes), in Newton form with doubled nodes.
-#[inline]
-fn hermite_through(pts: &[&Node], i: usize, t: f64) -> f64 {
-    let m = pts.len();
-    let mut x = [0.0; 8];
-    let mut c = [0.0; 8];
-    for (j, p) in pts.iter().enumerate() {
-        x[2 * j] = p.t;
-        x[2 * j + 1] = p.t;
-        c[2 * j] = p.z[i];
-        c[2 * j + 1] = p.z[i];
-    }
-    let n = 2 * m;
-    // first divided differences: the derivative at doubled nodes
-    for j in (1..n).rev() {
-        c[j] = if j % 2 == 1 {
-            pts[j / 2].dz[i]
-        } else {
-            (c[j] - c[j - 1]) / (x[j] - x[j - 1])
-        };
-    }
-    for order in 2..n {
-        for j in (order..n).rev() {
-            c[j] = (c[j] - c[j - 1]) / (x[j] - x[j - order]);
+/// The interpolating polynomials of one interval, in Newton form: built once, evaluated at
+/// many times (quadrature, root finding) for the cost of a Horner pass per state.
+#[derive(Debug, Clone, Copy)]
+pub struct Piece {
+    /// Start and end of the interval [day].
+    pub t0: f64,
+    /// End of the interval [day].
+    pub t1: f64,
+    x: [f64; 8],
+    c: [[f64; 8]; MAX_STATES],
+    order: usize,
+    alive: Alive,
+}
+
+impl Piece {
+    /// Hermite interpolation through value and derivative at `pts` (2 to 4 nodes), in Newton
+    /// form with doubled nodes.
+    fn new(pts: &[&Node], n_states: usize) -> Self {
+        let m = pts.len();
+        let order = 2 * m;
+        let mut x = [0.0; 8];
+        for (j, p) in pts.iter().enumerate() {
+            x[2 * j] = p.t;
+            x[2 * j + 1] = p.t;
+        }
+        // reciprocals of the node spacings, shared by every state (divisions are the cost here)
+        let mut inv = [[0.0; 8]; 8];
+        for (k, row) in inv.iter_mut().enumerate().take(order).skip(1) {
+            for j in k..order {
+                let d = x[j] - x[j - k];
+                row[j] = if d > 0.0 { 1.0 / d } else { 0.0 };
+            }
+        }
+        let mut c = [[0.0; 8]; MAX_STATES];
+        for (i, ci) in c.iter_mut().enumerate().take(n_states) {
+            for (j, p) in pts.iter().enumerate() {
+                ci[2 * j] = p.z[i];
+                ci[2 * j + 1] = p.z[i];
+            }
+            // first divided differences: the derivative at doubled nodes
+            for j in (1..order).rev() {
+                ci[j] = if j % 2 == 1 {
+                    pts[j / 2].dz[i]
+                } else {
+                    (ci[j] - ci[j - 1]) * inv[1][j]
+                };
+            }
+            for (k, row) in inv.iter().enumerate().take(order).skip(2) {
+                for j in (k..order).rev() {
+                    ci[j] = (ci[j] - ci[j - 1]) * row[j];
+                }
+            }
+        }
+        Piece {
+            t0: 0.0,
+            t1: 0.0,
+            x,
+            c,
+            order,
+            alive: pts[0].alive,
         }
     }
-    let mut value = c[n - 1];
-    for j in (0..n - 1).rev() {
-        value = value * (t - x[j]) + c[j];
+
+    /// Natural-unit state at `t` (inside `[t0, t1]`).
+    #[inline]
+    pub fn state(&self, layout: &Layout, t: f64, x: &mut [f64]) {
+        let mut z = [0.0; MAX_STATES];
+        for (zi, ci) in z.iter_mut().zip(&self.c).take(layout.n) {
+            let mut v = ci[self.order - 1];
+            for j in (0..self.order - 1).rev() {
+                v = v * (t - self.x[j]) + ci[j];
+            }
+            *zi = v;
+        }
+        layout.to_natural(&z, self.alive, x);
     }
-    value
 }
 
 /// Cubic Hermite interpolation of coordinate `i` between `a` and `b` at `t`.
@@ -140,13 +184,29 @@ impl Trajectory {
             self.layout.to_natural(&node.z, node.alive, x);
             return true;
         }
-        let (pts, m) = self.stencil(k);
-        let mut z = [0.0; MAX_STATES];
-        for (i, zi) in z.iter_mut().enumerate().take(self.layout.n) {
-            *zi = hermite_through(&pts[..m], i, t);
-        }
-        self.layout.to_natural(&z, a.alive, x);
+        self.piece(k).state(&self.layout, t, x);
         true
+    }
+
+    /// Number of intervals (`nodes - 1`); interval `k` joins nodes `k` and `k + 1`.
+    pub fn intervals(&self) -> usize {
+        self.nodes.len().saturating_sub(1)
+    }
+
+    /// The interpolant of interval `k`; `None` for a zero-width interval (a jump).
+    pub fn piece_of(&self, k: usize) -> Option<Piece> {
+        let (a, b) = (self.nodes.get(k)?, self.nodes.get(k + 1)?);
+        (b.t > a.t).then(|| self.piece(k))
+    }
+
+    fn piece(&self, k: usize) -> Piece {
+        let (pts, m) = self.stencil(k);
+        let mut piece = Piece::new(&pts[..m], self.layout.n);
+        piece.t0 = self.nodes[k].t;
+        piece.t1 = self.nodes[k + 1].t;
+        // the presence mask of the interval is its left node's (a jump starts a new interval)
+        piece.alive = self.nodes[k].alive;
+        piece
     }
 
     /// Nodes used to interpolate interval `k`: its two ends plus each neighbour that lies in
