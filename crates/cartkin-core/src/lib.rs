@@ -27,7 +27,7 @@
 //!     options: Default::default(),
 //! })?;
 //! let outcomes = outcome::Outcomes::compute(&sim, model.spec());
-//! let kinetics = outcomes.car_t.expect("stein_2019 declares a CAR-T observable");
+//! let kinetics = outcomes.car_t.ok_or("stein_2019 declares a CAR-T observable")?;
 //! assert!((kinetics.tmax_day - 9.3).abs() < 1e-3);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -116,8 +116,8 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         outcomes_json(&outcomes, &request, &regimen)?,
     );
     let subtitle = match car_t_cells {
-        Some(cells) => format!("{} regimen, {cells:.3e} CAR-T cells", regimen.name),
-        None => format!("{} regimen", regimen.name),
+        Some(cells) => format!("regimen {}, dose {cells:.3e} CAR-T cells", regimen.name),
+        None => format!("regimen {}", regimen.name),
     };
     let mut figures = vec![(
         "trajectory",

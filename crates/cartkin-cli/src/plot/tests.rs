@@ -1,3 +1,4 @@
+// Unit tests of the plot module, compiled only under #[cfg(test)] (declared in mod.rs).
 //! End-to-end tests of `render` on synthetic CAR-T figures.
 //!
 //! Set `CARTKIN_PLOT_CHECK_DIR=/some/dir` to also write the rendered figures there for a

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Regenerates every figure the README shows (docs/figures/*.png), from a clean checkout.
+# Usage: scripts/figures.sh        (about a minute, most of it the release build)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -q -p cartkin-cli
+bin=target/release/cartkin
+out=docs/figures
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# the README's first command: cart_all, typical ELIANA responder, 5 years
+"$bin" simulate --out "$tmp/cart_all" >/dev/null
+cp "$tmp/cart_all/trajectory_early.png" "$out/cart_all_eliana_first_60_days.png"
+cp "$tmp/cart_all/trajectory.png" "$out/cart_all_eliana_5_years.png"
+
+# the same patient without lymphodepletion
+"$bin" simulate --regimen none --days 365 --out "$tmp/none" >/dev/null
+cp "$tmp/none/trajectory_early.png" "$out/cart_all_no_lymphodepletion_first_60_days.png"
+
+# the published models
+"$bin" simulate --model stein_2019 --out "$tmp/stein" >/dev/null
+cp "$tmp/stein/trajectory.png" "$out/stein_2019.png"
+"$bin" simulate --model leon_triana_2021 --days 200 --out "$tmp/leon" >/dev/null
+cp "$tmp/leon/trajectory.png" "$out/leon_triana_2021.png"
+"$bin" simulate --model fludarabine_langenhorst_2019 --out "$tmp/flu" >/dev/null 2>&1
+cp "$tmp/flu/trajectory.png" "$out/fludarabine_eliana.png"
+ls -1 "$out"
