@@ -165,7 +165,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         ignored: Vec::new(),
         state_names: spec.states.iter().map(|s| s.name.clone()).collect(),
     };
-    let actions = runner.schedule(req, &doses)?;
+    let actions = runner.schedule(req, &doses);
     let t_start = actions.first().map_or(0.0, |(t, _, _)| t.min(0.0));
     runner.run(t_start, req.days, &actions)?;
     let Runner {
@@ -205,11 +205,7 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     /// Actions sorted by time, with the event each one records.
-    fn schedule(
-        &mut self,
-        req: &Request<'_>,
-        doses: &[Dose],
-    ) -> Result<Vec<(f64, Action, Option<Event>)>, SimulationError> {
+    fn schedule(&mut self, req: &Request<'_>, doses: &[Dose]) -> Vec<(f64, Action, Option<Event>)> {
         let routes = req.model.routes();
         let mut actions = Vec::new();
         for dose in doses {
@@ -277,7 +273,7 @@ impl Runner<'_> {
             ));
         }
         actions.sort_by(|a, b| a.0.total_cmp(&b.0));
-        Ok(actions)
+        actions
     }
 
     fn run(

@@ -62,7 +62,6 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     } else {
         None
     };
-    let car_t_cells: Option<f64> = car_t_cells;
     let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.defaults.regimen))?;
     let days = args.days.unwrap_or(spec.defaults.days);
     let step = args.step.unwrap_or(spec.defaults.step);

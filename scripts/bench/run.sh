@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Reproduces the figures in BENCHMARKS.md: criterion benches of single simulations (with an
+# RHS-only floor measured in the same run) and whole-command timings of `cartkin simulate`
+# (with `cartkin --version`, the process start-up, as the baseline measured in the same run).
+# Usage: scripts/bench/run.sh            (about 2 minutes on 2 cores)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+echo "## criterion (cargo bench -p cartkin-core --bench simulate)"
+cargo bench -q -p cartkin-core --bench simulate 2>/dev/null | grep -E "RHS evaluations|time:|^[a-z][a-z0-9_]+$" | sed 's/^/    /'
+
+cargo build --release -q -p cartkin-cli
+bin=target/release/cartkin
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# median wall time [ms] of N runs of a command
+median_ms() {
+  local n=$1; shift
+  for _ in $(seq "$n"); do
+    local start end
+    start=$(date +%s%N)
+    "$@" >/dev/null 2>&1
+    end=$(date +%s%N)
+    echo $(( (end - start) / 1000 ))
+  done | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
+}
+
+echo
+echo "## whole commands (median of 21 runs, ms)"
+base=$(median_ms 21 "$bin" --version)
+echo "    baseline: cartkin --version                        ${base} ms"
+for args in "simulate --out $tmp/a" "simulate --out $tmp/b --format svg" "simulate --model stein_2019 --out $tmp/c" "simulate --days 60 --out $tmp/d"; do
+  t=$(median_ms 21 "$bin" $args)
+  ratio=$(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.1f", a / b}')
+  printf '    %-52s %8s ms  (%sx baseline)\n' "cartkin ${args// --out $tmp\/?/}" "$t" "$ratio"
+done
