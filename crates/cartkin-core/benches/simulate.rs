@@ -43,14 +43,7 @@ fn bench_model(c: &mut Criterion, w: Workload) {
         outcomes,
     } = w;
     let (model, regimen, patient) = setup(name, regimen_name);
-    let request = Request {
-        model: &model,
-        patient,
-        regimen: &regimen,
-        car_t_cells: cells,
-        days,
-        options,
-    };
+    let request = Request::with_regimen(&model, patient, &regimen, cells, days, options);
     let stats = simulate(&request).expect("simulation").stats;
     println!(
         "{id}: {} RHS evaluations, {} accepted / {} rejected steps, {} segments",
@@ -71,14 +64,14 @@ fn bench_model(c: &mut Criterion, w: Workload) {
 /// simulation, with nothing else (no stepping, interpolation, events or outcomes).
 fn bench_rhs_floor(c: &mut Criterion) {
     let (model, regimen, patient) = setup("cart_all", "eliana");
-    let request = Request {
-        model: &model,
+    let request = Request::with_regimen(
+        &model,
         patient,
-        regimen: &regimen,
-        car_t_cells: Some(3e6 * 35.0),
-        days: 1825.0,
-        options: SolverOptions::default(),
-    };
+        &regimen,
+        Some(3e6 * 35.0),
+        1825.0,
+        SolverOptions::default(),
+    );
     let sim = simulate(&request).expect("simulation");
     let evaluations = sim.stats.rhs_evaluations;
     let layout = Layout::of(model.spec());

@@ -18,14 +18,8 @@
 //! let model = model::Model::load(&model::resolve("stein_2019")?)?;
 //! let patient = Patient::new(35.0, 140.0, None, 120.0, 11.0, "example")?;
 //! let regimen = regimen::resolve("none")?;
-//! let sim = simulate::simulate(&simulate::Request {
-//!     model: &model,
-//!     patient,
-//!     regimen: &regimen,
-//!     car_t_cells: None,
-//!     days: 365.0,
-//!     options: Default::default(),
-//! })?;
+//! let request = simulate::Request::with_regimen(&model, patient, &regimen, None, 365.0, Default::default());
+//! let sim = simulate::simulate(&request)?;
 //! let outcomes = outcome::Outcomes::compute(&sim, model.spec());
 //! let kinetics = outcomes.car_t.ok_or("stein_2019 declares a CAR-T observable")?;
 //! assert!((kinetics.tmax_day - 9.3).abs() < 1e-3);

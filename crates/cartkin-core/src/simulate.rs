@@ -52,20 +52,43 @@ pub struct Event {
 }
 
 /// What to simulate.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Request<'a> {
     /// Model with its parameter values.
     pub model: &'a Model,
     /// Patient covariates.
     pub patient: Patient,
-    /// Regimen.
-    pub regimen: &'a Regimen,
-    /// Nominal CAR-T dose [cells]; `None` for models without CAR-T.
-    pub car_t_cells: Option<f64>,
-    /// Follow-up after the CAR-T infusion [day].
+    /// Doses, e.g. from [`Regimen::doses`] or from a dataset's dose records.
+    pub doses: Vec<Dose>,
+    /// Start of the simulation [day]; by default the first dose or day 0, whichever is earlier.
+    /// An earlier start lets the untreated disease evolve (e.g. before a baseline sample).
+    pub start: Option<f64>,
+    /// End of the simulation: follow-up after the CAR-T infusion [day].
     pub days: f64,
     /// Solver settings.
     pub options: SolverOptions,
+}
+
+impl<'a> Request<'a> {
+    /// A request for `regimen` with a nominal CAR-T dose of `car_t_cells` (`None` for models
+    /// without CAR-T), starting at the first dose.
+    pub fn with_regimen(
+        model: &'a Model,
+        patient: Patient,
+        regimen: &Regimen,
+        car_t_cells: Option<f64>,
+        days: f64,
+        options: SolverOptions,
+    ) -> Self {
+        Request {
+            model,
+            patient,
+            doses: regimen.doses(&patient, car_t_cells),
+            start: None,
+            days,
+            options,
+        }
+    }
 }
 
 /// The result of one simulation.
@@ -152,7 +175,17 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
     let spec = req.model.spec();
     let layout = Layout::of(spec);
     let dynamics = req.model.dynamics(&req.patient);
-    let doses = req.regimen.doses(&req.patient, req.car_t_cells);
+    let mut doses = req.doses.clone();
+    doses.sort_by(|a, b| a.time.total_cmp(&b.time));
+    for dose in &doses {
+        if !(dose.time.is_finite() && dose.amount.is_finite() && dose.amount >= 0.0) {
+            return Err(SimulationError::Setting {
+                field: "doses",
+                expected: "finite times and non-negative finite amounts",
+                found: format!("{} {} on day {}", dose.amount, dose.route, dose.time),
+            });
+        }
+    }
     let mut runner = Runner {
         model: spec.name.clone(),
         dynamics: dynamics.as_ref(),
@@ -165,8 +198,16 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         ignored: Vec::new(),
         state_names: spec.states.iter().map(|s| s.name.clone()).collect(),
     };
-    let actions = runner.schedule(req, &doses);
-    let t_start = actions.first().map_or(0.0, |(t, _, _)| t.min(0.0));
+    let actions = runner.schedule(req.model, &doses);
+    let first = actions.first().map_or(0.0, |(t, _, _)| t.min(0.0));
+    let t_start = req.start.map_or(first, |s| s.min(first));
+    if !(t_start.is_finite() && t_start < req.days) {
+        return Err(SimulationError::Setting {
+            field: "start",
+            expected: "a start before the end of the simulation",
+            found: t_start.to_string(),
+        });
+    }
     runner.run(t_start, req.days, &actions)?;
     let Runner {
         nodes,
@@ -205,8 +246,8 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     /// Actions sorted by time, with the event each one records.
-    fn schedule(&mut self, req: &Request<'_>, doses: &[Dose]) -> Vec<(f64, Action, Option<Event>)> {
-        let routes = req.model.routes();
+    fn schedule(&mut self, model: &Model, doses: &[Dose]) -> Vec<(f64, Action, Option<Event>)> {
+        let routes = model.routes();
         let mut actions = Vec::new();
         for dose in doses {
             // A drug the model does not describe (e.g. cyclophosphamide for a fludarabine-only

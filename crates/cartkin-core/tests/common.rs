@@ -26,14 +26,14 @@ pub fn run(
     days: f64,
     options: SolverOptions,
 ) -> Simulation {
-    simulate::simulate(&Request {
+    simulate::simulate(&Request::with_regimen(
         model,
-        patient: child(),
+        child(),
         regimen,
-        car_t_cells: cells,
+        cells,
         days,
         options,
-    })
+    ))
     .expect("simulation succeeds")
 }
 

@@ -215,14 +215,14 @@ fn blow_up_is_a_clear_error_not_a_hang() {
     model.set("tau_C", 0.1).expect("in bounds");
     model.set("rho_C", 1e-16).expect("in bounds");
     let started = std::time::Instant::now();
-    let err = cartkin_core::simulate::simulate(&cartkin_core::simulate::Request {
-        model: &model,
-        patient: child(),
-        regimen: &regimen("none"),
-        car_t_cells: Some(1e7),
-        days: 365.0,
-        options: SolverOptions::default(),
-    })
+    let err = cartkin_core::simulate::simulate(&cartkin_core::simulate::Request::with_regimen(
+        &model,
+        child(),
+        &regimen("none"),
+        Some(1e7),
+        365.0,
+        SolverOptions::default(),
+    ))
     .expect_err("must fail");
     let msg = err.to_string();
     assert!(
@@ -237,17 +237,17 @@ fn blow_up_is_a_clear_error_not_a_hang() {
 #[test]
 fn a_step_budget_overrun_names_the_model_the_day_and_a_remedy() {
     let model = load("cart_all");
-    let err = cartkin_core::simulate::simulate(&cartkin_core::simulate::Request {
-        model: &model,
-        patient: child(),
-        regimen: &regimen("eliana"),
-        car_t_cells: Some(DOSE),
-        days: 1825.0,
-        options: SolverOptions {
+    let err = cartkin_core::simulate::simulate(&cartkin_core::simulate::Request::with_regimen(
+        &model,
+        child(),
+        &regimen("eliana"),
+        Some(DOSE),
+        1825.0,
+        SolverOptions {
             max_steps: 50,
             ..SolverOptions::default()
         },
-    })
+    ))
     .expect_err("must fail");
     let msg = err.to_string();
     assert!(

@@ -84,14 +84,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         extinction: !args.no_extinction,
         ..SolverOptions::default()
     };
-    let request = Request {
-        model: &model,
-        patient,
-        regimen: &regimen,
-        car_t_cells,
-        days,
-        options,
-    };
+    let request = Request::with_regimen(&model, patient, &regimen, car_t_cells, days, options);
     let sim = simulate::simulate(&request)?;
     let outcomes = Outcomes::compute(&sim, &spec);
     for dose in &sim.ignored_doses {
@@ -112,7 +105,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     outputs.add(
         &args.out,
         "outcomes.json",
-        outcomes_json(&outcomes, &request, &regimen)?,
+        outcomes_json(&outcomes, &request, &regimen, car_t_cells)?,
     );
     let subtitle = match car_t_cells {
         Some(cells) => format!("regimen {}, dose {cells:.3e} CAR-T cells", regimen.name),
@@ -199,6 +192,7 @@ fn outcomes_json(
     outcomes: &Outcomes,
     req: &Request<'_>,
     regimen: &cartkin_core::regimen::Regimen,
+    car_t_cells: Option<f64>,
 ) -> Result<Vec<u8>> {
     let doc = serde_json::json!({
         "model": req.model.name(),
@@ -206,7 +200,7 @@ fn outcomes_json(
             .map(|(p, v)| (p.name.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
         "patient": req.patient,
         "regimen": regimen,
-        "car_t_dose_cells": req.car_t_cells,
+        "car_t_dose_cells": car_t_cells,
         "days": req.days,
         "solver_options": req.options,
         "outcomes": outcomes,
