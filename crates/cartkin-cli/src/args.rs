@@ -18,6 +18,8 @@ pub enum Command {
     Models(ModelsArgs),
     /// Simulate one patient: trajectory.csv, outcomes.json and a figure.
     Simulate(Box<SimulateArgs>),
+    /// Fit model parameters to time-course data: fit.json, fitted_model.toml, residuals.csv, plots.
+    Fit(Box<FitArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -111,4 +113,99 @@ pub struct SimulateArgs {
     /// Keep populations below one cell instead of declaring them extinct.
     #[arg(long)]
     pub no_extinction: bool,
+}
+
+/// Format of the data file.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DataFormatArg {
+    /// By the header: `id,time,observable,value` is long, anything else NONMEM-style.
+    Auto,
+    /// NONMEM-style (ID, TIME, DV, EVID, AMT, CMT, MDV, ...).
+    Nonmem,
+    /// Long (id, time, observable, value).
+    Long,
+}
+
+#[derive(Args, Debug)]
+pub struct FitArgs {
+    /// Model name (in models/) or path to a model file.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub model: String,
+    /// Data file (CSV).
+    #[arg(long, value_name = "FILE.csv")]
+    pub data: std::path::PathBuf,
+    /// Data format.
+    #[arg(long, value_enum, default_value_t = DataFormatArg::Auto)]
+    pub data_format: DataFormatArg,
+    /// Fit file (TOML) with estimate, initial, error, sigma_add, sigma_prop, fix_error, blq, observe.
+    #[arg(long, value_name = "FILE.toml")]
+    pub fit: Option<std::path::PathBuf>,
+    /// Parameters to estimate, comma-separated (default: those with variability in the model file).
+    #[arg(long, value_delimiter = ',', value_name = "P1,P2,...")]
+    pub estimate: Vec<String>,
+    /// Starting value of a parameter (repeatable), e.g. --initial Cmax=20000.
+    #[arg(long = "initial", value_name = "PARAM=VALUE")]
+    pub initial: Vec<String>,
+    /// Residual error model: additive, proportional, combined, log-additive.
+    #[arg(long, value_name = "MODEL")]
+    pub error: Option<String>,
+    /// Starting (or, with --fix-error, fixed) additive SD (log scale for log-additive).
+    #[arg(long, value_name = "SD")]
+    pub sigma_add: Option<f64>,
+    /// Starting (or fixed) proportional SD.
+    #[arg(long, value_name = "SD")]
+    pub sigma_prop: Option<f64>,
+    /// Keep the residual SDs fixed.
+    #[arg(long)]
+    pub fix_error: bool,
+    /// Below-limit observations: m3 (likelihood of being below the limit) or drop.
+    #[arg(long, value_name = "METHOD")]
+    pub blq: Option<String>,
+    /// Map an observation CMT to a model output (repeatable), e.g. --observe 1=transgene.
+    #[arg(long = "observe", value_name = "CMT=NAME")]
+    pub observe: Vec<String>,
+    /// Optimizer: nelder-mead, lbfgs or pso.
+    #[arg(long, default_value = "nelder-mead", value_name = "NAME")]
+    pub optimizer: String,
+    /// Number of optimizer starts (the others perturbed around the first).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub starts: usize,
+    /// Seed for multistart and particle swarm.
+    #[arg(long, default_value_t = 20_261_125)]
+    pub seed: u64,
+    /// One parameter set for all subjects (default: one per subject plus a two-stage summary).
+    #[arg(long)]
+    pub pooled: bool,
+    /// Profile-likelihood of this parameter (with its plot).
+    #[arg(long, value_name = "PARAM")]
+    pub profile: Option<String>,
+    /// CAR-T dose for long-format data [cells].
+    #[arg(
+        long,
+        value_name = "CELLS",
+        conflicts_with = "dose_per_kg",
+        allow_negative_numbers = true
+    )]
+    pub dose: Option<f64>,
+    /// CAR-T dose for long-format data [cells/kg].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub dose_per_kg: Option<f64>,
+    /// Regimen for long-format data.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub regimen: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Output directory.
+    #[arg(long, default_value = "out/fit", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Figure format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Png)]
+    pub format: FormatArg,
+    /// Relative tolerance of the ODE solver during the fit.
+    #[arg(long, default_value_t = 1e-9, allow_negative_numbers = true)]
+    pub rtol: f64,
+    /// Absolute tolerance of the ODE solver during the fit.
+    #[arg(long, default_value_t = 1e-11, allow_negative_numbers = true)]
+    pub atol: f64,
 }

@@ -44,8 +44,10 @@ pub fn trajectory_figure(
                     label: s.name.clone(),
                     values: column(&s.name),
                     dashed: false,
+                    ..Default::default()
                 }],
                 thresholds: Vec::new(),
+                ..Default::default()
             })
             .collect()
     } else {
@@ -64,6 +66,7 @@ pub fn trajectory_figure(
                         label: label.clone(),
                         values: column(s),
                         dashed: k > 0 && p.series.len() > 2,
+                        ..Default::default()
                     })
                     .collect(),
                 thresholds: p
@@ -74,6 +77,7 @@ pub fn trajectory_figure(
                         value: t.value,
                     })
                     .collect(),
+                ..Default::default()
             })
             .collect()
     };

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod figure;
+mod fit_figure;
 mod output;
 mod plot;
 

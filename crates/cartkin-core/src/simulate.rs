@@ -420,7 +420,9 @@ impl Runner<'_> {
                 t0: t,
                 t1,
                 z0: &z[..],
-                h0: self.last_step(),
+                // every segment starts after a jump (dose, switch, extinction, washout): let the
+                // solver choose its first step afresh
+                h0: 0.0,
                 options: &self.options,
                 max_steps: self.options.max_steps.saturating_sub(used).max(1),
             };
@@ -516,16 +518,6 @@ impl Runner<'_> {
             z[i] = 0.0;
         }
         self.push_node(t, z, *alive);
-    }
-
-    /// Size of the last accepted step, to start the next segment without a fresh guess.
-    fn last_step(&self) -> f64 {
-        let n = self.nodes.len();
-        if n >= 2 {
-            (self.nodes[n - 1].t - self.nodes[n - 2].t).max(0.0)
-        } else {
-            0.0
-        }
     }
 
     fn failure(&self, e: ode_solvers::dop_shared::IntegrationError) -> SimulationError {

@@ -270,3 +270,30 @@ fn a_second_infusion_revives_an_extinct_car_t_population() {
     assert_eq!(value(&sim, &model, "C", 59.0).to_bits(), 0.0f64.to_bits());
     assert!(value(&sim, &model, "C", 60.0) > 9e6);
 }
+
+#[test]
+fn a_sliver_step_at_a_segment_end_does_not_underflow_the_next_segment() {
+    // Found generating synthetic data: with these Stein parameters the expansion segment ended
+    // with a ~1e-15-day sliver step; starting the next segment from it tripped ode_solvers'
+    // step-underflow check at Tmax, and once that was fixed the sliver node wrecked the
+    // interpolant's divided differences (values of 1e29 around Tmax).
+    let mut model = load("stein_2019");
+    for (name, value) in [
+        ("Cmax", 21_586.266_638_630_943),
+        ("foldx", 6_469.962_688_571_33),
+        ("Tmax", 12.756_449_877_890_502),
+        ("alpha", 0.056_864_115_376_157_26),
+        ("FB", 0.003_172_714_085_563_425),
+        ("beta", 0.001_166_140_812_555_269_1),
+    ] {
+        model.set(name, value).expect("in bounds");
+    }
+    let sim = run(
+        &model,
+        &regimen("none"),
+        None,
+        365.0,
+        SolverOptions::default(),
+    );
+    assert!(value(&sim, &model, "transgene", 365.0) > 0.0);
+}

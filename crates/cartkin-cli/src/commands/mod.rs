@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod fit;
 mod models;
 mod simulate;
 
@@ -12,5 +13,6 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Models(args) => models::run(args),
         Command::Simulate(args) => simulate::run(*args),
+        Command::Fit(args) => fit::run(*args),
     }
 }

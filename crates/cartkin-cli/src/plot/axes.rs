@@ -8,6 +8,8 @@
 pub(crate) const MAX_DECADES: i32 = 14;
 /// Values beyond this magnitude are treated like non-finite values on linear axes.
 const LINEAR_LIMIT: f64 = 1e300;
+/// A linear x axis reaches 0 when the data stop closer to it than this fraction of their span.
+const SNAP_TO_ZERO: f64 = 0.1;
 /// Tolerance used when rounding logarithms to whole decades.
 const DECADE_EPS: f64 = 1e-9;
 
@@ -65,6 +67,35 @@ impl Axis {
         let eps = (self.hi - self.lo).abs() * 1e-9;
         p >= self.lo - eps && p <= self.hi + eps
     }
+
+    /// Whether any of the plot coordinates `points` lies inside the range within `frac` of its
+    /// span from the (low, high) end.
+    pub(crate) fn near_ends(
+        &self,
+        points: impl IntoIterator<Item = f64>,
+        frac: f64,
+    ) -> (bool, bool) {
+        let m = (self.hi - self.lo) * frac;
+        let (mut near_lo, mut near_hi) = (false, false);
+        for p in points.into_iter().filter(|&p| self.contains(p)) {
+            near_lo |= p < self.lo + m;
+            near_hi |= p > self.hi - m;
+        }
+        (near_lo, near_hi)
+    }
+
+    /// Extend the (low, high) ends of the range by `frac` of its span, e.g. so markers drawn
+    /// there are not cut in half and lines there are not hidden in the frame. Ticks are
+    /// unchanged.
+    pub(crate) fn pad_ends(&mut self, (lo, hi): (bool, bool), frac: f64) {
+        let m = (self.hi - self.lo) * frac;
+        if lo {
+            self.lo -= m;
+        }
+        if hi {
+            self.hi += m;
+        }
+    }
 }
 
 fn map_value(log: bool, v: f64) -> Option<f64> {
@@ -120,6 +151,98 @@ fn log_axis_decades(lo: i32, hi: i32, has_data: bool) -> Axis {
     }
 }
 
+/// Log axis over exactly `[lo, hi]` (data units, `0 < lo < hi`, fixed by the caller):
+/// labelled decades inside the range, or 1-2-5 ticks when it holds fewer than two decades.
+pub(crate) fn fixed_log_axis(lo: f64, hi: f64) -> Axis {
+    let (Some(a), Some(b)) = (map_value(true, lo), map_value(true, hi)) else {
+        return log_axis_decades(0, 1, false);
+    };
+    if b - a <= DECADE_EPS {
+        return log_axis_decades(0, 1, false);
+    }
+    // log10 of a positive finite f64 lies in [-324, 309]: the casts cannot overflow.
+    let k0 = (a - DECADE_EPS).ceil() as i32;
+    let k1 = (b + DECADE_EPS).floor() as i32;
+    let inside = |p: f64| p >= a - DECADE_EPS && p <= b + DECADE_EPS;
+    let mut major = Vec::new();
+    let mut labels = Vec::new();
+    let mut minor = Vec::new();
+    if k1 > k0 {
+        let span = k1 - k0;
+        let step = (span + 6) / 7;
+        for k in k0..=k1 {
+            if (k1 - k).rem_euclid(step) == 0 {
+                major.push(f64::from(k));
+                labels.push(TickLabel {
+                    base: "10".to_string(),
+                    exp: Some(k),
+                });
+            } else {
+                minor.push(f64::from(k));
+            }
+        }
+        if b - a <= 3.0 + DECADE_EPS {
+            for k in (k0 - 1)..=k1 {
+                minor.extend(
+                    (2..=9)
+                        .map(|m| f64::from(k) + f64::from(m).log10())
+                        .filter(|&p| inside(p)),
+                );
+            }
+        }
+    } else {
+        // Less than two decades: label 1, 2 and 5 times powers of ten (all 1..9 if too few).
+        let (d0, d1) = (
+            (a + DECADE_EPS).floor() as i32,
+            (b - DECADE_EPS).ceil() as i32,
+        );
+        let pick = |mantissas: &[i32]| -> Vec<(i32, i32)> {
+            (d0..=d1)
+                .flat_map(|k| mantissas.iter().map(move |&m| (m, k)))
+                .filter(|&(m, k)| inside(f64::from(k) + f64::from(m).log10()))
+                .collect()
+        };
+        let mut ticks = pick(&[1, 2, 5]);
+        if ticks.len() < 2 {
+            ticks = pick(&[1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        }
+        for (m, k) in ticks {
+            major.push(f64::from(k) + f64::from(m).log10());
+            labels.push(mantissa_label(m, k));
+        }
+    }
+    Axis {
+        lo: a,
+        hi: b,
+        major,
+        labels,
+        minor,
+        log: true,
+        has_data: true,
+    }
+}
+
+/// Label of `m * 10^k` on a log axis: plain decimals near 1, else "m×10^k".
+fn mantissa_label(m: i32, k: i32) -> TickLabel {
+    if (-3..=4).contains(&k) {
+        let decimals = usize::try_from(-k).unwrap_or(0);
+        let v = f64::from(m) * 10f64.powi(k);
+        return TickLabel::plain(format!("{v:.decimals$}"));
+    }
+    let base = if m == 1 {
+        "10".to_string()
+    } else {
+        format!("{m}\u{d7}10")
+    };
+    TickLabel { base, exp: Some(k) }
+}
+
+/// Linear axis over exactly `[lo, hi]` (fixed by the caller), ticks at nice values inside:
+/// about as many as on a data-ranged x (`vertical` false) or y (`vertical` true) axis.
+pub(crate) fn fixed_linear_axis(lo: f64, hi: f64, vertical: bool) -> Axis {
+    linear_axis([lo, hi], false, if vertical { 5.0 } else { 8.0 })
+}
+
 /// Linear y axis: nice rounded range around the finite `values`, including 0 when all values
 /// have the same sign.
 pub(crate) fn linear_y_axis(values: impl IntoIterator<Item = f64>) -> Axis {
@@ -127,7 +250,19 @@ pub(crate) fn linear_y_axis(values: impl IntoIterator<Item = f64>) -> Axis {
 }
 
 /// Linear x (time) axis spanning exactly the finite `values`, ticks at nice values inside.
+/// The range is extended to 0 when that is within [`SNAP_TO_ZERO`] of the span (data from
+/// day 1 to 180 get an axis from 0).
 pub(crate) fn time_axis(values: impl IntoIterator<Item = f64>) -> Axis {
+    let mut values: Vec<f64> = values
+        .into_iter()
+        .filter_map(|v| map_value(false, v))
+        .collect();
+    if let Some((min, max)) = min_max(values.iter().copied()) {
+        let reach = SNAP_TO_ZERO * (max - min);
+        if (min > 0.0 && min <= reach) || (max < 0.0 && -max <= reach) {
+            values.push(0.0);
+        }
+    }
     linear_axis(values, false, 8.0)
 }
 
@@ -341,10 +476,65 @@ mod tests {
     }
 
     #[test]
+    fn fixed_log_axis_over_decades_and_within_one() {
+        let a = fixed_log_axis(0.5, 2e3);
+        assert!((a.lo - 0.5f64.log10()).abs() < 1e-12 && (a.hi - 2e3f64.log10()).abs() < 1e-12);
+        assert_eq!(flat(&a), ["10^0", "10^1", "10^2", "10^3"]);
+        assert!(a.minor.is_empty());
+        let a = fixed_log_axis(0.5, 2e2);
+        assert_eq!(flat(&a), ["10^0", "10^1", "10^2"]);
+        assert!(a.minor.iter().all(|&p| a.contains(p)));
+        assert_eq!(a.minor.len(), 5 + 8 + 8 + 1);
+        let a = fixed_log_axis(1e-20, 1e20);
+        assert!(a.major.len() <= 8, "{:?}", flat(&a));
+        assert_eq!(flat(&a).last().map(String::as_str), Some("10^20"));
+        // less than two decades: 1-2-5 ticks, plain numbers
+        let a = fixed_log_axis(3.0, 60.0);
+        assert_eq!(flat(&a), ["5", "10", "20", "50"]);
+        let a = fixed_log_axis(0.02, 0.09);
+        assert_eq!(flat(&a), ["0.02", "0.05"]);
+        let a = fixed_log_axis(2.1e6, 4.9e6);
+        assert_eq!(flat(&a), ["3\u{d7}10^6", "4\u{d7}10^6"]);
+        // unusable ranges give a placeholder, not a panic
+        assert!(!fixed_log_axis(-1.0, 5.0).has_data);
+        assert!(!fixed_log_axis(5.0, 5.0).has_data);
+    }
+
+    #[test]
+    fn fixed_linear_axis_is_exact() {
+        let a = fixed_linear_axis(-3.5, 3.5, false);
+        assert_eq!((a.lo, a.hi), (-3.5, 3.5));
+        assert_eq!(
+            flat(&a),
+            ["\u{2212}3", "\u{2212}2", "\u{2212}1", "0", "1", "2", "3"]
+        );
+        let a = fixed_linear_axis(-3.5, 3.5, true);
+        assert_eq!(flat(&a), ["\u{2212}2", "0", "2"]);
+    }
+
+    #[test]
+    fn padding_only_at_ends_with_points() {
+        let mut a = time_axis([0.0, 100.0]);
+        assert_eq!(a.near_ends([0.0, 50.0], 0.03), (true, false));
+        assert_eq!(a.near_ends([50.0, 150.0], 0.03), (false, false));
+        assert_eq!(a.near_ends([98.0], 0.03), (false, true));
+        assert_eq!(a.near_ends([98.0], 0.01), (false, false));
+        a.pad_ends((true, false), 0.03);
+        assert_eq!((a.lo, a.hi), (-3.0, 100.0));
+    }
+
+    #[test]
     fn time_axis_is_tight() {
         let a = time_axis([0.0, 0.5, 100.0]);
         assert_eq!((a.lo, a.hi), (0.0, 100.0));
         assert_eq!(flat(&a), ["0", "20", "40", "60", "80", "100"]);
+        // close to zero: from zero; far from it: tight
+        let a = time_axis([1.0, 180.0]);
+        assert_eq!((a.lo, a.hi), (0.0, 180.0));
+        let a = time_axis([-90.0, -2.0]);
+        assert_eq!((a.lo, a.hi), (-90.0, 0.0));
+        let a = time_axis([20.0, 100.0]);
+        assert_eq!((a.lo, a.hi), (20.0, 100.0));
         let a = time_axis([0.0, 365.0]);
         assert_eq!(a.hi, 365.0);
         assert_eq!(

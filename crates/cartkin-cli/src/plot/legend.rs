@@ -5,7 +5,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::layout::FONT_LEGEND;
-use super::palette::{MUTED, SERIES_DASH, SERIES_WIDTH, THRESHOLD, THRESHOLD_DASH};
+use super::palette::{MUTED, POINT_RADIUS, SERIES_DASH, SERIES_WIDTH, THRESHOLD, THRESHOLD_DASH};
 use super::text::{Canvas, Font, draw_err};
 
 /// How an entry's sample line is drawn.
@@ -13,7 +13,10 @@ use super::text::{Canvas, Font, draw_err};
 pub(crate) enum LineKind {
     Solid,
     Dashed,
+    /// Thin dashed grey: thresholds and reference lines.
     Threshold,
+    /// No line (a points-only series).
+    NoLine,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +24,8 @@ pub(crate) struct Entry {
     pub label: String,
     pub color: RGBColor,
     pub kind: LineKind,
+    /// A filled circle in the middle of the sample (point series).
+    pub marker: bool,
 }
 
 /// Pixel rectangle: left, top, right, bottom.
@@ -57,7 +62,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
         shown.push(Entry {
             label: format!("\u{2026} and {hidden} more"),
             color: MUTED,
-            kind: LineKind::Solid,
+            kind: LineKind::NoLine,
+            marker: false,
         });
     }
     let mut labels = Vec::with_capacity(shown.len());
@@ -105,8 +111,17 @@ pub(crate) fn draw<DB: DrawingBackend>(
                 THRESHOLD_DASH.1,
                 THRESHOLD.stroke_width(1),
             )),
+            LineKind::NoLine => Ok(()),
         }
         .map_err(draw_err)?;
+        if e.marker {
+            root.draw(&Circle::new(
+                (x0 + SAMPLE_W / 2, row_y),
+                POINT_RADIUS,
+                e.color.filled(),
+            ))
+            .map_err(draw_err)?;
+        }
         cv.text(
             label,
             font,

@@ -22,7 +22,7 @@ pub(crate) fn series_color(index: usize) -> RGBColor {
 
 /// Text and axis colour.
 pub(crate) const INK: RGBColor = RGBColor(25, 25, 25);
-/// Threshold (reference) lines.
+/// Threshold and reference lines.
 pub(crate) const THRESHOLD: RGBColor = RGBColor(70, 70, 70);
 /// Event marker lines and labels.
 pub(crate) const EVENT: RGBColor = RGBColor(95, 95, 95);
@@ -39,5 +39,7 @@ pub(crate) const SERIES_WIDTH: u32 = 2;
 pub(crate) const SERIES_DASH: (u32, u32) = (9, 5);
 /// Dash pattern of threshold lines.
 pub(crate) const THRESHOLD_DASH: (u32, u32) = (6, 4);
+/// Radius of the filled circles of point series, in pixels.
+pub(crate) const POINT_RADIUS: u32 = 4;
 /// Dot pattern of event lines.
 pub(crate) const EVENT_DOT: (u32, u32) = (2, 4);

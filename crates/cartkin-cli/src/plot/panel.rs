@@ -1,13 +1,14 @@
-//! One panel: planning its y axis and label areas, then drawing axes, data, legend and events.
+//! One panel: planning its axes and label areas, then drawing axes, reference lines, data,
+//! legend and events.
 
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
-use super::axes::{self, Axis};
+use super::axes::Axis;
 use super::coord::TickedCoord;
 use super::event_band::{EVENT_ROW_H, draw_event_labels};
-use super::events::{EventGroup, MAX_LABEL_ROWS};
+use super::events::{EventGroup, MAX_LABEL_ROWS, group_events};
 use super::fonts::FAMILY;
 use super::layout::{
     FONT_AXIS_DESC, FONT_EVENT, FONT_PANEL_LETTER, FONT_PANEL_TITLE, FONT_TICK, MARGIN_BOTTOM,
@@ -15,10 +16,11 @@ use super::layout::{
 };
 use super::legend::{self, Entry, LineKind};
 use super::palette::{
-    EVENT, EVENT_DOT, GRID_MAJOR, GRID_MINOR, INK, MUTED, SERIES_DASH, SERIES_WIDTH, THRESHOLD,
-    THRESHOLD_DASH, series_color,
+    EVENT, EVENT_DOT, GRID_MAJOR, GRID_MINOR, INK, MUTED, POINT_RADIUS, SERIES_DASH, SERIES_WIDTH,
+    THRESHOLD, THRESHOLD_DASH, series_color,
 };
-use super::segments::{Point, polylines};
+use super::ranges::{self, has_line, has_points, series_x};
+use super::segments::{Point, clip, polylines, visible_points};
 use super::text::{Canvas, Font, draw_err};
 use super::thresholds;
 use super::{Figure, Panel};
@@ -40,7 +42,10 @@ pub(crate) struct PanelPlan<'a> {
     pub letter: Option<String>,
     /// Event labels are drawn above the panels of the top row only.
     pub top_row: bool,
+    pub x_axis: Axis,
     pub y_axis: Axis,
+    /// The figure's events on this panel's x axis (none unless it is the time axis).
+    pub groups: Vec<EventGroup>,
     y_desc: Vec<String>,
     y_desc_font: Font,
     y_area_w: i32,
@@ -66,25 +71,22 @@ impl PanelPlan<'_> {
     }
 }
 
-/// Decide the y axis and the width of the y label area of `panel` in `cell`.
+/// Decide the axes, the events shown and the width of the y label area of `panel` in `cell`.
 pub(crate) fn plan<'a, DB: DrawingBackend>(
     cv: &Canvas<DB>,
     panel: &'a Panel,
+    fig: &Figure,
     cell: Cell,
     letter: Option<String>,
     top_row: bool,
-    has_event_labels: bool,
 ) -> anyhow::Result<PanelPlan<'a>> {
-    let values = panel
-        .series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .chain(panel.thresholds.iter().map(|t| t.value));
-    let y_axis = if panel.log_y {
-        axes::log_axis(values)
+    let (x_axis, y_axis) = ranges::panel_axes(panel, &fig.times);
+    let groups = if panel.on_time_axis() {
+        group_events(&fig.events, x_axis.lo, x_axis.hi)
     } else {
-        axes::linear_y_axis(values)
+        Vec::new()
     };
+    let has_event_labels = groups.iter().any(|g| !g.label.is_empty());
     let mut tick_w = 0;
     for label in &y_axis.labels {
         tick_w = tick_w.max(cv.tick_label_size(label)?.0);
@@ -110,7 +112,9 @@ pub(crate) fn plan<'a, DB: DrawingBackend>(
         cell,
         letter,
         top_row,
+        x_axis,
         y_axis,
+        groups,
         y_desc,
         y_desc_font,
         y_area_w,
@@ -123,13 +127,13 @@ pub(crate) fn draw<DB: DrawingBackend>(
     cv: &Canvas<DB>,
     plan: &PanelPlan,
     fig: &Figure,
-    x_axis: &Axis,
-    groups: &[EventGroup],
     band_h: i32,
 ) -> anyhow::Result<()> {
     let root = cv.root;
     let cell = plan.cell;
+    let x_axis = &plan.x_axis;
     let y_axis = &plan.y_axis;
+    let groups = &plan.groups;
     let cell_area = root.clone().shrink(
         (cell.x0, cell.y0),
         (cell.w.max(1).unsigned_abs(), cell.h.max(1).unsigned_abs()),
@@ -164,6 +168,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     let (px, py) = area.get_pixel_range();
     let plot = (px.start, py.start, px.end, py.end);
     let to_px = |p: &Point| area.map_coordinate(p);
+    let (x_span, y_span) = ((x_axis.lo, x_axis.hi), (y_axis.lo, y_axis.hi));
 
     // Threshold lines (below the data); labelled after the data are known.
     let mut obstacles = Vec::new();
@@ -219,26 +224,60 @@ pub(crate) fn draw<DB: DrawingBackend>(
         .map_err(draw_err)?;
     }
 
-    // Data.
+    // Reference segments (below the data); labelled in the legend.
     let mut entries = Vec::new();
-    for (i, series) in plan.panel.series.iter().enumerate() {
+    let mut reference_entries = Vec::new();
+    for r in &plan.panel.reference_lines {
+        let ends = (
+            x_axis.to_plot(r.from.0).zip(y_axis.to_plot(r.from.1)),
+            x_axis.to_plot(r.to.0).zip(y_axis.to_plot(r.to.1)),
+        );
+        let (Some(a), Some(b)) = ends else { continue };
+        let Some((c, d)) = clip(a, b, x_span, y_span) else {
+            continue;
+        };
+        area.draw(&DashedPathElement::new(
+            vec![c, d],
+            THRESHOLD_DASH.0,
+            THRESHOLD_DASH.1,
+            THRESHOLD.stroke_width(1),
+        ))
+        .map_err(draw_err)?;
+        legend::sample_polyline(&[to_px(&c), to_px(&d)], &mut obstacles);
+        if !r.label.trim().is_empty() {
+            reference_entries.push(Entry {
+                label: r.label.trim().to_string(),
+                color: THRESHOLD,
+                kind: LineKind::Threshold,
+                marker: false,
+            });
+        }
+    }
+
+    // Data: all lines first, then all points on top of them.
+    let series_points: Vec<Vec<Option<Point>>> = plan
+        .panel
+        .series
+        .iter()
+        .map(|series| {
+            series_x(series, &fig.times)
+                .iter()
+                .zip(&series.values)
+                .map(|(&x, &v)| x_axis.to_plot(x).zip(y_axis.to_plot(v)))
+                .collect()
+        })
+        .collect();
+    for (i, (series, points)) in plan.panel.series.iter().zip(&series_points).enumerate() {
+        if !has_line(series) {
+            continue;
+        }
         let color = series_color(i);
-        let points: Vec<Option<Point>> = fig
-            .times
-            .iter()
-            .zip(&series.values)
-            .map(|(&t, &v)| {
-                if t.is_finite() {
-                    y_axis.to_plot(v).map(|y| (t, y))
-                } else {
-                    None
-                }
-            })
-            .collect();
-        for line in polylines(&points, y_axis.lo, y_axis.hi) {
+        for line in polylines(points, x_span, y_span) {
             let pixels: Vec<_> = line.iter().map(to_px).collect();
             legend::sample_polyline(&pixels, &mut obstacles);
             match line.as_slice() {
+                // An isolated sample: a small dot, unless it gets a point marker anyway.
+                [_] if has_points(series) => Ok(()),
                 [single] => area.draw(&Circle::new(*single, 3, color.filled())),
                 _ if series.dashed => area.draw(&DashedPathElement::new(
                     line,
@@ -250,18 +289,34 @@ pub(crate) fn draw<DB: DrawingBackend>(
             }
             .map_err(draw_err)?;
         }
+    }
+    let r = POINT_RADIUS as i32;
+    for (i, (series, points)) in plan.panel.series.iter().zip(&series_points).enumerate() {
+        let color = series_color(i);
+        if has_points(series) {
+            for p in visible_points(points, x_span, y_span) {
+                area.draw(&Circle::new(p, POINT_RADIUS, color.filled()))
+                    .map_err(draw_err)?;
+                let (x, y) = to_px(&p);
+                obstacles.extend([(x, y), (x - r, y), (x + r, y), (x, y - r), (x, y + r)]);
+            }
+        }
         if !series.label.trim().is_empty() {
             entries.push(Entry {
                 label: series.label.trim().to_string(),
                 color,
-                kind: if series.dashed {
+                kind: if !has_line(series) {
+                    LineKind::NoLine
+                } else if series.dashed {
                     LineKind::Dashed
                 } else {
                     LineKind::Solid
                 },
+                marker: has_points(series),
             });
         }
     }
+    entries.extend(reference_entries);
     let (boxes, unplaced) = thresholds::draw_labels(cv, &threshold_lines, plot, &obstacles)?;
     for (x0, y0, x1, y1) in boxes {
         legend::sample_polyline(
@@ -273,10 +328,15 @@ pub(crate) fn draw<DB: DrawingBackend>(
         label,
         color: THRESHOLD,
         kind: LineKind::Threshold,
+        marker: false,
     }));
 
-    if !y_axis.has_data {
-        let note = if y_axis.log {
+    let empty: Vec<&Axis> = [x_axis, y_axis]
+        .into_iter()
+        .filter(|a| !a.has_data)
+        .collect();
+    if !empty.is_empty() {
+        let note = if empty.iter().any(|a| a.log) {
             "no positive values to show on this log scale"
         } else {
             "no finite values to show"
@@ -291,7 +351,8 @@ pub(crate) fn draw<DB: DrawingBackend>(
     }
 
     draw_tick_labels(cv, x_axis, y_axis, plot, &to_px)?;
-    draw_titles(cv, plan, &fig.x_label, plot)?;
+    let x_label = plan.panel.x_label.as_deref().unwrap_or(&fig.x_label);
+    draw_titles(cv, plan, x_label, plot)?;
     legend::draw(cv, &entries, plot, &obstacles)
 }
 

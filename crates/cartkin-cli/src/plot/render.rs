@@ -4,10 +4,8 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::Figure;
-use super::axes;
 use super::event_band::{self, EVENT_ROW_H};
-use super::events::group_events;
-use super::layout::{CELL_H, CELL_W, FONT_FIG_TITLE, grid, title_height};
+use super::layout::{FONT_FIG_TITLE, cell_size, grid, title_height};
 use super::panel::{self, Cell};
 use super::text::{Canvas, Font, draw_err, to_i32};
 
@@ -31,26 +29,25 @@ pub(crate) fn draw_figure<DB: DrawingBackend>(cv: &Canvas<DB>, fig: &Figure) -> 
         }
     }
 
-    let x_axis = axes::time_axis(fig.times.iter().copied());
-    let groups = group_events(&fig.events, x_axis.lo, x_axis.hi);
-    let has_labels = groups.iter().any(|g| !g.label.is_empty());
     let (_, cols) = grid(fig.panels.len());
+    let (cell_w, cell_h) = cell_size(fig.panels.len());
+    let (cell_w, cell_h) = (to_i32(cell_w), to_i32(cell_h));
     let multi = fig.panels.len() > 1;
 
     let mut plans = Vec::with_capacity(fig.panels.len());
     for (i, p) in fig.panels.iter().enumerate() {
         let (row, col) = (i / cols.max(1), i % cols.max(1));
         let cell = Cell {
-            x0: to_i32(CELL_W) * i32::try_from(col).unwrap_or(0),
-            y0: title_h + to_i32(CELL_H) * i32::try_from(row).unwrap_or(0),
-            w: to_i32(CELL_W),
-            h: to_i32(CELL_H),
+            x0: cell_w * i32::try_from(col).unwrap_or(0),
+            y0: title_h + cell_h * i32::try_from(row).unwrap_or(0),
+            w: cell_w,
+            h: cell_h,
         };
         let letter = multi.then(|| panel_letter(i));
-        plans.push(panel::plan(cv, p, cell, letter, row == 0, has_labels)?);
+        plans.push(panel::plan(cv, p, fig, cell, letter, row == 0)?);
     }
 
-    // Same y label area width within a column, so the time axes line up vertically.
+    // Same y label area width within a column, so the x axes line up vertically.
     for col in 0..cols {
         let column = || plans.iter().skip(col).step_by(cols.max(1));
         let w = column().map(|p| p.y_area_w()).max().unwrap_or(0);
@@ -62,8 +59,13 @@ pub(crate) fn draw_figure<DB: DrawingBackend>(cv: &Canvas<DB>, fig: &Figure) -> 
     // One event band height for the whole top row, so the plot areas line up.
     let mut band_rows = 0;
     for plan in plans.iter().filter(|p| p.top_row) {
-        let labels =
-            event_band::event_labels(cv, &groups, &x_axis, plan.plot_x_span(), plan.cell.w)?;
+        let labels = event_band::event_labels(
+            cv,
+            &plan.groups,
+            &plan.x_axis,
+            plan.plot_x_span(),
+            plan.cell.w,
+        )?;
         let (_, rows) = event_band::place_event_labels(&labels, plan.cell);
         band_rows = band_rows.max(rows);
     }
@@ -71,7 +73,7 @@ pub(crate) fn draw_figure<DB: DrawingBackend>(cv: &Canvas<DB>, fig: &Figure) -> 
 
     for plan in &plans {
         let h = if plan.top_row { band_h } else { 0 };
-        panel::draw(cv, plan, fig, &x_axis, &groups, h)?;
+        panel::draw(cv, plan, fig, h)?;
     }
     Ok(())
 }

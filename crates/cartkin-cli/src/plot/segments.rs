@@ -1,18 +1,26 @@
-//! Turning a series into drawable polylines.
+//! Turning a series into drawable polylines and points.
 //!
-//! A point is drawable when its time is finite and its value maps onto the axis
+//! A point is drawable when both coordinates are finite and map onto their axes
 //! (see `Axis::to_plot`); anything else breaks the line. Segments are clipped to the visible
-//! y range, so data below the lowest decade of a log axis leave through the bottom edge
-//! instead of being drawn on it.
+//! rectangle, so data below the lowest decade of a log axis (or outside a fixed range) leave
+//! through the edge instead of being drawn on it; points outside it are not drawn at all.
 
-/// A point in plot coordinates (time, y).
+/// A point in plot coordinates (x, y).
 pub(crate) type Point = (f64, f64);
 
-/// Polylines to draw for one series; a polyline of one point is an isolated sample (draw a dot).
-pub(crate) fn polylines(points: &[Option<Point>], y_lo: f64, y_hi: f64) -> Vec<Vec<Point>> {
-    // A hair of tolerance so values that round onto the range edges are kept.
-    let eps = (y_hi - y_lo).abs() * 1e-9;
-    let (lo, hi) = (y_lo - eps, y_hi + eps);
+/// A closed range `(lo, hi)` of plot coordinates.
+pub(crate) type Span = (f64, f64);
+
+/// `span` widened by a hair of tolerance, so values that round onto its edges are kept.
+fn tolerant((lo, hi): Span) -> Span {
+    let eps = (hi - lo).abs() * 1e-9;
+    (lo - eps, hi + eps)
+}
+
+/// Polylines to draw for one series inside the rectangle `x` by `y`; a polyline of one point
+/// is an isolated sample (draw a dot).
+pub(crate) fn polylines(points: &[Option<Point>], x: Span, y: Span) -> Vec<Vec<Point>> {
+    let (x, y) = (tolerant(x), tolerant(y));
     let mut out = Vec::new();
     let mut cur: Vec<Point> = Vec::new();
     let mut prev: Option<Point> = None;
@@ -21,11 +29,11 @@ pub(crate) fn polylines(points: &[Option<Point>], y_lo: f64, y_hi: f64) -> Vec<V
             (_, None) => flush(&mut cur, &mut out),
             (None, Some(b)) => {
                 flush(&mut cur, &mut out);
-                if b.1 >= lo && b.1 <= hi {
+                if inside(b, x, y) {
                     cur.push(b);
                 }
             }
-            (Some(a), Some(b)) => match clip(a, b, lo, hi) {
+            (Some(a), Some(b)) => match clip(a, b, x, y) {
                 None => flush(&mut cur, &mut out),
                 Some((c, d)) => {
                     if cur.last() != Some(&c) {
@@ -34,7 +42,7 @@ pub(crate) fn polylines(points: &[Option<Point>], y_lo: f64, y_hi: f64) -> Vec<V
                     }
                     cur.push(d);
                     if d != b {
-                        // left the visible range
+                        // left the visible rectangle
                         flush(&mut cur, &mut out);
                     }
                 }
@@ -46,24 +54,54 @@ pub(crate) fn polylines(points: &[Option<Point>], y_lo: f64, y_hi: f64) -> Vec<V
     out
 }
 
+/// The drawable points inside the rectangle `x` by `y` (markers are never drawn at the edge
+/// in place of data outside it).
+pub(crate) fn visible_points(points: &[Option<Point>], x: Span, y: Span) -> Vec<Point> {
+    let (x, y) = (tolerant(x), tolerant(y));
+    points
+        .iter()
+        .flatten()
+        .copied()
+        .filter(|&p| inside(p, x, y))
+        .collect()
+}
+
+fn inside(p: Point, x: Span, y: Span) -> bool {
+    p.0 >= x.0 && p.0 <= x.1 && p.1 >= y.0 && p.1 <= y.1
+}
+
 fn flush(cur: &mut Vec<Point>, out: &mut Vec<Vec<Point>>) {
     if !cur.is_empty() {
         out.push(std::mem::take(cur));
     }
 }
 
-/// Clip segment a-b to `lo <= y <= hi`. Endpoints inside the range are returned unchanged
-/// (bit-identical), which `polylines` relies on to chain segments.
-fn clip(a: Point, b: Point, lo: f64, hi: f64) -> Option<(Point, Point)> {
-    let dy = b.1 - a.1;
-    if dy == 0.0 {
-        return (a.1 >= lo && a.1 <= hi).then_some((a, b));
-    }
-    let (ta, tb) = ((lo - a.1) / dy, (hi - a.1) / dy);
-    let t0 = ta.min(tb).max(0.0);
-    let t1 = ta.max(tb).min(1.0);
-    if t0 > t1 {
-        return None;
+/// Clip segment a-b to the rectangle (Liang-Barsky). Endpoints inside the rectangle are
+/// returned unchanged (bit-identical), which `polylines` relies on to chain segments.
+pub(crate) fn clip(a: Point, b: Point, x: Span, y: Span) -> Option<(Point, Point)> {
+    let (dx, dy) = (b.0 - a.0, b.1 - a.1);
+    let (mut t0, mut t1) = (0.0f64, 1.0f64);
+    for (p, q) in [
+        (-dx, a.0 - x.0),
+        (dx, x.1 - a.0),
+        (-dy, a.1 - y.0),
+        (dy, y.1 - a.1),
+    ] {
+        if p == 0.0 {
+            if q < 0.0 {
+                return None;
+            }
+            continue;
+        }
+        let r = q / p;
+        if p < 0.0 {
+            t0 = t0.max(r);
+        } else {
+            t1 = t1.min(r);
+        }
+        if t0 > t1 {
+            return None;
+        }
     }
     let at = |t: f64| {
         if t <= 0.0 {
@@ -71,7 +109,7 @@ fn clip(a: Point, b: Point, lo: f64, hi: f64) -> Option<(Point, Point)> {
         } else if t >= 1.0 {
             b
         } else {
-            (a.0 + t * (b.0 - a.0), a.1 + t * dy)
+            (a.0 + t * dx, a.1 + t * dy)
         }
     };
     Some((at(t0), at(t1)))
@@ -80,6 +118,9 @@ fn clip(a: Point, b: Point, lo: f64, hi: f64) -> Option<(Point, Point)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An x range wide enough for every test series.
+    const X: Span = (-100.0, 100.0);
 
     #[test]
     fn gaps_break_the_line() {
@@ -92,7 +133,7 @@ mod tests {
             None,
             Some((6.0, 1.5)),
         ];
-        let lines = polylines(&pts, 0.0, 3.0);
+        let lines = polylines(&pts, X, (0.0, 3.0));
         assert_eq!(
             lines,
             vec![
@@ -111,7 +152,7 @@ mod tests {
             Some((2.0, -3.0)),
             Some((3.0, 2.0)),
         ];
-        let lines = polylines(&pts, 0.0, 3.0);
+        let lines = polylines(&pts, X, (0.0, 3.0));
         assert_eq!(lines.len(), 2);
         let close = |a: Point, b: Point| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6;
         assert_eq!(lines[0].len(), 2);
@@ -124,8 +165,43 @@ mod tests {
 
     #[test]
     fn all_invalid_or_below_gives_nothing() {
-        assert!(polylines(&[None, None], 0.0, 1.0).is_empty());
-        assert!(polylines(&[Some((0.0, -5.0)), Some((1.0, -6.0))], 0.0, 1.0).is_empty());
-        assert!(polylines(&[], 0.0, 1.0).is_empty());
+        assert!(polylines(&[None, None], X, (0.0, 1.0)).is_empty());
+        assert!(polylines(&[Some((0.0, -5.0)), Some((1.0, -6.0))], X, (0.0, 1.0)).is_empty());
+        assert!(polylines(&[], X, (0.0, 1.0)).is_empty());
+    }
+
+    #[test]
+    fn clipped_at_the_sides_too() {
+        // a line from outside the left edge across the box and out of the right edge
+        let pts = [Some((-1.0, 0.5)), Some((3.0, 0.5))];
+        let lines = polylines(&pts, (0.0, 2.0), (0.0, 1.0));
+        let close = |a: Point, b: Point| (a.0 - b.0).abs() < 1e-6 && (a.1 - b.1).abs() < 1e-6;
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].len(), 2);
+        assert!(close(lines[0][0], (0.0, 0.5)), "{lines:?}");
+        assert!(close(lines[0][1], (2.0, 0.5)), "{lines:?}");
+        // diagonal through a corner region
+        let (c, d) = clip((-1.0, -1.0), (3.0, 3.0), (0.0, 2.0), (0.0, 1.0)).expect("crosses");
+        assert_eq!(c, (0.0, 0.0));
+        assert_eq!(d, (1.0, 1.0));
+        // entirely beside the box
+        assert_eq!(clip((3.0, 0.0), (4.0, 1.0), (0.0, 2.0), (0.0, 1.0)), None);
+        // a lone point outside the x range is dropped
+        assert!(polylines(&[Some((5.0, 0.5))], (0.0, 2.0), (0.0, 1.0)).is_empty());
+    }
+
+    #[test]
+    fn points_outside_are_not_drawn() {
+        let pts = [
+            Some((0.0, 0.5)),
+            None,
+            Some((2.0, 1.0)),
+            Some((2.5, 0.5)),
+            Some((1.0, -0.1)),
+        ];
+        assert_eq!(
+            visible_points(&pts, (0.0, 2.0), (0.0, 1.0)),
+            vec![(0.0, 0.5), (2.0, 1.0)]
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod file;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 pub use dynamics::{Dynamics, MAX_ROUTES, MAX_STATES, Route, RouteKind, SegmentInputs, Structure};
 pub use spec::*;
@@ -17,10 +18,11 @@ pub use spec::*;
 use crate::error::{InputError, Location};
 use crate::patient::Patient;
 
-/// A model ready to simulate.
+/// A model ready to simulate. Cloning is cheap (the spec is shared), so a fit can keep one
+/// copy per parameter vector.
 #[derive(Clone)]
 pub struct Model {
-    spec: ModelSpec,
+    spec: Arc<ModelSpec>,
     structure: &'static dyn Structure,
     values: Vec<f64>,
 }
@@ -50,7 +52,7 @@ impl Model {
         })?;
         let values = spec.parameters.iter().map(|p| p.value).collect();
         Ok(Model {
-            spec,
+            spec: Arc::new(spec),
             structure,
             values,
         })
@@ -109,6 +111,26 @@ impl Model {
         }
         self.values[index] = value;
         Ok(())
+    }
+
+    /// Overrides the parameter at `index` (in `spec().parameters` order), checking its bounds.
+    pub fn set_index(&mut self, index: usize, value: f64) -> Result<(), InputError> {
+        match self.spec.parameters.get(index) {
+            Some(p) if value.is_finite() && value >= p.lower && value <= p.upper => {
+                self.values[index] = value;
+                Ok(())
+            }
+            Some(p) => {
+                let name = p.name.clone();
+                self.set(&name, value)
+            }
+            None => Err(InputError::Invalid {
+                location: Location::file(&self.spec.path),
+                field: "parameter index".into(),
+                expected: format!("an index below {}", self.spec.parameters.len()),
+                found: index.to_string(),
+            }),
+        }
     }
 
     /// Binds the current parameters and the patient's covariates.

@@ -21,6 +21,8 @@ const BLOW_UP_LINEAR: f64 = 1e30;
 /// (a decaying drug before washout, a fast cytokine); such runs are correct, only slower.
 /// A genuinely stiff model exhausts the step budget instead and gets an error that says so.
 const STIFFNESS_TEST_OFF: u32 = u32::MAX;
+/// Steps shorter than this fraction of the time scale are slivers (see `solout`).
+const SLIVER: f64 = 1e-9;
 
 /// Why a segment ended.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -50,6 +52,8 @@ struct Adapter<'a, const N: usize> {
     washout: Alive,
     atol: f64,
     nodes: &'a mut Vec<Node>,
+    /// Index of the first node this segment appends (earlier nodes are never replaced).
+    first_own: usize,
     stop: &'a mut SegmentOutcome,
     non_finite: Cell<bool>,
 }
@@ -84,6 +88,17 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
         };
         node.z[..N].copy_from_slice(z.as_slice());
         node.dz[..N].copy_from_slice(dz.as_slice());
+        // The solver may close a segment with a sliver step (~1e-15 day) to land exactly on
+        // its end; such a node carries no information and would wreck divided differences in
+        // the interpolant, so the sliver's end replaces the node before it.
+        if self.nodes.len() > self.first_own
+            && self
+                .nodes
+                .last()
+                .is_some_and(|last| t - last.t < SLIVER * t.abs().max(1.0))
+        {
+            self.nodes.pop();
+        }
         self.nodes.push(node);
         for i in 0..N {
             let bad = !z[i].is_finite()
@@ -169,6 +184,7 @@ fn run<const N: usize>(
         layout: seg.layout,
         inputs: seg.inputs,
         alive: seg.alive,
+        first_own: nodes.len(),
         extinction: seg.options.extinction,
         washout: if seg.inputs.rates.iter().all(|r| r.abs() < f64::MIN_POSITIVE) {
             seg.layout.washout_mask() & seg.alive

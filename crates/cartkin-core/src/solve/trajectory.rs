@@ -210,19 +210,23 @@ impl Trajectory {
     }
 
     /// Nodes used to interpolate interval `k`: its two ends plus each neighbour that lies in
-    /// the same smooth piece (joined by a positive-width interval).
+    /// the same smooth piece (joined by a positive-width interval of comparable size: a
+    /// neighbour much closer than the interval's own width would make the divided differences
+    /// ill-conditioned).
     fn stencil(&self, k: usize) -> ([&Node; 4], usize) {
         let nodes = &self.nodes;
         let mut pts = [&nodes[k]; 4];
         let mut m = 0;
-        if k >= 1 && nodes[k].t > nodes[k - 1].t {
+        let width = nodes[k + 1].t - nodes[k].t;
+        let usable = |gap: f64| gap > 1e-3 * width;
+        if k >= 1 && usable(nodes[k].t - nodes[k - 1].t) {
             pts[m] = &nodes[k - 1];
             m += 1;
         }
         pts[m] = &nodes[k];
         pts[m + 1] = &nodes[k + 1];
         m += 2;
-        if k + 2 < nodes.len() && nodes[k + 2].t > nodes[k + 1].t {
+        if k + 2 < nodes.len() && usable(nodes[k + 2].t - nodes[k + 1].t) {
             pts[m] = &nodes[k + 2];
             m += 1;
         }

@@ -1,0 +1,439 @@
+//! `cartkin fit`: parameters from time-course data.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use cartkin_core::model::{self, Model};
+use cartkin_core::regimen::{self, CarTDose};
+use cartkin_core::solve::SolverOptions;
+use cartkin_fit::data::{self, Dataset};
+use cartkin_fit::error_model::{BlqMethod, ErrorKind};
+use cartkin_fit::fit::{FitOptions, FitReport, FitResult, fit};
+use cartkin_fit::optimizer::{OptimizerKind, OptimizerOptions};
+use cartkin_fit::problem::{Problem, Target};
+use cartkin_fit::setup::{CommonDosing, FitSettings, build};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::args::{DataFormatArg, FitArgs, FormatArg};
+use crate::fit_figure::{self, SubjectCurves};
+use crate::output::Outputs;
+use crate::plot::ImageFormat;
+
+/// A fit file: the same choices as the command-line flags (flags win).
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FitFile {
+    estimate: Option<Vec<String>>,
+    initial: Option<BTreeMap<String, f64>>,
+    error: Option<String>,
+    sigma_add: Option<f64>,
+    sigma_prop: Option<f64>,
+    fix_error: Option<bool>,
+    blq: Option<String>,
+    observe: Option<BTreeMap<String, String>>,
+}
+
+pub fn run(args: FitArgs) -> Result<()> {
+    let model = Model::load(&model::resolve(&args.model)?)?;
+    let dataset = read_data(&args.data, args.data_format)?;
+    let file = match &args.fit {
+        Some(path) => read_fit_file(path)?,
+        None => FitFile::default(),
+    };
+    let settings = settings(&args, &file, &model, &dataset)?;
+    let problem = build(&model, &dataset, &settings)?;
+    let optimizer = OptimizerOptions {
+        kind: args
+            .optimizer
+            .parse::<OptimizerKind>()
+            .map_err(anyhow::Error::msg)
+            .context("--optimizer")?,
+        starts: args.starts.max(1),
+        seed: args.seed,
+        ..OptimizerOptions::default()
+    };
+    let options = FitOptions {
+        optimizer,
+        pooled: args.pooled,
+        profile: args.profile.clone(),
+    };
+    let fits = if args.pooled {
+        1
+    } else {
+        problem
+            .subjects
+            .iter()
+            .filter(|s| !s.points.is_empty())
+            .count()
+    };
+    let bar = ProgressBar::new(fits as u64);
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} fitting [{elapsed_precise}] {wide_bar} {pos}/{len} subjects (eta {eta})",
+    )?);
+    let run_fit = || fit(&problem, &options, &|| bar.inc(1));
+    let report = match args.threads {
+        Some(0) => bail!("--threads: expected at least 1, got 0"),
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()?
+            .install(run_fit)?,
+        None => run_fit()?,
+    };
+    bar.finish_and_clear();
+
+    let curves = fit_figure::curves(&problem, &report);
+    let mut outputs = Outputs::default();
+    outputs.add(&args.out, "fit.json", fit_json(&args, &problem, &report)?);
+    outputs.add(
+        &args.out,
+        "fitted_model.toml",
+        fitted_model(&model, &problem, &report)?,
+    );
+    outputs.add(&args.out, "residuals.csv", residuals_csv(&curves)?);
+    let formats: &[(ImageFormat, &str)] = match args.format {
+        FormatArg::Png => &[(ImageFormat::Png, "png")],
+        FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
+        FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
+    };
+    for (name, fig) in fit_figure::figures(&model, &curves, &report) {
+        for (format, ext) in formats {
+            let bytes = crate::plot::render(&fig, *format)
+                .with_context(|| format!("rendering {name}.{ext}"))?;
+            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
+        }
+    }
+    for path in outputs.commit(&args.out)? {
+        println!("wrote {}", path.display());
+    }
+    print_summary(&report);
+    Ok(())
+}
+
+fn read_data(path: &Path, format: DataFormatArg) -> Result<Dataset> {
+    let long = match format {
+        DataFormatArg::Long => true,
+        DataFormatArg::Nonmem => false,
+        DataFormatArg::Auto => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("{}: cannot read file", path.display()))?;
+            let header: Vec<String> = text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("")
+                .split(',')
+                .map(|h| h.trim().trim_start_matches('\u{feff}').to_ascii_lowercase())
+                .collect();
+            header.iter().any(|h| h == "observable") && header.iter().any(|h| h == "value")
+        }
+    };
+    Ok(if long {
+        data::read_long(path)?
+    } else {
+        data::read_nonmem(path)?
+    })
+}
+
+fn read_fit_file(path: &Path) -> Result<FitFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read file", path.display()))?;
+    toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        anyhow::anyhow!(
+            "{}:{}: {}",
+            path.display(),
+            line.map_or("?".into(), |l| l.to_string()),
+            e.message().trim()
+        )
+    })
+}
+
+fn parse_pair<'a>(flag: &str, s: &'a str) -> Result<(&'a str, &'a str)> {
+    s.split_once('=')
+        .map(|(a, b)| (a.trim(), b.trim()))
+        .with_context(|| format!("{flag} {s}: expected KEY=VALUE"))
+}
+
+fn settings(
+    args: &FitArgs,
+    file: &FitFile,
+    model: &Model,
+    dataset: &Dataset,
+) -> Result<FitSettings> {
+    let mut s = FitSettings {
+        solver: SolverOptions {
+            rtol: args.rtol,
+            atol: args.atol,
+            ..SolverOptions::default()
+        },
+        ..FitSettings::default()
+    };
+    s.solver.validate()?;
+    s.estimate = if args.estimate.is_empty() {
+        file.estimate.clone().unwrap_or_default()
+    } else {
+        args.estimate.clone()
+    };
+    s.initial = file.initial.clone().unwrap_or_default();
+    for pair in &args.initial {
+        let (name, value) = parse_pair("--initial", pair)?;
+        let value: f64 = value
+            .parse()
+            .with_context(|| format!("--initial {pair}: expected a number after `=`"))?;
+        s.initial.insert(name.to_string(), value);
+    }
+    if let Some(e) = args.error.as_ref().or(file.error.as_ref()) {
+        s.error = e
+            .parse::<ErrorKind>()
+            .map_err(anyhow::Error::msg)
+            .context("--error")?;
+    }
+    if let Some(a) = args.sigma_add.or(file.sigma_add) {
+        s.sigma_add = a;
+    }
+    if let Some(b) = args.sigma_prop.or(file.sigma_prop) {
+        s.sigma_prop = b;
+    }
+    s.fix_error = args.fix_error || file.fix_error.unwrap_or(false);
+    if let Some(b) = args.blq.as_ref().or(file.blq.as_ref()) {
+        s.blq = match b.as_str() {
+            "m3" | "M3" => BlqMethod::M3,
+            "drop" => BlqMethod::Drop,
+            other => bail!("--blq: expected m3 or drop, got `{other}`"),
+        };
+    }
+    let mut observe: Vec<(String, String)> = file
+        .observe
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .collect();
+    for pair in &args.observe {
+        let (cmt, name) = parse_pair("--observe", pair)?;
+        observe.push((cmt.to_string(), name.to_string()));
+    }
+    for (cmt, name) in observe {
+        let k: u32 = cmt.parse().ok().filter(|k| *k >= 1).with_context(|| {
+            format!("--observe {cmt}={name}: expected a positive CMT number before `=`")
+        })?;
+        s.observe.insert(k, name);
+    }
+    let has_doses = dataset.subjects.iter().any(|s| !s.doses.is_empty());
+    let dose = match (args.dose, args.dose_per_kg) {
+        (Some(c), _) => Some(CarTDose::Cells(c)),
+        (None, Some(k)) => Some(CarTDose::PerKg(k)),
+        (None, None) => None,
+    };
+    if let Some(d) = dose {
+        if has_doses {
+            bail!("--dose/--dose-per-kg: the data file has dose records; remove them or the flag");
+        }
+        let typical = model.spec().defaults.patient;
+        let patient = cartkin_core::patient::Patient::new(
+            typical.weight_kg,
+            typical.height_cm,
+            None,
+            typical.egfr,
+            typical.age_years,
+            "model defaults",
+        )?;
+        d.validate(&patient, "command line")?;
+    }
+    if !has_doses && (dose.is_some() || args.regimen.is_some()) {
+        let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or("none"))?;
+        s.dosing = Some(CommonDosing {
+            regimen,
+            car_t: dose,
+        });
+    }
+    Ok(s)
+}
+
+fn estimates_json(result: &FitResult) -> Value {
+    let mut map = Map::new();
+    for (name, e) in &result.parameters {
+        map.insert(name.clone(), json!({ "estimate": e.estimate, "se": e.se, "ci95": e.ci95, "rse_percent": e.rse_percent, "scale": e.transform }));
+    }
+    Value::Object(map)
+}
+
+fn fit_json(args: &FitArgs, problem: &Problem, report: &FitReport) -> Result<Vec<u8>> {
+    let names: Vec<&str> = problem.free.iter().map(|p| p.name.as_str()).collect();
+    let mut doc = json!({
+        "model": problem.model.name(),
+        "data": args.data.display().to_string(),
+        "mode": report.mode,
+        "error_model": { "kind": problem.error.kind, "blq": problem.blq },
+        "free_parameters": names,
+    });
+    if let (Some(p), "pooled") = (&report.pooled, report.mode.as_str()) {
+        doc["parameters"] = estimates_json(p);
+        doc["objective"] = json!(p.objective);
+        doc["convergence"] = json!(p.convergence);
+        doc["correlation"] = json!({ "parameters": names, "matrix": p.correlation });
+        doc["warning"] = json!(p.warning);
+        doc["profile"] = json!(p.profile);
+    } else {
+        let mut params = Map::new();
+        for t in &report.two_stage {
+            params.insert(t.parameter.clone(), json!({ "estimate": t.estimate, "se": t.se, "ci95": t.ci95, "between_subject_cv_percent": t.between_subject_cv_percent, "n": t.n, "summary": "two-stage: geometric mean of individual estimates" }));
+        }
+        doc["parameters"] = Value::Object(params);
+        let total: f64 = report.individual.iter().map(|f| f.objective.minus2ll).sum();
+        let k: usize = report
+            .individual
+            .iter()
+            .map(|f| f.objective.n_parameters)
+            .sum();
+        let n: usize = report
+            .individual
+            .iter()
+            .map(|f| f.objective.n_observations)
+            .sum();
+        doc["objective"] = json!({ "minus2ll": total, "aic": total + 2.0 * k as f64, "bic": total + k as f64 * (n.max(1) as f64).ln(), "n_parameters": k, "n_observations": n });
+        let converged = report
+            .individual
+            .iter()
+            .filter(|f| f.convergence.converged)
+            .count();
+        let evaluations: u64 = report
+            .individual
+            .iter()
+            .map(|f| f.convergence.function_evaluations)
+            .sum();
+        doc["convergence"] = json!({ "subjects": report.individual.len(), "converged": converged, "function_evaluations": evaluations, "skipped_underdetermined": report.skipped });
+        if let Some(p) = &report.pooled {
+            doc["residual_error_first_step"] = json!({ "note": "residual SDs estimated by a pooled fit, then fixed in the individual fits", "parameters": estimates_json(p), "objective": p.objective });
+        }
+        doc["subjects"] = Value::Array(
+            report
+                .individual
+                .iter()
+                .map(|f| json!({ "id": f.subjects.first(), "parameters": estimates_json(f), "objective": f.objective, "convergence": f.convergence, "warning": f.warning, "profile": f.profile }))
+                .collect(),
+        );
+    }
+    let mut bytes = serde_json::to_vec_pretty(&doc)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// The model file with the estimates as values (typical values: the pooled estimates or the
+/// two-stage geometric means), validated by reading it back.
+fn fitted_model(model: &Model, problem: &Problem, report: &FitReport) -> Result<Vec<u8>> {
+    let spec = model.spec();
+    let text = std::fs::read_to_string(&spec.path)
+        .with_context(|| format!("{}: cannot read the model file", spec.path.display()))?;
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let estimates: BTreeMap<&str, f64> = match (&report.pooled, report.mode.as_str()) {
+        (Some(p), "pooled") => p
+            .parameters
+            .iter()
+            .map(|(n, e)| (n.as_str(), e.estimate))
+            .collect(),
+        _ => report
+            .two_stage
+            .iter()
+            .map(|t| (t.parameter.as_str(), t.estimate))
+            .collect(),
+    };
+    for p in &problem.free {
+        let (Target::Model(i), Some(&value)) = (p.target, estimates.get(p.name.as_str())) else {
+            continue;
+        };
+        let Some(name_line) = spec.parameters[i].line else {
+            continue;
+        };
+        let value_line = (name_line..lines.len())
+            .take_while(|&k| k == name_line || !lines[k].trim_start().starts_with("[["))
+            .find(|&k| lines[k].trim_start().starts_with("value"));
+        if let Some(k) = value_line {
+            lines[k] = format!(
+                "value = {value:?} # fitted by cartkin fit ({})",
+                report.mode
+            );
+        }
+    }
+    if let Some(k) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("name = "))
+    {
+        lines[k] = format!("name = \"{}_fitted\"", spec.name);
+    }
+    let out = lines.join("\n") + "\n";
+    model::file::parse(&spec.path, &out).context("the fitted model file did not validate")?;
+    Ok(out.into_bytes())
+}
+
+fn residuals_csv(curves: &[SubjectCurves]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "id",
+        "time",
+        "output",
+        "observed",
+        "predicted",
+        "residual",
+        "weighted_residual",
+        "blq",
+    ])?;
+    for c in curves {
+        for r in &c.residuals {
+            w.write_record([
+                c.id.clone(),
+                r.time.to_string(),
+                r.output.clone(),
+                format!("{:.8e}", r.observed),
+                format!("{:.8e}", r.predicted),
+                format!("{:.8e}", r.residual),
+                format!("{:.8e}", r.weighted_residual),
+                u8::from(r.blq).to_string(),
+            ])?;
+        }
+    }
+    w.into_inner().context("finishing residuals.csv")
+}
+
+fn print_summary(report: &FitReport) {
+    println!("{} fit", report.mode);
+    if let (Some(p), "pooled") = (&report.pooled, report.mode.as_str()) {
+        for (name, e) in &p.parameters {
+            let se = e.se.map_or("n/a".into(), |s| format!("{s:.4e}"));
+            println!(
+                "  {name:<12} {:>12.5e}  se {se}  ci95 {:?}",
+                e.estimate, e.ci95
+            );
+        }
+        println!(
+            "  -2LL {:.3}  AIC {:.3}  BIC {:.3}  ({} evaluations, {})",
+            p.objective.minus2ll,
+            p.objective.aic,
+            p.objective.bic,
+            p.convergence.function_evaluations,
+            p.convergence.termination
+        );
+        if let Some(w) = &p.warning {
+            println!("  warning: {w}");
+        }
+    } else {
+        for t in &report.two_stage {
+            println!(
+                "  {:<12} geometric mean {:>12.5e}  ci95 [{:.4e}, {:.4e}]  between-subject CV {:.1}%  (n = {})",
+                t.parameter, t.estimate, t.ci95[0], t.ci95[1], t.between_subject_cv_percent, t.n
+            );
+        }
+        let converged = report
+            .individual
+            .iter()
+            .filter(|f| f.convergence.converged)
+            .count();
+        println!(
+            "  {converged}/{} subject fits converged",
+            report.individual.len()
+        );
+    }
+}
