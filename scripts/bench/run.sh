@@ -9,6 +9,10 @@ cd "$(dirname "$0")/../.."
 echo "## criterion (cargo bench -p cartkin-core --bench simulate)"
 cargo bench -q -p cartkin-core --bench simulate 2>/dev/null | grep -E "RHS evaluations|time:|^[a-z][a-z0-9_]+$" | sed 's/^/    /'
 
+echo
+echo "## criterion (cargo bench -p cartkin-fit --bench fit)"
+cargo bench -q -p cartkin-fit --bench fit 2>/dev/null | grep -E "evaluations|time:|^[a-z][a-z0-9_]+$" | sed 's/^/    /'
+
 cargo build --release -q -p cartkin-cli
 bin=target/release/cartkin
 tmp=$(mktemp -d)
@@ -27,11 +31,13 @@ median_ms() {
 }
 
 echo
-echo "## whole commands (median of 21 runs, ms)"
+echo "## whole commands (median of 21 runs, 5 for fits; ms)"
 base=$(median_ms 21 "$bin" --version)
 echo "    baseline: cartkin --version                        ${base} ms"
-for args in "simulate --out $tmp/a" "simulate --out $tmp/b --format svg" "simulate --model stein_2019 --out $tmp/c" "simulate --days 60 --out $tmp/d"; do
-  t=$(median_ms 21 "$bin" $args)
+for args in "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --threads 1 --out $tmp/f1" "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --threads 2 --out $tmp/f2" "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --pooled --out $tmp/f3" "simulate --out $tmp/a" "simulate --out $tmp/b --format svg" "simulate --model stein_2019 --out $tmp/c" "simulate --days 60 --out $tmp/d"; do
+  n=21
+  case "$args" in fit*) n=5 ;; esac
+  t=$(median_ms "$n" "$bin" $args)
   ratio=$(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.1f", a / b}')
   printf '    %-52s %8s ms  (%sx baseline)\n' "cartkin ${args// --out $tmp\/?/}" "$t" "$ratio"
 done
