@@ -20,6 +20,8 @@ pub enum Command {
     Simulate(Box<SimulateArgs>),
     /// Fit model parameters to time-course data: fit.json, fitted_model.toml, residuals.csv, plots.
     Fit(Box<FitArgs>),
+    /// Simulate a virtual population: patients.csv, summary.json, plots.
+    Population(Box<PopulationArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -208,4 +210,32 @@ pub struct FitArgs {
     /// Absolute tolerance of the ODE solver during the fit.
     #[arg(long, default_value_t = 1e-11, allow_negative_numbers = true)]
     pub atol: f64,
+}
+
+#[derive(Args, Debug)]
+pub struct PopulationArgs {
+    /// Model name (in models/) or path to a model file (its [population] table is used).
+    #[arg(long, default_value = "cart_all", value_name = "NAME|PATH")]
+    pub model: String,
+    /// Number of virtual patients (default: the population table's n).
+    #[arg(long, value_name = "N")]
+    pub n: Option<usize>,
+    /// Seed (default: the population table's seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Regimen (default: the population table's).
+    #[arg(long, value_name = "NAME|PATH")]
+    pub regimen: Option<String>,
+    /// Follow-up after infusion [days] (default: the population table's).
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub days: Option<f64>,
+    /// Output directory.
+    #[arg(long, default_value = "out/population", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Figure format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Png)]
+    pub format: FormatArg,
 }

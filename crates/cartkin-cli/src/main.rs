@@ -9,6 +9,7 @@ mod figure;
 mod fit_figure;
 mod output;
 mod plot;
+mod population_figure;
 
 use std::process::ExitCode;
 

@@ -449,13 +449,13 @@ fn extinction_on_a_linear_state() {
 fn washout_on_a_log_state() {
     let text = mutate(
         "transform = \"log\"\n",
-        "transform = \"log\"\nwashout = true\n",
+        "transform = \"log\"\nwashout_below = 1e-6\n",
     );
     let err = parse_err(&text);
     assert_err(
         &err,
-        line_of(&text, "washout = true"),
-        &["state `E` washout", "linear", "log state"],
+        line_of(&text, "washout_below = 1e-6"),
+        &["state `E` washout_below", "linear", "log state"],
     );
 }
 

@@ -150,6 +150,20 @@ pub fn fit(
     let all: Vec<usize> = (0..problem.subjects.len())
         .filter(|&s| !problem.subjects[s].points.is_empty())
         .collect();
+    problem.check()?;
+    let observed: Vec<usize> = (0..problem.subjects.len())
+        .filter(|&s| !problem.subjects[s].points.is_empty())
+        .collect();
+    if options.pooled && problem.n_observations(&observed) <= problem.n_free() {
+        return Err(FitError::Setting {
+            setting: "--estimate".into(),
+            message: format!(
+                "{} observations cannot determine {} free parameters; estimate fewer parameters or fix the residual error (--fix-error)",
+                problem.n_observations(&observed),
+                problem.n_free()
+            ),
+        });
+    }
     if options.pooled {
         let result = fit_subjects(problem, &all, options, profile_index)?;
         progress();
@@ -209,6 +223,14 @@ pub fn fit(
             r
         })
         .collect::<Result<_, _>>()?;
+    if individual.is_empty() {
+        return Err(FitError::Setting {
+            setting: "--estimate".into(),
+            message: format!(
+                "no subject has more observations than the {k} free parameters of an individual fit; use --pooled or estimate fewer parameters"
+            ),
+        });
+    }
     let skipped = all
         .iter()
         .filter(|&&s| individual_problem.n_observations(&[s]) <= k)

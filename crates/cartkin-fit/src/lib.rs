@@ -9,5 +9,7 @@ pub mod fit;
 pub mod optimizer;
 pub mod problem;
 pub mod setup;
+pub mod survival;
 pub mod transform;
 pub mod uncertainty;
+pub mod vpop;

@@ -171,6 +171,29 @@ impl Problem {
             .collect()
     }
 
+    /// Simulates every subject at the starting values, so that a model that cannot be simulated
+    /// for some subject fails with the reason instead of an optimization of penalties.
+    pub fn check(&self) -> Result<(), crate::error::FitError> {
+        let (values, _) = self.natural(&self.theta0());
+        let (model, _) = self.bind(&values);
+        for s in self.subjects.iter().filter(|s| !s.points.is_empty()) {
+            let (first, last) = (s.points[0].time, s.points[s.points.len() - 1].time);
+            let request = Request {
+                model: &model,
+                patient: s.patient,
+                doses: s.doses.clone(),
+                start: Some(first.min(0.0)),
+                days: last.max(first.min(0.0) + 1e-6),
+                options: self.options,
+            };
+            simulate(&request).map_err(|e| crate::error::FitError::Setting {
+                setting: format!("subject {}", s.id),
+                message: format!("cannot be simulated at the starting values: {e}"),
+            })?;
+        }
+        Ok(())
+    }
+
     /// −2LL of one subject's observations given the model and error model.
     pub fn subject_minus2ll(
         &self,

@@ -13,6 +13,9 @@ use crate::error_model::{BlqMethod, ErrorKind, ErrorModel};
 use crate::problem::{FreeParameter, Point, Problem, SubjectData, Target};
 use crate::transform::Transform;
 
+/// Latest observation time accepted [day] (the simulator's horizon).
+const MAX_DAYS: f64 = 36_500.0;
+
 /// Doses for datasets without dose records (the long format).
 #[derive(Debug, Clone)]
 pub struct CommonDosing {
@@ -73,7 +76,10 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
     let spec = model.spec();
     let mut model = model.clone();
     for (name, value) in &settings.initial {
-        model.set(name, *value)?;
+        model.set(name, *value).map_err(|e| FitError::Setting {
+            setting: format!("--initial {name}={value}"),
+            message: e.to_string(),
+        })?;
     }
     let names: Vec<String> = if settings.estimate.is_empty() {
         spec.parameters
@@ -230,6 +236,23 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
             let cells = common.car_t.map(|c| c.cells(&patient));
             doses.extend(common.regimen.doses(&patient, cells));
         }
+        if routes.iter().any(|r| r.name == "car_t")
+            && !s.observations.is_empty()
+            && !doses.iter().any(|d| d.route == "car_t")
+        {
+            return Err(FitError::Setting {
+                setting: "--dose".into(),
+                message: format!(
+                    "subject {} receives no CAR-T cells: model `{}` needs them; add dose rows for CMT {} (car_t) to the data, or give --dose/--dose-per-kg",
+                    s.id,
+                    spec.name,
+                    routes
+                        .iter()
+                        .position(|r| r.name == "car_t")
+                        .map_or(1, |k| k + 1)
+                ),
+            });
+        }
         let mut points = Vec::with_capacity(s.observations.len());
         for o in &s.observations {
             let name = match &o.output {
@@ -251,14 +274,38 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                         })?,
                 },
             };
-            let column = spec.column_index(&name).ok_or_else(|| FitError::Mismatch {
-                path: data.path.clone(),
-                line: o.line,
-                message: format!(
-                    "unknown model output `{name}`; expected one of: {}",
-                    spec.column_names().join(", ")
-                ),
-            })?;
+            let column = match (spec.column_index(&name), &o.output) {
+                (Some(c), _) => c,
+                (None, OutputRef::Cmt(c)) => {
+                    return Err(FitError::Setting {
+                        setting: format!("--observe {c}={name}"),
+                        message: format!(
+                            "unknown model output `{name}`; expected one of: {}",
+                            spec.column_names().join(", ")
+                        ),
+                    });
+                }
+                (None, OutputRef::Name(_)) => {
+                    return Err(FitError::Mismatch {
+                        path: data.path.clone(),
+                        line: o.line,
+                        message: format!(
+                            "column observable: unknown model output `{name}`; expected one of: {}",
+                            spec.column_names().join(", ")
+                        ),
+                    });
+                }
+            };
+            if o.time > MAX_DAYS {
+                return Err(FitError::Mismatch {
+                    path: data.path.clone(),
+                    line: o.line,
+                    message: format!(
+                        "column TIME: expected a time within {MAX_DAYS} days of the CAR-T infusion, got {}",
+                        o.time
+                    ),
+                });
+            }
             let value = o.value.unwrap_or(f64::NAN);
             let positive = value > 0.0;
             if !o.blq && settings.error == ErrorKind::LogAdditive && !positive {

@@ -186,11 +186,24 @@ fn settings(
             .with_context(|| format!("--initial {pair}: expected a number after `=`"))?;
         s.initial.insert(name.to_string(), value);
     }
-    if let Some(e) = args.error.as_ref().or(file.error.as_ref()) {
-        s.error = e
-            .parse::<ErrorKind>()
-            .map_err(anyhow::Error::msg)
-            .context("--error")?;
+    let fit_file = args
+        .fit
+        .as_ref()
+        .map_or(String::new(), |p| p.display().to_string());
+    match (&args.error, &file.error) {
+        (Some(e), _) => {
+            s.error = e
+                .parse::<ErrorKind>()
+                .map_err(anyhow::Error::msg)
+                .context("--error")?
+        }
+        (None, Some(e)) => {
+            s.error = e
+                .parse::<ErrorKind>()
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{fit_file}: key `error`"))?
+        }
+        (None, None) => {}
     }
     if let Some(a) = args.sigma_add.or(file.sigma_add) {
         s.sigma_add = a;
@@ -199,12 +212,17 @@ fn settings(
         s.sigma_prop = b;
     }
     s.fix_error = args.fix_error || file.fix_error.unwrap_or(false);
-    if let Some(b) = args.blq.as_ref().or(file.blq.as_ref()) {
-        s.blq = match b.as_str() {
-            "m3" | "M3" => BlqMethod::M3,
-            "drop" => BlqMethod::Drop,
-            other => bail!("--blq: expected m3 or drop, got `{other}`"),
-        };
+    let blq = |b: &str, origin: &str| match b {
+        "m3" | "M3" => Ok(BlqMethod::M3),
+        "drop" => Ok(BlqMethod::Drop),
+        other => Err(anyhow::anyhow!(
+            "{origin}: expected m3 or drop, got `{other}`"
+        )),
+    };
+    match (&args.blq, &file.blq) {
+        (Some(b), _) => s.blq = blq(b, "--blq")?,
+        (None, Some(b)) => s.blq = blq(b, &format!("{fit_file}: key `blq`"))?,
+        (None, None) => {}
     }
     let mut observe: Vec<(String, String)> = file
         .observe
@@ -223,6 +241,11 @@ fn settings(
         s.observe.insert(k, name);
     }
     let has_doses = dataset.subjects.iter().any(|s| !s.doses.is_empty());
+    if has_doses && args.regimen.is_some() {
+        bail!(
+            "--regimen: the data file has dose records (EVID=1 rows), which define every dose; remove the flag or the rows"
+        );
+    }
     let dose = match (args.dose, args.dose_per_kg) {
         (Some(c), _) => Some(CarTDose::Cells(c)),
         (None, Some(k)) => Some(CarTDose::PerKg(k)),
@@ -341,21 +364,31 @@ fn fitted_model(model: &Model, problem: &Problem, report: &FitReport) -> Result<
             .map(|t| (t.parameter.as_str(), t.estimate))
             .collect(),
     };
-    for p in &problem.free {
-        let (Target::Model(i), Some(&value)) = (p.target, estimates.get(p.name.as_str())) else {
+    // every parameter whose value differs from the file: the estimates, and starting values
+    // given for parameters that stayed fixed (they were used in the fit)
+    for (i, p) in spec.parameters.iter().enumerate() {
+        let estimated = problem.free.iter().any(|f| f.target == Target::Model(i));
+        let value = if estimated {
+            estimates.get(p.name.as_str()).copied()
+        } else {
+            Some(problem.model.values()[i])
+        };
+        let Some(value) = value.filter(|v| estimated || v.to_bits() != p.value.to_bits()) else {
             continue;
         };
-        let Some(name_line) = spec.parameters[i].line else {
-            continue;
-        };
+        let Some(name_line) = p.line else { continue };
         let value_line = (name_line..lines.len())
             .take_while(|&k| k == name_line || !lines[k].trim_start().starts_with("[["))
             .find(|&k| lines[k].trim_start().starts_with("value"));
         if let Some(k) = value_line {
-            lines[k] = format!(
-                "value = {value:?} # fitted by cartkin fit ({})",
-                report.mode
-            );
+            lines[k] = if estimated {
+                format!(
+                    "value = {value:?} # fitted by cartkin fit ({})",
+                    report.mode
+                )
+            } else {
+                format!("value = {value:?} # fixed at its --initial value in the fit")
+            };
         }
     }
     if let Some(k) = lines
@@ -403,10 +436,10 @@ fn print_summary(report: &FitReport) {
     if let (Some(p), "pooled") = (&report.pooled, report.mode.as_str()) {
         for (name, e) in &p.parameters {
             let se = e.se.map_or("n/a".into(), |s| format!("{s:.4e}"));
-            println!(
-                "  {name:<12} {:>12.5e}  se {se}  ci95 {:?}",
-                e.estimate, e.ci95
-            );
+            let ci = e
+                .ci95
+                .map_or("n/a".into(), |[lo, hi]| format!("[{lo:.4e}, {hi:.4e}]"));
+            println!("  {name:<12} {:>12.5e}  se {se}  ci95 {ci}", e.estimate);
         }
         println!(
             "  -2LL {:.3}  AIC {:.3}  BIC {:.3}  ({} evaluations, {})",

@@ -2,6 +2,7 @@
 
 mod fit;
 mod models;
+mod population;
 mod simulate;
 
 use anyhow::Result;
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Models(args) => models::run(args),
         Command::Simulate(args) => simulate::run(*args),
         Command::Fit(args) => fit::run(*args),
+        Command::Population(args) => population::run(*args),
     }
 }

@@ -27,6 +27,11 @@ struct RawFile {
     outcomes: RawOutcomes,
     #[serde(default)]
     plot: RawPlot,
+    /// Virtual-population settings: read and validated by `cartkin-fit` (`vpop`), which
+    /// parses the same text again to keep line numbers.
+    #[serde(default)]
+    #[allow(dead_code)]
+    population: Option<toml::Table>,
 }
 
 #[derive(Deserialize)]
@@ -94,12 +99,7 @@ struct RawState {
     scale: Spanned<f64>,
     #[serde(default)]
     extinction: bool,
-    #[serde(default = "no")]
-    washout: Spanned<bool>,
-}
-
-fn no() -> Spanned<bool> {
-    Spanned::new(0..0, false)
+    washout_below: Option<Spanned<f64>>,
 }
 
 fn one() -> Spanned<f64> {
@@ -391,15 +391,26 @@ impl Validator<'_> {
                         scale,
                     ));
                 }
-                let washout = *s.washout.get_ref();
-                if washout && transform != Transform::Linear {
-                    return Err(self.invalid(
-                        &s.washout,
-                        &format!("state `{}` washout", s.name.get_ref()),
-                        "washout only on linear states",
-                        "a log state",
-                    ));
-                }
+                let washout_below = match &s.washout_below {
+                    None => None,
+                    Some(w) if transform != Transform::Linear => {
+                        return Err(self.invalid(
+                            w,
+                            &format!("state `{}` washout_below", s.name.get_ref()),
+                            "washout only on linear states (drug amounts)",
+                            "a log state",
+                        ));
+                    }
+                    Some(w) if !(w.get_ref().is_finite() && *w.get_ref() > 0.0) => {
+                        return Err(self.invalid(
+                            w,
+                            &format!("state `{}` washout_below", s.name.get_ref()),
+                            "a positive amount",
+                            w.get_ref(),
+                        ));
+                    }
+                    Some(w) => Some(*w.get_ref()),
+                };
                 if s.extinction && transform != Transform::Log {
                     return Err(self.invalid(
                         &s.name,
@@ -409,7 +420,7 @@ impl Validator<'_> {
                     ));
                 }
                 Ok(StateSpec {
-                    washout,
+                    washout_below,
                     name: s.name.into_inner(),
                     unit: s.unit,
                     initial: s.initial,

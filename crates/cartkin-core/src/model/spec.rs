@@ -71,9 +71,9 @@ pub struct StateSpec {
     pub scale: f64,
     /// Whether the state is a population that goes extinct below one cell.
     pub extinction: bool,
-    /// Whether the (linear) state is a drug amount that is set to zero and frozen once it is
-    /// within the absolute tolerance of zero and nothing is infused (see `solve`).
-    pub washout: bool,
+    /// For a drug amount (linear state): the amount [state unit] below which it is set to zero
+    /// and frozen once nothing is infused (see `solve`); `None` for other states.
+    pub washout_below: Option<f64>,
 }
 
 /// A derived quantity computed from the states.

@@ -31,7 +31,7 @@ pub(crate) enum SegmentOutcome {
     Completed,
     /// Stopped at the end of the step in which these states (bit mask) fell below one cell.
     Extinction(Alive),
-    /// Stopped because these washout states (bit mask) are all within `atol` of zero.
+    /// Stopped because these washout states (bit mask) are all below their washout amounts.
     Washout(Alive),
     /// A state became absurdly large (state index, time), or a derivative non-finite
     /// (index = number of states).
@@ -50,7 +50,6 @@ struct Adapter<'a, const N: usize> {
     extinction: bool,
     /// Washout states that may be frozen in this segment (none while anything is infused).
     washout: Alive,
-    atol: f64,
     nodes: &'a mut Vec<Node>,
     /// Index of the first node this segment appends (earlier nodes are never replaced).
     first_own: usize,
@@ -125,11 +124,12 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
                 return true;
             }
         }
-        // Drug amounts within the absolute tolerance of zero are indistinguishable from zero at
-        // the requested accuracy, but their fast elimination would keep limiting the explicit
-        // method's step for the rest of the run: freeze them.
+        // Drug amounts below their washout amount no longer act (the model file sets it far
+        // below any effect), but their fast elimination would keep limiting the explicit
+        // method's step for the rest of the run: freeze them at zero.
         if self.washout != 0
-            && (0..N).all(|i| self.washout & (1 << i) == 0 || z[i].abs() <= self.atol)
+            && (0..N)
+                .all(|i| self.washout & (1 << i) == 0 || z[i].abs() <= self.layout.washout_below[i])
         {
             *self.stop = SegmentOutcome::Washout(self.washout);
             return true;
@@ -191,7 +191,6 @@ fn run<const N: usize>(
         } else {
             0
         },
-        atol: seg.options.atol,
         nodes,
         stop: &mut stop,
         non_finite: Cell::new(false),

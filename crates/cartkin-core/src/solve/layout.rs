@@ -13,8 +13,8 @@ pub struct Layout {
     pub scale: [f64; MAX_STATES],
     /// `true` where the state is a population that goes extinct below one cell.
     pub extinction: [bool; MAX_STATES],
-    /// `true` where the state is a drug amount that washes out (frozen at zero).
-    pub washout: [bool; MAX_STATES],
+    /// Solver-coordinate magnitude below which a drug amount washes out (0: never).
+    pub washout_below: [f64; MAX_STATES],
 }
 
 /// Bit mask of the active states: a log state is active while present (non-zero), a linear
@@ -29,13 +29,15 @@ impl Layout {
             log: [false; MAX_STATES],
             scale: [1.0; MAX_STATES],
             extinction: [false; MAX_STATES],
-            washout: [false; MAX_STATES],
+            washout_below: [0.0; MAX_STATES],
         };
         for (i, s) in spec.states.iter().enumerate() {
             layout.log[i] = s.transform == Transform::Log;
             layout.scale[i] = s.scale;
             layout.extinction[i] = s.extinction && layout.log[i];
-            layout.washout[i] = s.washout && !layout.log[i];
+            if !layout.log[i] {
+                layout.washout_below[i] = s.washout_below.map_or(0.0, |w| w / s.scale);
+            }
         }
         layout
     }
@@ -43,7 +45,7 @@ impl Layout {
     /// Mask of the washout states.
     pub fn washout_mask(&self) -> Alive {
         (0..self.n)
-            .filter(|&i| self.washout[i])
+            .filter(|&i| self.washout_below[i] > 0.0)
             .fold(0, |m, i| m | (1 << i))
     }
 

@@ -1,0 +1,192 @@
+//! `cartkin population`: a virtual population → patients.csv, summary.json and plots.
+
+use anyhow::{Context, Result, bail};
+use cartkin_core::model::{self, Model};
+use cartkin_core::regimen;
+use cartkin_core::solve::SolverOptions;
+use cartkin_fit::vpop::summary::{self, RFS_MONTHS, Summary};
+use cartkin_fit::vpop::{PatientResult, PopulationSpec, simulate_population, spec};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::args::{FormatArg, PopulationArgs};
+use crate::output::Outputs;
+use crate::plot::ImageFormat;
+use crate::population_figure;
+
+pub fn run(args: PopulationArgs) -> Result<()> {
+    let path = model::resolve(&args.model)?;
+    let model = Model::load(&path)?;
+    let mut spec = spec::load(&path, model.spec())?;
+    if let Some(days) = args.days {
+        if !(days.is_finite() && days > 0.0 && days <= 36_500.0) {
+            bail!("--days: expected a follow-up in (0, 36500] days, got {days}");
+        }
+        spec.follow_up_days = days;
+    }
+    let n = args.n.unwrap_or(spec.n);
+    if n == 0 {
+        bail!("--n: expected at least one patient");
+    }
+    let seed = args.seed.unwrap_or(spec.seed);
+    let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.regimen))?;
+    let bar = ProgressBar::new(n as u64);
+    bar.set_style(ProgressStyle::with_template("{spinner} simulating [{elapsed_precise}] {wide_bar} {pos}/{len} patients ({per_sec}, eta {eta})")?);
+    let started = std::time::Instant::now();
+    let simulate = || {
+        simulate_population(
+            &model,
+            &spec,
+            &regimen,
+            n,
+            seed,
+            SolverOptions::default(),
+            &|| bar.inc(1),
+        )
+    };
+    let patients = match args.threads {
+        Some(0) => bail!("--threads: expected at least 1, got 0"),
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()?
+            .install(simulate),
+        None => simulate(),
+    };
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+    let summary = summary::summarize(&patients, &RFS_MONTHS);
+
+    let mut outputs = Outputs::default();
+    outputs.add(&args.out, "patients.csv", patients_csv(&spec, &patients)?);
+    let doc = serde_json::json!({
+        "model": model.name(),
+        "regimen": regimen.name,
+        "n": n,
+        "seed": seed,
+        "follow_up_days": spec.follow_up_days,
+        "summary": summary,
+    });
+    let mut json = serde_json::to_vec_pretty(&doc)?;
+    json.push(b'\n');
+    outputs.add(&args.out, "summary.json", json);
+    let formats: &[(ImageFormat, &str)] = match args.format {
+        FormatArg::Png => &[(ImageFormat::Png, "png")],
+        FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
+        FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
+    };
+    for (name, fig) in
+        population_figure::figures(&model, &patients, &summary::rfs_curve(&patients), &[])
+    {
+        for (format, ext) in formats {
+            let bytes = crate::plot::render(&fig, *format)
+                .with_context(|| format!("rendering {name}.{ext}"))?;
+            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
+        }
+    }
+    for path in outputs.commit(&args.out)? {
+        println!("wrote {}", path.display());
+    }
+    print_summary(&summary, n, elapsed);
+    Ok(())
+}
+
+fn patients_csv(spec: &PopulationSpec, patients: &[PatientResult]) -> Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = vec!["id".into()];
+    header.extend(spec.parameters.iter().map(|p| p.name.clone()));
+    header.extend(
+        [
+            "weight_kg",
+            "age_years",
+            "height_cm",
+            "egfr",
+            "dose_cells",
+            "responder",
+            "mrd_negative",
+            "remission_day",
+            "rfs_time_day",
+            "rfs_event",
+            "relapse_type",
+            "died_in_remission",
+            "cmax",
+            "tmax_day",
+            "auc28",
+            "crs_peak",
+            "crs_grade",
+            "flu_auc",
+            "rhs_evaluations",
+            "error",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header)?;
+    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6e}"));
+    for p in patients {
+        let mut row: Vec<String> = vec![p.id.to_string()];
+        row.extend(p.parameters.iter().map(|v| format!("{v:.6e}")));
+        row.extend([
+            format!("{:.3}", p.weight_kg),
+            format!("{:.2}", p.age_years),
+            format!("{:.2}", p.height_cm),
+            format!("{:.2}", p.egfr),
+            opt(p.dose_cells),
+            u8::from(p.responder).to_string(),
+            u8::from(p.mrd_negative).to_string(),
+            opt(p.remission_day),
+            opt(p.rfs_time_day),
+            p.rfs_event
+                .map_or(String::new(), |e| u8::from(e).to_string()),
+            p.relapse_type.clone().unwrap_or_default(),
+            u8::from(p.died_in_remission).to_string(),
+            opt(p.cmax),
+            opt(p.tmax_day),
+            opt(p.auc28),
+            opt(p.crs_peak),
+            p.crs_grade.map_or(String::new(), |g| g.to_string()),
+            opt(p.flu_auc),
+            p.rhs_evaluations.to_string(),
+            p.error.clone().unwrap_or_default(),
+        ]);
+        w.write_record(&row)?;
+    }
+    w.into_inner().context("finishing patients.csv")
+}
+
+fn print_summary(s: &Summary, n: usize, elapsed: std::time::Duration) {
+    let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{:.1}%", 100.0 * x));
+    println!(
+        "{n} patients in {:.2} s ({:.0} patients/s); {} not evaluable",
+        elapsed.as_secs_f64(),
+        n as f64 / elapsed.as_secs_f64(),
+        s.not_evaluable
+    );
+    println!(
+        "ORR {:.1}% [{:.1}, {:.1}]; MRD-negative {:.1}%",
+        100.0 * s.orr,
+        100.0 * s.orr_ci95[0],
+        100.0 * s.orr_ci95[1],
+        100.0 * s.mrd_negative_rate
+    );
+    for p in &s.rfs_km {
+        println!(
+            "RFS {:>2} mo: {:.1}% [{:.1}, {:.1}] ({} at risk)",
+            p.month,
+            100.0 * p.survival,
+            100.0 * p.ci95[0],
+            100.0 * p.ci95[1],
+            p.at_risk
+        );
+    }
+    println!(
+        "median RFS {}; relapses {} ({} CD19-negative); deaths in remission {}",
+        s.median_rfs_months
+            .map_or("not reached".into(), |m| format!("{m:.1} months")),
+        s.relapses,
+        pct(s.cd19_negative_relapse_share),
+        s.deaths_in_remission
+    );
+    println!(
+        "CRS any grade {}, grade >= 3 {}",
+        pct(s.crs_any_grade),
+        pct(s.crs_grade3plus)
+    );
+}

@@ -1,0 +1,11 @@
+//! Virtual populations: drawing patients from a population specification, simulating them in
+//! parallel, and summarising clinical endpoints.
+
+pub mod run;
+pub mod sample;
+pub mod spec;
+pub mod summary;
+
+pub use run::{PatientResult, simulate_population};
+pub use sample::{Sampler, VirtualPatient};
+pub use spec::PopulationSpec;

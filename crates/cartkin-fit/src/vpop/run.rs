@@ -1,0 +1,185 @@
+//! Simulating a virtual population in parallel and reading each patient's endpoints.
+
+use cartkin_core::model::Model;
+use cartkin_core::outcome::{MONTH_3, Outcomes};
+use cartkin_core::regimen::Regimen;
+use cartkin_core::simulate::{Request, simulate};
+use cartkin_core::solve::SolverOptions;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::sample::Sampler;
+use super::spec::PopulationSpec;
+
+/// One virtual patient's draws and endpoints (a row of `patients.csv`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatientResult {
+    /// 1-based patient id.
+    pub id: usize,
+    /// Varying parameters' values, in the spec's order.
+    pub parameters: Vec<f64>,
+    /// Body weight [kg].
+    pub weight_kg: f64,
+    /// Age [years].
+    pub age_years: f64,
+    /// Height [cm].
+    pub height_cm: f64,
+    /// eGFR [mL/min/1.73 m²].
+    pub egfr: f64,
+    /// CAR-T dose [cells].
+    pub dose_cells: Option<f64>,
+    /// CR/CRi (blasts < 5%) by month 3, alive at remission.
+    pub responder: bool,
+    /// MRD-negative (blasts < 1e-4) by month 3.
+    pub mrd_negative: bool,
+    /// Day of remission onset.
+    pub remission_day: Option<f64>,
+    /// Relapse-free survival time from remission onset [day] (responders).
+    pub rfs_time_day: Option<f64>,
+    /// RFS event: relapse or death (true) or censored (false) (responders).
+    pub rfs_event: Option<bool>,
+    /// `CD19+` or `CD19-` when the RFS event is a relapse.
+    pub relapse_type: Option<String>,
+    /// The RFS event is a non-relapse death.
+    pub died_in_remission: bool,
+    /// CAR-T Cmax (the model's CAR-T observable).
+    pub cmax: Option<f64>,
+    /// Day of Cmax.
+    pub tmax_day: Option<f64>,
+    /// AUC0–28d.
+    pub auc28: Option<f64>,
+    /// Peak cytokine in days 0–28.
+    pub crs_peak: Option<f64>,
+    /// CRS grade.
+    pub crs_grade: Option<u8>,
+    /// Cumulative fludarabine AUC [mg·h/L].
+    pub flu_auc: Option<f64>,
+    /// Right-hand-side evaluations of the simulation.
+    pub rhs_evaluations: u64,
+    /// Why the simulation failed, if it did (the patient is then not evaluable).
+    pub error: Option<String>,
+}
+
+/// Simulates patients `0..n` of a population in parallel (order-preserving: results do not
+/// depend on the thread count). `progress` is called after each patient.
+pub fn simulate_population(
+    model: &Model,
+    spec: &PopulationSpec,
+    regimen: &Regimen,
+    n: usize,
+    seed: u64,
+    options: SolverOptions,
+    progress: &(dyn Fn() + Sync),
+) -> Vec<PatientResult> {
+    let sampler = Sampler::new(spec, model);
+    (0..n)
+        .into_par_iter()
+        .map(|i| {
+            let result = one(model, spec, regimen, &sampler, seed, i, options);
+            progress();
+            result
+        })
+        .collect()
+}
+
+fn one(
+    model: &Model,
+    spec: &PopulationSpec,
+    regimen: &Regimen,
+    sampler: &Sampler<'_>,
+    seed: u64,
+    index: usize,
+    options: SolverOptions,
+) -> PatientResult {
+    let vp = sampler.patient(seed, index);
+    let mut m = model.clone();
+    for (i, v) in vp.values.iter().enumerate() {
+        // values were clamped to the bounds when drawn
+        let _ = m.set_index(i, *v);
+    }
+    let has_car_t = m.routes().iter().any(|r| r.name == "car_t");
+    let dose = if has_car_t {
+        vp.dose_cells.or_else(|| {
+            m.spec().defaults.dose.map(|d| match d {
+                cartkin_core::model::DefaultDose::Cells(c) => c,
+                cartkin_core::model::DefaultDose::PerKg(k) => k * vp.patient.weight_kg,
+            })
+        })
+    } else {
+        None
+    };
+    let mut result = PatientResult {
+        id: index + 1,
+        parameters: spec.parameters.iter().map(|p| vp.values[p.index]).collect(),
+        weight_kg: vp.patient.weight_kg,
+        age_years: vp.patient.age_years,
+        height_cm: vp.patient.height_cm,
+        egfr: vp.patient.egfr,
+        dose_cells: dose,
+        responder: false,
+        mrd_negative: false,
+        remission_day: None,
+        rfs_time_day: None,
+        rfs_event: None,
+        relapse_type: None,
+        died_in_remission: false,
+        cmax: None,
+        tmax_day: None,
+        auc28: None,
+        crs_peak: None,
+        crs_grade: None,
+        flu_auc: None,
+        rhs_evaluations: 0,
+        error: None,
+    };
+    let request =
+        Request::with_regimen(&m, vp.patient, regimen, dose, spec.follow_up_days, options);
+    let sim = match simulate(&request) {
+        Ok(sim) => sim,
+        Err(e) => {
+            result.error = Some(e.to_string());
+            return result;
+        }
+    };
+    result.rhs_evaluations = sim.stats.rhs_evaluations;
+    let o = Outcomes::compute(&sim, m.spec());
+    if let Some(k) = &o.car_t {
+        result.cmax = Some(k.cmax);
+        result.tmax_day = Some(k.tmax_day);
+        result.auc28 = Some(k.auc_0_28d);
+    }
+    if let Some(c) = &o.crs {
+        result.crs_peak = Some(c.peak);
+        result.crs_grade = Some(c.grade);
+    }
+    result.flu_auc = o.fludarabine_auc;
+    let Some(r) = &o.response else { return result };
+    result.mrd_negative =
+        r.mrd_negative_by_month3 && r.mrd_negative_day.is_some_and(|d| d < vp.death_day);
+    // a patient who dies before remission is a non-responder
+    let Some(onset) = r.cr_day.filter(|d| *d <= MONTH_3 && *d < vp.death_day) else {
+        return result;
+    };
+    result.responder = true;
+    result.remission_day = Some(onset);
+    let end = spec.follow_up_days;
+    let relapse = r.relapse.as_ref().map(|rel| (rel.day, rel.cd19.clone()));
+    let candidates = [
+        (relapse.as_ref().map_or(f64::INFINITY, |x| x.0), 0u8),
+        (vp.death_day, 1),
+        (vp.dropout_day, 2),
+        (end, 3),
+    ];
+    let (time, kind) =
+        candidates.iter().copied().fold(
+            (f64::INFINITY, 3u8),
+            |best, c| if c.0 < best.0 { c } else { best },
+        );
+    result.rfs_time_day = Some((time - onset).max(0.0));
+    result.rfs_event = Some(kind <= 1);
+    result.died_in_remission = kind == 1;
+    if kind == 0 {
+        result.relapse_type = relapse.map(|x| x.1);
+    }
+    result
+}

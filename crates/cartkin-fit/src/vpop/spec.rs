@@ -1,0 +1,566 @@
+//! The population specification: the `[population]` table of a model file (or a file of its
+//! own with the same table).
+//!
+//! ```toml
+//! [population]
+//! n = 2000                       # default number of virtual patients
+//! seed = 20261125
+//! regimen = "eliana"
+//! follow_up_days = 1825
+//! non_relapse_mortality_per_year = 0.03   # constant hazard of death in remission
+//! dropout_per_year = 0.0                  # constant hazard of loss to follow-up
+//!
+//! [population.covariates]
+//! weight_kg = { distribution = "lognormal", median = 30.0, cv = 0.6, lower = 10.0, upper = 120.0 }
+//! age_years = { distribution = "uniform", lower = 3.0, upper = 24.0 }
+//!
+//! [population.dose]               # ELIANA label: per kg up to 50 kg, flat above
+//! per_kg = { distribution = "lognormal", median = 3.0e6, cv = 0.4, lower = 0.2e6, upper = 5.0e6 }
+//! flat_above_kg = 50.0
+//! flat = { distribution = "lognormal", median = 1.0e8, cv = 0.5, lower = 0.1e8, upper = 2.5e8 }
+//!
+//! [[population.parameters]]       # overrides or adds to the model file's variability
+//! name = "gamma"
+//! distribution = "lognormal"
+//! cv = 0.5
+//!
+//! [population.correlations]       # between the normal deviates of two varying parameters
+//! "rho_E,gamma" = 0.3
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use cartkin_core::model::ModelSpec;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::error::FitError;
+
+/// A univariate distribution of a covariate or a dose.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(tag = "distribution", rename_all = "lowercase")]
+pub enum Draw {
+    /// Log-normal with this median and CV, truncated to [lower, upper].
+    Lognormal {
+        /// Median.
+        median: f64,
+        /// Coefficient of variation (√(e^{ω²} − 1)).
+        cv: f64,
+        /// Truncation.
+        lower: f64,
+        /// Truncation.
+        upper: f64,
+    },
+    /// Uniform on [lower, upper].
+    Uniform {
+        /// Lower end.
+        lower: f64,
+        /// Upper end.
+        upper: f64,
+    },
+    /// Normal with this mean and SD, truncated to [lower, upper].
+    Normal {
+        /// Mean.
+        mean: f64,
+        /// SD.
+        sd: f64,
+        /// Truncation.
+        lower: f64,
+        /// Truncation.
+        upper: f64,
+    },
+    /// Always this value.
+    Fixed {
+        /// The value.
+        value: f64,
+    },
+}
+
+/// How one model parameter varies between patients around its typical value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Spread {
+    /// p = typical · e^{ω z}.
+    Lognormal {
+        /// ω, the SD of ln p.
+        omega: f64,
+    },
+    /// logit((p − lo)/(hi − lo)) = logit of the typical value + ω z.
+    Logitnormal {
+        /// ω on the logit scale.
+        omega: f64,
+    },
+    /// p = typical + sd · z.
+    Normal {
+        /// SD.
+        sd: f64,
+    },
+    /// p uniform on [lower, upper] (through Φ(z), so correlations still apply).
+    Uniform {
+        /// Lower end.
+        lower: f64,
+        /// Upper end.
+        upper: f64,
+    },
+}
+
+/// A varying model parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VaryingParameter {
+    /// Name.
+    pub name: String,
+    /// Index in the model's parameter list.
+    pub index: usize,
+    /// Distribution around the typical value.
+    pub spread: Spread,
+}
+
+/// CAR-T dose rule.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct DoseRule {
+    /// Cells per kg (below `flat_above_kg`).
+    pub per_kg: Draw,
+    /// Weight above which the flat dose applies [kg].
+    pub flat_above_kg: f64,
+    /// Total cells above that weight.
+    pub flat: Draw,
+}
+
+/// A validated population specification.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PopulationSpec {
+    /// Default number of patients.
+    pub n: usize,
+    /// Default seed.
+    pub seed: u64,
+    /// Regimen name or path.
+    pub regimen: String,
+    /// Follow-up after infusion [day].
+    pub follow_up_days: f64,
+    /// Constant hazard of death in remission [1/year].
+    pub non_relapse_mortality_per_year: f64,
+    /// Constant hazard of loss to follow-up [1/year].
+    pub dropout_per_year: f64,
+    /// Covariate distributions (weight_kg, height_cm, age_years, egfr); missing ones are fixed at
+    /// the model's typical patient.
+    pub covariates: BTreeMap<String, Draw>,
+    /// Dose rule (models with a CAR-T route); None: the model's default dose for everyone.
+    pub dose: Option<DoseRule>,
+    /// Varying parameters.
+    pub parameters: Vec<VaryingParameter>,
+    /// Correlation matrix of the parameters' normal deviates (identity if none given).
+    pub correlation: Vec<Vec<f64>>,
+}
+
+#[derive(Deserialize)]
+struct RawFile {
+    population: Option<Spanned<RawPopulation>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPopulation {
+    n: Option<usize>,
+    seed: Option<u64>,
+    regimen: Option<String>,
+    follow_up_days: Option<f64>,
+    non_relapse_mortality_per_year: Option<f64>,
+    dropout_per_year: Option<f64>,
+    #[serde(default)]
+    covariates: BTreeMap<String, Spanned<RawDraw>>,
+    dose: Option<Spanned<RawDose>>,
+    #[serde(default)]
+    parameters: Vec<Spanned<RawParameter>>,
+    #[serde(default)]
+    correlations: BTreeMap<String, Spanned<f64>>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(deny_unknown_fields)]
+struct RawDraw {
+    distribution: DrawKind,
+    median: Option<f64>,
+    mean: Option<f64>,
+    cv: Option<f64>,
+    sd: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+    value: Option<f64>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum DrawKind {
+    Lognormal,
+    Uniform,
+    Normal,
+    Fixed,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDose {
+    per_kg: RawDraw,
+    flat_above_kg: Option<f64>,
+    flat: Option<RawDraw>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawParameter {
+    name: String,
+    distribution: String,
+    omega2: Option<f64>,
+    cv: Option<f64>,
+    sd: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+}
+
+const COVARIATES: [&str; 4] = ["weight_kg", "height_cm", "age_years", "egfr"];
+
+/// Reads the `[population]` table of the TOML file at `path` for `model`; a model file without
+/// one gets defaults: the parameters with variability in the model file vary, everyone else is
+/// the typical patient.
+pub fn load(path: &Path, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+    let text = std::fs::read_to_string(path).map_err(|e| FitError::Setting {
+        setting: path.display().to_string(),
+        message: format!("cannot read file: {e}"),
+    })?;
+    parse(path, &text, model)
+}
+
+/// [`load`] from text.
+pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+    let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+    let err = |offset: usize, message: String| FitError::Mismatch {
+        path: path.to_path_buf(),
+        line: line_of(offset),
+        message,
+    };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        err(
+            e.span().map_or(0, |s| s.start),
+            e.message().trim().to_string(),
+        )
+    })?;
+    let (raw, at) = match raw.population {
+        Some(p) => {
+            let at = p.span().start;
+            (Some(p.into_inner()), at)
+        }
+        None => (None, 0),
+    };
+    let defaults = &model.defaults;
+    let Some(raw) = raw else {
+        return Ok(PopulationSpec {
+            n: 1000,
+            seed: 20_261_125,
+            regimen: defaults.regimen.clone(),
+            follow_up_days: defaults.days,
+            non_relapse_mortality_per_year: 0.0,
+            dropout_per_year: 0.0,
+            covariates: BTreeMap::new(),
+            dose: None,
+            parameters: model_variability(model, &mut Vec::new()).map_err(|m| err(0, m))?,
+            correlation: Vec::new(),
+        }
+        .with_identity());
+    };
+    let rate = |v: Option<f64>, field: &str| -> Result<f64, FitError> {
+        let v = v.unwrap_or(0.0);
+        if v.is_finite() && v >= 0.0 {
+            Ok(v)
+        } else {
+            Err(err(
+                at,
+                format!("population.{field}: expected a non-negative rate per year, got {v}"),
+            ))
+        }
+    };
+    let follow_up_days = raw.follow_up_days.unwrap_or(defaults.days);
+    if !(follow_up_days.is_finite() && follow_up_days > 0.0 && follow_up_days <= 36_500.0) {
+        return Err(err(
+            at,
+            format!(
+                "population.follow_up_days: expected a follow-up in (0, 36500] days, got {follow_up_days}"
+            ),
+        ));
+    }
+    let mut covariates = BTreeMap::new();
+    for (name, d) in raw.covariates {
+        if !COVARIATES.contains(&name.as_str()) {
+            return Err(err(
+                d.span().start,
+                format!(
+                    "population.covariates: unknown covariate `{name}`; expected one of: {}",
+                    COVARIATES.join(", ")
+                ),
+            ));
+        }
+        let span = d.span().start;
+        covariates.insert(
+            name.clone(),
+            draw(d.into_inner())
+                .map_err(|m| err(span, format!("population.covariates.{name}: {m}")))?,
+        );
+    }
+    let dose = match raw.dose {
+        None => None,
+        Some(d) => {
+            let span = d.span().start;
+            let d = d.into_inner();
+            let per_kg =
+                draw(d.per_kg).map_err(|m| err(span, format!("population.dose.per_kg: {m}")))?;
+            let flat = match d.flat {
+                Some(f) => draw(f).map_err(|m| err(span, format!("population.dose.flat: {m}")))?,
+                None => Draw::Fixed { value: f64::NAN },
+            };
+            let flat_above_kg = d.flat_above_kg.unwrap_or(f64::INFINITY);
+            if d.flat.is_none() && flat_above_kg.is_finite() {
+                return Err(err(
+                    span,
+                    "population.dose: flat_above_kg needs a `flat` dose distribution".into(),
+                ));
+            }
+            Some(DoseRule {
+                per_kg,
+                flat_above_kg,
+                flat,
+            })
+        }
+    };
+    let mut overrides = Vec::new();
+    for p in raw.parameters {
+        let span = p.span().start;
+        let p = p.into_inner();
+        let index = model.parameter_index(&p.name).ok_or_else(|| {
+            err(
+                span,
+                format!(
+                    "population.parameters: unknown parameter `{}`; expected one of: {}",
+                    p.name,
+                    model
+                        .parameters
+                        .iter()
+                        .map(|q| q.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        })?;
+        let spread = spread(&p.distribution, p.omega2, p.cv, p.sd, p.lower, p.upper)
+            .map_err(|m| err(span, format!("population.parameters `{}`: {m}", p.name)))?;
+        overrides.push(VaryingParameter {
+            name: p.name,
+            index,
+            spread,
+        });
+    }
+    let parameters = model_variability(model, &mut overrides).map_err(|m| err(at, m))?;
+    let mut spec = PopulationSpec {
+        n: raw.n.unwrap_or(1000),
+        seed: raw.seed.unwrap_or(20_261_125),
+        regimen: raw.regimen.unwrap_or_else(|| defaults.regimen.clone()),
+        follow_up_days,
+        non_relapse_mortality_per_year: rate(
+            raw.non_relapse_mortality_per_year,
+            "non_relapse_mortality_per_year",
+        )?,
+        dropout_per_year: rate(raw.dropout_per_year, "dropout_per_year")?,
+        covariates,
+        dose,
+        parameters,
+        correlation: Vec::new(),
+    }
+    .with_identity();
+    for (pair, r) in raw.correlations {
+        let span = r.span().start;
+        let value = *r.get_ref();
+        let names: Vec<&str> = pair.split(',').map(str::trim).collect();
+        let position = |n: &str| spec.parameters.iter().position(|p| p.name == n);
+        let (Some(i), Some(j), 2) = (
+            names.first().and_then(|n| position(n)),
+            names.get(1).and_then(|n| position(n)),
+            names.len(),
+        ) else {
+            return Err(err(
+                span,
+                format!(
+                    "population.correlations: `{pair}` must name two varying parameters as \"A,B\""
+                ),
+            ));
+        };
+        if !(value.is_finite() && value > -1.0 && value < 1.0) || i == j {
+            return Err(err(
+                span,
+                format!(
+                    "population.correlations `{pair}`: expected a correlation in (-1, 1) between two different parameters, got {value}"
+                ),
+            ));
+        }
+        spec.correlation[i][j] = value;
+        spec.correlation[j][i] = value;
+    }
+    if nalgebra::Cholesky::new(nalgebra::DMatrix::from_fn(
+        spec.parameters.len(),
+        spec.parameters.len(),
+        |i, j| spec.correlation[i][j],
+    ))
+    .is_none()
+    {
+        return Err(err(
+            at,
+            "population.correlations: the correlation matrix is not positive definite".into(),
+        ));
+    }
+    Ok(spec)
+}
+
+impl PopulationSpec {
+    fn with_identity(mut self) -> Self {
+        let n = self.parameters.len();
+        self.correlation = (0..n)
+            .map(|i| (0..n).map(|j| if i == j { 1.0 } else { 0.0 }).collect())
+            .collect();
+        self
+    }
+}
+
+/// The model file's variabilities, replaced or extended by `overrides` (drained).
+fn model_variability(
+    model: &ModelSpec,
+    overrides: &mut Vec<VaryingParameter>,
+) -> Result<Vec<VaryingParameter>, String> {
+    let mut out = Vec::new();
+    for (index, p) in model.parameters.iter().enumerate() {
+        if let Some(k) = overrides.iter().position(|o| o.index == index) {
+            out.push(overrides.remove(k));
+        } else if let Some(v) = &p.variability {
+            let spread = spread(
+                &v.distribution,
+                v.omega2,
+                v.cv,
+                None,
+                Some(p.lower),
+                Some(p.upper),
+            )
+            .map_err(|m| format!("{}: variability of `{}`: {m}", model.path.display(), p.name))?;
+            out.push(VaryingParameter {
+                name: p.name.clone(),
+                index,
+                spread,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn spread(
+    distribution: &str,
+    omega2: Option<f64>,
+    cv: Option<f64>,
+    sd: Option<f64>,
+    lower: Option<f64>,
+    upper: Option<f64>,
+) -> Result<Spread, String> {
+    let omega = || -> Result<f64, String> {
+        let omega = match (omega2, cv) {
+            (Some(w), _) => w.sqrt(),
+            (None, Some(cv)) => (1.0 + cv * cv).ln().sqrt(),
+            (None, None) => return Err("needs omega2 or cv".into()),
+        };
+        if omega.is_finite() && omega >= 0.0 {
+            Ok(omega)
+        } else {
+            Err(format!(
+                "expected a non-negative omega2/cv, got omega {omega}"
+            ))
+        }
+    };
+    match distribution {
+        "lognormal" => Ok(Spread::Lognormal { omega: omega()? }),
+        "logitnormal" => Ok(Spread::Logitnormal { omega: omega()? }),
+        "normal" => match sd {
+            Some(sd) if sd.is_finite() && sd >= 0.0 => Ok(Spread::Normal { sd }),
+            _ => Err("normal needs a non-negative sd".into()),
+        },
+        "uniform" => match (lower, upper) {
+            (Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() && lo <= hi => {
+                Ok(Spread::Uniform {
+                    lower: lo,
+                    upper: hi,
+                })
+            }
+            _ => Err("uniform needs finite lower <= upper".into()),
+        },
+        other => Err(format!(
+            "unknown distribution `{other}`; expected lognormal, logitnormal, normal or uniform"
+        )),
+    }
+}
+
+fn draw(d: RawDraw) -> Result<Draw, String> {
+    let bounds = |lo: Option<f64>, hi: Option<f64>| -> Result<(f64, f64), String> {
+        let (lo, hi) = (lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY));
+        if lo <= hi && !lo.is_nan() && !hi.is_nan() {
+            Ok((lo, hi))
+        } else {
+            Err(format!("expected lower <= upper, got [{lo}, {hi}]"))
+        }
+    };
+    match d.distribution {
+        DrawKind::Lognormal => {
+            let (median, cv) = (
+                d.median.ok_or("lognormal needs a median")?,
+                d.cv.ok_or("lognormal needs a cv")?,
+            );
+            if !(median.is_finite() && median > 0.0 && cv.is_finite() && cv >= 0.0) {
+                return Err(format!(
+                    "expected a positive median and a non-negative cv, got {median} and {cv}"
+                ));
+            }
+            let (lower, upper) = bounds(d.lower, d.upper)?;
+            Ok(Draw::Lognormal {
+                median,
+                cv,
+                lower,
+                upper,
+            })
+        }
+        DrawKind::Uniform => {
+            let (lower, upper) = bounds(d.lower, d.upper)?;
+            if !(lower.is_finite() && upper.is_finite()) {
+                return Err("uniform needs finite lower and upper".into());
+            }
+            Ok(Draw::Uniform { lower, upper })
+        }
+        DrawKind::Normal => {
+            let (mean, sd) = (
+                d.mean.ok_or("normal needs a mean")?,
+                d.sd.ok_or("normal needs an sd")?,
+            );
+            if !(mean.is_finite() && sd.is_finite() && sd >= 0.0) {
+                return Err(format!(
+                    "expected a finite mean and a non-negative sd, got {mean} and {sd}"
+                ));
+            }
+            let (lower, upper) = bounds(d.lower, d.upper)?;
+            Ok(Draw::Normal {
+                mean,
+                sd,
+                lower,
+                upper,
+            })
+        }
+        DrawKind::Fixed => {
+            let value = d.value.ok_or("fixed needs a value")?;
+            if value.is_finite() {
+                Ok(Draw::Fixed { value })
+            } else {
+                Err(format!("expected a finite value, got {value}"))
+            }
+        }
+    }
+}

@@ -1,0 +1,222 @@
+//! Trial-level endpoints of a simulated population (`summary.json`).
+
+use serde::Serialize;
+
+use super::run::PatientResult;
+use crate::survival::{KaplanMeier, Observation};
+
+/// Days per month (365.25 / 12).
+pub const DAYS_PER_MONTH: f64 = 30.4375;
+/// Months at which RFS is reported by default.
+pub const RFS_MONTHS: [f64; 6] = [6.0, 12.0, 18.0, 24.0, 36.0, 60.0];
+
+/// RFS at one time point.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RfsPoint {
+    /// Months since remission onset.
+    pub month: f64,
+    /// Kaplan–Meier estimate.
+    pub survival: f64,
+    /// Greenwood 95% CI (log-log).
+    pub ci95: [f64; 2],
+    /// Responders still at risk.
+    pub at_risk: usize,
+}
+
+/// Geometric mean (and n) of a positive quantity.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GeoMean {
+    /// Geometric mean.
+    pub geometric_mean: Option<f64>,
+    /// Patients contributing.
+    pub n: usize,
+}
+
+/// Distribution summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quantiles {
+    /// 5th percentile.
+    pub p05: Option<f64>,
+    /// Median.
+    pub median: Option<f64>,
+    /// 95th percentile.
+    pub p95: Option<f64>,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Patients simulated.
+    pub n: usize,
+    /// Patients whose simulation failed (excluded from every rate).
+    pub not_evaluable: usize,
+    /// Overall remission rate (CR/CRi by month 3).
+    pub orr: f64,
+    /// Its 95% Wilson interval.
+    pub orr_ci95: [f64; 2],
+    /// MRD-negative remission rate by month 3 (all patients).
+    pub mrd_negative_rate: f64,
+    /// Responders.
+    pub responders: usize,
+    /// Relapse-free survival among responders from remission onset, Kaplan–Meier.
+    pub rfs_km: Vec<RfsPoint>,
+    /// Median RFS [months]; None if not reached.
+    pub median_rfs_months: Option<f64>,
+    /// Relapses (events that are relapses, not deaths).
+    pub relapses: usize,
+    /// Deaths in remission.
+    pub deaths_in_remission: usize,
+    /// Share of relapses that are CD19-negative.
+    pub cd19_negative_relapse_share: Option<f64>,
+    /// CRS of any grade.
+    pub crs_any_grade: Option<f64>,
+    /// CRS grade ≥ 3.
+    pub crs_grade3plus: Option<f64>,
+    /// Geometric mean Cmax in responders and non-responders.
+    pub cmax_responders: GeoMean,
+    /// As above, non-responders.
+    pub cmax_nonresponders: GeoMean,
+    /// Geometric mean AUC0–28d in responders.
+    pub auc28_responders: GeoMean,
+    /// As above, non-responders.
+    pub auc28_nonresponders: GeoMean,
+    /// Median Tmax [day], all patients.
+    pub tmax_median_day: Option<f64>,
+    /// Fludarabine AUC distribution [mg·h/L].
+    pub flu_auc: Quantiles,
+    /// Share with fludarabine AUC ≥ 13.8 mg·h/L (Fabrizio 2022).
+    pub flu_auc_at_least_13_8: Option<f64>,
+}
+
+/// The Kaplan–Meier estimate of RFS (months) among evaluable responders.
+pub fn rfs_curve(patients: &[PatientResult]) -> KaplanMeier {
+    let data: Vec<Observation> = patients
+        .iter()
+        .filter(|p| p.error.is_none() && p.responder)
+        .filter_map(|p| {
+            Some(Observation {
+                time: p.rfs_time_day? / DAYS_PER_MONTH,
+                event: p.rfs_event?,
+            })
+        })
+        .collect();
+    // times are finite and non-negative by construction
+    KaplanMeier::new(&data).unwrap_or(KaplanMeier {
+        n: 0,
+        steps: Vec::new(),
+    })
+}
+
+fn share(count: usize, n: usize) -> Option<f64> {
+    (n > 0).then(|| count as f64 / n as f64)
+}
+
+fn geomean<'a>(values: impl Iterator<Item = &'a Option<f64>>) -> GeoMean {
+    let logs: Vec<f64> = values
+        .filter_map(|v| v.filter(|x| *x > 0.0).map(f64::ln))
+        .collect();
+    GeoMean {
+        geometric_mean: (!logs.is_empty())
+            .then(|| (logs.iter().sum::<f64>() / logs.len() as f64).exp()),
+        n: logs.len(),
+    }
+}
+
+/// Linear-interpolation quantile of sorted values.
+fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo]))
+}
+
+/// Wilson score interval of a proportion.
+pub fn wilson(successes: usize, n: usize) -> [f64; 2] {
+    if n == 0 {
+        return [0.0, 1.0];
+    }
+    let z = crate::uncertainty::Z_975;
+    let (p, n) = (successes as f64 / n as f64, n as f64);
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+    [(centre - half).max(0.0), (centre + half).min(1.0)]
+}
+
+/// Endpoints of a simulated population, RFS reported at `months`.
+pub fn summarize(patients: &[PatientResult], months: &[f64]) -> Summary {
+    let ok: Vec<&PatientResult> = patients.iter().filter(|p| p.error.is_none()).collect();
+    let n = ok.len();
+    let responders = ok.iter().filter(|p| p.responder).count();
+    let km = rfs_curve(patients);
+    let relapses: Vec<&&PatientResult> = ok
+        .iter()
+        .filter(|p| p.rfs_event == Some(true) && !p.died_in_remission)
+        .collect();
+    let cd19_negative = relapses
+        .iter()
+        .filter(|p| p.relapse_type.as_deref() == Some("CD19-"))
+        .count();
+    let graded: Vec<u8> = ok.iter().filter_map(|p| p.crs_grade).collect();
+    let mut tmax: Vec<f64> = ok.iter().filter_map(|p| p.tmax_day).collect();
+    tmax.sort_by(f64::total_cmp);
+    let mut flu: Vec<f64> = ok.iter().filter_map(|p| p.flu_auc).collect();
+    flu.sort_by(f64::total_cmp);
+    Summary {
+        n: patients.len(),
+        not_evaluable: patients.len() - n,
+        orr: share(responders, n).unwrap_or(0.0),
+        orr_ci95: wilson(responders, n),
+        mrd_negative_rate: share(ok.iter().filter(|p| p.mrd_negative).count(), n).unwrap_or(0.0),
+        responders,
+        rfs_km: months
+            .iter()
+            .map(|&m| RfsPoint {
+                month: m,
+                survival: km.survival_at(m),
+                ci95: km.ci95_at(m),
+                at_risk: km.at_risk_after(m),
+            })
+            .collect(),
+        median_rfs_months: km.median(),
+        relapses: relapses.len(),
+        deaths_in_remission: ok.iter().filter(|p| p.died_in_remission).count(),
+        cd19_negative_relapse_share: share(cd19_negative, relapses.len()),
+        crs_any_grade: share(graded.iter().filter(|g| **g >= 1).count(), graded.len()),
+        crs_grade3plus: share(graded.iter().filter(|g| **g >= 3).count(), graded.len()),
+        cmax_responders: geomean(ok.iter().filter(|p| p.responder).map(|p| &p.cmax)),
+        cmax_nonresponders: geomean(ok.iter().filter(|p| !p.responder).map(|p| &p.cmax)),
+        auc28_responders: geomean(ok.iter().filter(|p| p.responder).map(|p| &p.auc28)),
+        auc28_nonresponders: geomean(ok.iter().filter(|p| !p.responder).map(|p| &p.auc28)),
+        tmax_median_day: quantile(&tmax, 0.5),
+        flu_auc: Quantiles {
+            p05: quantile(&flu, 0.05),
+            median: quantile(&flu, 0.5),
+            p95: quantile(&flu, 0.95),
+        },
+        flu_auc_at_least_13_8: share(flu.iter().filter(|a| **a >= 13.8).count(), flu.len()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+
+    #[test]
+    fn wilson_interval_matches_a_hand_computation() {
+        // 65/79 (ELIANA): p = 0.8228; Wilson 95% [0.7239, 0.8911]
+        let [lo, hi] = wilson(65, 79);
+        assert_relative_eq!(lo, 0.7239, epsilon = 1e-3);
+        assert_relative_eq!(hi, 0.8911, epsilon = 1e-3);
+    }
+
+    #[test]
+    fn quantiles_interpolate() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_relative_eq!(quantile(&v, 0.5).unwrap_or(f64::NAN), 2.5);
+        assert_relative_eq!(quantile(&v, 0.0).unwrap_or(f64::NAN), 1.0);
+        assert!(quantile(&[], 0.5).is_none());
+    }
+}
