@@ -26,4 +26,16 @@ cp "$tmp/stein/trajectory.png" "$out/stein_2019.png"
 cp "$tmp/leon/trajectory.png" "$out/leon_triana_2021.png"
 "$bin" simulate --model fludarabine_langenhorst_2019 --out "$tmp/flu" >/dev/null 2>&1
 cp "$tmp/flu/trajectory.png" "$out/fludarabine_eliana.png"
+# the ELIANA-calibrated population (models/cart_all_eliana.toml, from scripts/calibrate_eliana.sh)
+# against the ELIANA targets, on a fresh seed
+"$bin" population --model cart_all_eliana --targets data/eliana.toml --n 2000 --seed 20261127 --out "$tmp/pop" >/dev/null
+cp "$tmp/pop/rfs_km.png" "$out/eliana_rfs_calibrated.png"
+cp "$tmp/pop/rates_vs_targets.png" "$out/eliana_rates_calibrated.png"
+cp "$tmp/pop/exposure_by_response.png" "$out/eliana_exposure_by_response.png"
+
+# fitting the synthetic dataset
+"$bin" fit --model stein_2019 --data data/synthetic_eliana_ck.csv --pooled --profile Tmax --out "$tmp/fit" >/dev/null
+cp "$tmp/fit/fit_subjects_1.png" "$out/fit_synthetic_subjects.png"
+cp "$tmp/fit/fit_observed_vs_predicted.png" "$out/fit_synthetic_observed_vs_predicted.png"
+cp "$tmp/fit/fit_profile.png" "$out/fit_synthetic_profile_tmax.png"
 ls -1 "$out"

@@ -39,5 +39,5 @@ for args in "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --thread
   case "$args" in fit*) n=5 ;; esac
   t=$(median_ms "$n" "$bin" $args)
   ratio=$(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.1f", a / b}')
-  printf '    %-52s %8s ms  (%sx baseline)\n' "cartkin ${args// --out $tmp\/?/}" "$t" "$ratio"
+  printf "    %-52s %8s ms  (%sx baseline)\n" "cartkin ${args%% --out*}" "$t" "$ratio"
 done

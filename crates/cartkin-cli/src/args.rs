@@ -22,6 +22,8 @@ pub enum Command {
     Fit(Box<FitArgs>),
     /// Simulate a virtual population: patients.csv, summary.json, plots.
     Population(Box<PopulationArgs>),
+    /// Calibrate population hyperparameters to clinical targets: calibrated.toml, report.json/md, plots.
+    Calibrate(Box<CalibrateArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -232,8 +234,42 @@ pub struct PopulationArgs {
     /// Follow-up after infusion [days] (default: the population table's).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub days: Option<f64>,
+    /// Clinical targets to compare with (e.g. data/eliana.toml): added to summary.json and plots.
+    #[arg(long, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
     /// Output directory.
     #[arg(long, default_value = "out/population", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Figure format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Png)]
+    pub format: FormatArg,
+}
+
+#[derive(Args, Debug)]
+pub struct CalibrateArgs {
+    /// Model name (in models/) or path to a model file with a [population] table.
+    #[arg(long, default_value = "cart_all", value_name = "NAME|PATH")]
+    pub model: String,
+    /// Targets file (e.g. data/eliana.toml).
+    #[arg(long, value_name = "FILE")]
+    pub targets: PathBuf,
+    /// Free hyperparameter (repeatable): NAME:typical:LOWER:UPPER or NAME:omega:LOWER:UPPER.
+    #[arg(long = "free", value_name = "SPEC", required = true)]
+    pub free: Vec<String>,
+    /// Patients per evaluation.
+    #[arg(long, default_value_t = 2000, value_name = "N")]
+    pub n: usize,
+    /// Seed of the calibration draw (the fresh-draw check uses SEED + 1).
+    #[arg(long, default_value_t = 20_261_125, value_name = "S")]
+    pub seed: u64,
+    /// Nelder–Mead iteration limit.
+    #[arg(long, default_value_t = 150, value_name = "K")]
+    pub max_iters: u64,
+    /// Worker threads (default: all cores).
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Output directory.
+    #[arg(long, default_value = "out/calibrate", value_name = "DIR")]
     pub out: PathBuf,
     /// Figure format.
     #[arg(long, value_enum, default_value_t = FormatArg::Png)]

@@ -36,7 +36,14 @@ fn xy(label: &str, points: &[(f64, f64)], style: SeriesStyle, dashed: bool) -> S
         values: points.iter().map(|p| p.1).collect(),
         style,
         dashed,
+        colour: None,
     }
+}
+
+/// The same series drawn in palette colour `colour`.
+fn coloured(mut series: Series, colour: usize) -> Series {
+    series.colour = Some(colour);
+    series
 }
 
 /// The population figures.
@@ -47,29 +54,49 @@ pub fn figures(
     targets: &[TargetPoint],
 ) -> Vec<(String, Figure)> {
     let mut series = vec![
-        xy(
-            "simulated RFS (Kaplan–Meier)",
-            &steps(km, |s| s.survival, 1.0),
-            SeriesStyle::Line,
-            false,
+        coloured(
+            xy(
+                "simulated RFS (Kaplan–Meier)",
+                &steps(km, |s| s.survival, 1.0),
+                SeriesStyle::Line,
+                false,
+            ),
+            0,
         ),
-        xy(
-            "95% CI (Greenwood, log-log)",
-            &steps(km, |s| s.ci95[0], 1.0),
-            SeriesStyle::Line,
-            true,
+        coloured(
+            xy(
+                "95% CI (Greenwood, log-log)",
+                &steps(km, |s| s.ci95[0], 1.0),
+                SeriesStyle::Line,
+                true,
+            ),
+            0,
         ),
-        xy("", &steps(km, |s| s.ci95[1], 1.0), SeriesStyle::Line, true),
+        coloured(
+            xy("", &steps(km, |s| s.ci95[1], 1.0), SeriesStyle::Line, true),
+            0,
+        ),
     ];
     if !targets.is_empty() {
         let pts: Vec<(f64, f64)> = targets.iter().map(|t| (t.0, t.1)).collect();
-        series.push(xy("published RFS", &pts, SeriesStyle::Points, false));
-        for t in targets {
-            series.push(xy(
-                "",
-                &[(t.0, t.2[0]), (t.0, t.2[1])],
-                SeriesStyle::Line,
+        series.push(coloured(
+            xy(
+                "published RFS and 95% CI",
+                &pts,
+                SeriesStyle::Points,
                 false,
+            ),
+            1,
+        ));
+        for t in targets {
+            series.push(coloured(
+                xy(
+                    "",
+                    &[(t.0, t.2[0]), (t.0, t.2[1])],
+                    SeriesStyle::Line,
+                    false,
+                ),
+                1,
             ));
         }
     }
@@ -97,23 +124,42 @@ pub fn figures(
             .filter_map(|p| Some((p.auc28?, p.cmax?)))
             .collect()
     };
+    let spec = model.spec();
+    let unit = spec
+        .outcomes
+        .car_t
+        .as_ref()
+        .and_then(|c| spec.column_index(c))
+        .map_or(String::new(), |i| {
+            if i < spec.states.len() {
+                spec.states[i].unit.clone()
+            } else {
+                spec.observables[i - spec.states.len()].unit.clone()
+            }
+        });
     let exposure = Figure {
         title: format!("{} — CAR-T exposure by response", model.name()),
         x_label: String::new(),
         times: Vec::new(),
         panels: vec![Panel {
             title: "Cmax against AUC0–28d".into(),
-            y_label: "Cmax".into(),
-            x_label: Some("AUC0–28d".into()),
+            y_label: format!("Cmax ({unit})"),
+            x_label: Some(format!("AUC0–28d ({unit} · day)")),
             log_x: true,
             log_y: true,
             series: vec![
-                xy("responders", &by_response(true), SeriesStyle::Points, false),
-                xy(
-                    "non-responders",
-                    &by_response(false),
-                    SeriesStyle::Points,
-                    false,
+                coloured(
+                    xy("responders", &by_response(true), SeriesStyle::Points, false),
+                    0,
+                ),
+                coloured(
+                    xy(
+                        "non-responders",
+                        &by_response(false),
+                        SeriesStyle::Points,
+                        false,
+                    ),
+                    1,
                 ),
             ],
             ..Default::default()
@@ -124,4 +170,74 @@ pub fn figures(
         ("rfs_km".into(), rfs),
         ("exposure_by_response".into(), exposure),
     ]
+}
+
+/// Simulated rates against their targets: one point per endpoint, with the acceptance interval.
+pub fn rates_figure(
+    model: &Model,
+    comparisons: &[cartkin_fit::vpop::targets::Comparison],
+) -> Figure {
+    let rates: Vec<&cartkin_fit::vpop::targets::Comparison> = comparisons
+        .iter()
+        .filter(|c| !c.endpoint.starts_with("rfs_"))
+        .collect();
+    let xs: Vec<f64> = (1..=rates.len()).map(|k| k as f64).collect();
+    let mut series = vec![
+        coloured(
+            xy(
+                "published ± acceptance",
+                &xs.iter()
+                    .zip(&rates)
+                    .map(|(x, c)| (*x - 0.1, c.target))
+                    .collect::<Vec<_>>(),
+                SeriesStyle::Points,
+                false,
+            ),
+            1,
+        ),
+        coloured(
+            xy(
+                "simulated",
+                &xs.iter()
+                    .zip(&rates)
+                    .map(|(x, c)| (*x + 0.1, c.achieved))
+                    .collect::<Vec<_>>(),
+                SeriesStyle::Points,
+                false,
+            ),
+            0,
+        ),
+    ];
+    for (x, c) in xs.iter().zip(&rates) {
+        series.push(coloured(
+            xy(
+                "",
+                &[(x - 0.1, c.accept[0]), (x - 0.1, c.accept[1])],
+                SeriesStyle::Line,
+                false,
+            ),
+            1,
+        ));
+    }
+    let names = rates
+        .iter()
+        .enumerate()
+        .map(|(k, c)| format!("{} = {}", k + 1, c.endpoint))
+        .collect::<Vec<_>>()
+        .join(", ");
+    Figure {
+        title: format!("{} — rates against targets", model.name()),
+        x_label: String::new(),
+        times: Vec::new(),
+        panels: vec![Panel {
+            title: "Remission, MRD, CD19-negative share, CRS".into(),
+            y_label: "Proportion".into(),
+            x_label: Some(names),
+            x_range: Some((0.5, rates.len() as f64 + 0.5)),
+            y_range: Some((0.0, 1.0)),
+            series,
+            ..Default::default()
+        }],
+        events: Vec::new(),
+    }
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod calibrate;
 mod fit;
 mod models;
 mod population;
@@ -16,5 +17,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Simulate(args) => simulate::run(*args),
         Command::Fit(args) => fit::run(*args),
         Command::Population(args) => population::run(*args),
+        Command::Calibrate(args) => calibrate::run(*args),
     }
 }

@@ -5,6 +5,7 @@ use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
 use cartkin_fit::vpop::summary::{self, RFS_MONTHS, Summary};
+use cartkin_fit::vpop::targets::Targets;
 use cartkin_fit::vpop::{PatientResult, PopulationSpec, simulate_population, spec};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -53,7 +54,12 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     };
     let elapsed = started.elapsed();
     bar.finish_and_clear();
-    let summary = summary::summarize(&patients, &RFS_MONTHS);
+    let targets = args.targets.as_deref().map(Targets::load).transpose()?;
+    let months = targets
+        .as_ref()
+        .map_or_else(|| RFS_MONTHS.to_vec(), Targets::rfs_months);
+    let summary = summary::summarize(&patients, &months);
+    let comparisons = targets.as_ref().map(|t| t.compare(&summary));
 
     let mut outputs = Outputs::default();
     outputs.add(&args.out, "patients.csv", patients_csv(&spec, &patients)?);
@@ -64,6 +70,8 @@ pub fn run(args: PopulationArgs) -> Result<()> {
         "seed": seed,
         "follow_up_days": spec.follow_up_days,
         "summary": summary,
+        "targets": targets.as_ref().map(|t| t.name.clone()),
+        "comparisons": comparisons,
     });
     let mut json = serde_json::to_vec_pretty(&doc)?;
     json.push(b'\n');
@@ -73,9 +81,30 @@ pub fn run(args: PopulationArgs) -> Result<()> {
         FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
         FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
     };
-    for (name, fig) in
-        population_figure::figures(&model, &patients, &summary::rfs_curve(&patients), &[])
-    {
+    let points: Vec<population_figure::TargetPoint> = targets
+        .as_ref()
+        .map(|t| {
+            t.rfs
+                .iter()
+                .map(|r| {
+                    (
+                        r.month,
+                        r.value,
+                        r.ci95.unwrap_or([r.value - 0.08, r.value + 0.08]),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut figures =
+        population_figure::figures(&model, &patients, &summary::rfs_curve(&patients), &points);
+    if let Some(c) = &comparisons {
+        figures.push((
+            "rates_vs_targets".into(),
+            population_figure::rates_figure(&model, c),
+        ));
+    }
+    for (name, fig) in figures {
         for (format, ext) in formats {
             let bytes = crate::plot::render(&fig, *format)
                 .with_context(|| format!("rendering {name}.{ext}"))?;
@@ -86,6 +115,19 @@ pub fn run(args: PopulationArgs) -> Result<()> {
         println!("wrote {}", path.display());
     }
     print_summary(&summary, n, elapsed);
+    if let Some(c) = &comparisons {
+        let inside = c.iter().filter(|c| c.inside).count();
+        println!(
+            "targets: {inside}/{} inside their acceptance intervals",
+            c.len()
+        );
+        for c in c.iter().filter(|c| !c.inside) {
+            println!(
+                "  outside: {} target {:.3} [{:.3}, {:.3}], achieved {:.3}",
+                c.endpoint, c.target, c.accept[0], c.accept[1], c.achieved
+            );
+        }
+    }
     Ok(())
 }
 

@@ -70,6 +70,9 @@ pub struct Series {
     /// Own x values of the series; `None` uses `Figure::times`.
     pub x: Option<Vec<f64>>,
     pub style: SeriesStyle,
+    /// Palette index overriding the series' position (so that, e.g., a confidence band's two
+    /// lines share their curve's colour).
+    pub colour: Option<usize>,
 }
 
 #[allow(

@@ -271,7 +271,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
         if !has_line(series) {
             continue;
         }
-        let color = series_color(i);
+        let color = series_color(series.colour.unwrap_or(i));
         for line in polylines(points, x_span, y_span) {
             let pixels: Vec<_> = line.iter().map(to_px).collect();
             legend::sample_polyline(&pixels, &mut obstacles);
@@ -292,7 +292,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
     }
     let r = POINT_RADIUS as i32;
     for (i, (series, points)) in plan.panel.series.iter().zip(&series_points).enumerate() {
-        let color = series_color(i);
+        let color = series_color(series.colour.unwrap_or(i));
         if has_points(series) {
             for p in visible_points(points, x_span, y_span) {
                 area.draw(&Circle::new(p, POINT_RADIUS, color.filled()))

@@ -1,0 +1,375 @@
+//! `cartkin calibrate`: population hyperparameters from clinical targets.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, Result, bail};
+use cartkin_core::model::{self, Model};
+use cartkin_core::regimen;
+use cartkin_core::solve::SolverOptions;
+use cartkin_fit::vpop::calibrate::{Calibration, Evaluation, Free, Hyper, Report, Settings};
+use cartkin_fit::vpop::spec::{self, PopulationSpec, Spread};
+use cartkin_fit::vpop::summary::rfs_curve;
+use cartkin_fit::vpop::targets::Targets;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::args::{CalibrateArgs, FormatArg};
+use crate::output::Outputs;
+use crate::plot::ImageFormat;
+use crate::population_figure;
+
+pub fn run(args: CalibrateArgs) -> Result<()> {
+    let path = model::resolve(&args.model)?;
+    let model = Model::load(&path)?;
+    let spec = spec::load(&path, model.spec())?;
+    let targets = Targets::load(&args.targets)?;
+    let regimen = regimen::resolve(targets.regimen.as_deref().unwrap_or(&spec.regimen))?;
+    let free: Vec<Free> = args
+        .free
+        .iter()
+        .map(|f| {
+            f.parse::<Free>()
+                .map_err(anyhow::Error::msg)
+                .context("--free")
+        })
+        .collect::<Result<_>>()?;
+    if args.n < 10 {
+        bail!(
+            "--n: expected at least 10 patients per evaluation, got {}",
+            args.n
+        );
+    }
+    let calibration = Calibration {
+        model: &model,
+        spec: &spec,
+        regimen: &regimen,
+        targets: &targets,
+        free,
+        settings: Settings {
+            n: args.n,
+            seed: args.seed,
+            max_iters: args.max_iters,
+            options: SolverOptions::default(),
+        },
+    };
+    calibration.validate()?;
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} calibrating [{elapsed_precise}] {msg}",
+    )?);
+    let started = std::time::Instant::now();
+    let progress = |k: u64, d: f64| bar.set_message(format!("evaluation {k}, discrepancy {d:.3}"));
+    let report = match args.threads {
+        Some(0) => bail!("--threads: expected at least 1, got 0"),
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()?
+            .install(|| calibration.run(&progress))?,
+        None => calibration.run(&progress)?,
+    };
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+
+    let (cal_model, cal_spec) =
+        calibration.apply(&report.values.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+    let mut outputs = Outputs::default();
+    outputs.add(
+        &args.out,
+        "calibrated.toml",
+        calibrated_model(&cal_model, &cal_spec, &report)?,
+    );
+    let mut json = serde_json::to_vec_pretty(&serde_json::json!({
+        "model": model.name(),
+        "targets": targets.name,
+        "regimen": regimen.name,
+        "patients_per_evaluation": args.n,
+        "seconds": elapsed.as_secs_f64(),
+        "report": report,
+    }))?;
+    json.push(b'\n');
+    outputs.add(&args.out, "report.json", json);
+    outputs.add(
+        &args.out,
+        "report.md",
+        report_md(&model, &targets, &report, args.n, elapsed).into_bytes(),
+    );
+    let formats: &[(ImageFormat, &str)] = match args.format {
+        FormatArg::Png => &[(ImageFormat::Png, "png")],
+        FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
+        FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
+    };
+    let target_points: Vec<population_figure::TargetPoint> = targets
+        .rfs
+        .iter()
+        .map(|r| {
+            (
+                r.month,
+                r.value,
+                r.ci95.unwrap_or([r.value - 0.08, r.value + 0.08]),
+            )
+        })
+        .collect();
+    let mut figures = population_figure::figures(
+        &cal_model,
+        &report.fresh.patients,
+        &rfs_curve(&report.fresh.patients),
+        &target_points,
+    );
+    figures.push((
+        "rates_vs_targets".into(),
+        population_figure::rates_figure(&cal_model, &report.fresh.comparisons),
+    ));
+    for (name, fig) in &figures {
+        for (format, ext) in formats {
+            let bytes = crate::plot::render(fig, *format)
+                .with_context(|| format!("rendering {name}.{ext}"))?;
+            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
+        }
+    }
+    for p in outputs.commit(&args.out)? {
+        println!("wrote {}", p.display());
+    }
+    println!(
+        "{} evaluations in {:.1} s",
+        report.evaluations,
+        elapsed.as_secs_f64()
+    );
+    for (f, v) in &report.values {
+        println!("  {} {:?} = {v:.6e}", f.parameter, f.hyper);
+    }
+    print_table("calibration draw", &report.calibration);
+    print_table("fresh draw", &report.fresh);
+    Ok(())
+}
+
+fn print_table(title: &str, e: &Evaluation) {
+    println!("{title} (discrepancy {:.2}):", e.discrepancy);
+    for c in &e.comparisons {
+        println!(
+            "  {:<30} target {:>6.3}  accept [{:.3}, {:.3}]  achieved {:>6.3}  {}",
+            c.endpoint,
+            c.target,
+            c.accept[0],
+            c.accept[1],
+            c.achieved,
+            if c.inside { "inside" } else { "OUTSIDE" }
+        );
+    }
+}
+
+/// The model file with calibrated typical values, CRS edges and a regenerated [population].
+fn calibrated_model(model: &Model, spec: &PopulationSpec, report: &Report) -> Result<Vec<u8>> {
+    let path = &model.spec().path;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{}: cannot read the model file", path.display()))?;
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    if let Some(k) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("[population"))
+    {
+        lines.truncate(k);
+    }
+    for (f, v) in &report.values {
+        if f.hyper != Hyper::Typical {
+            continue;
+        }
+        let Some(line) = model
+            .spec()
+            .parameter_index(&f.parameter)
+            .and_then(|i| model.spec().parameters[i].line)
+        else {
+            continue;
+        };
+        if let Some(k) = (line..lines.len())
+            .take_while(|&k| k == line || !lines[k].trim_start().starts_with("[["))
+            .find(|&k| lines[k].trim_start().starts_with("value"))
+        {
+            lines[k] = format!("value = {v:?} # calibrated by cartkin calibrate");
+        }
+    }
+    if let Some(k) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("crs_grade_edges"))
+    {
+        lines[k] = format!(
+            "crs_grade_edges = {:?} # fitted to the targets' CRS grade frequencies",
+            report.calibration.crs_grade_edges
+        );
+    }
+    if let Some(k) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("name = "))
+    {
+        lines[k] = format!("name = \"{}_calibrated\"", model.spec().name);
+    }
+    let mut out = lines.join("\n").trim_end().to_string();
+    let _ = write!(
+        out,
+        "\n\n# Virtual population, calibrated by cartkin calibrate.\n[population]\nn = {}\nseed = {}\nregimen = {:?}\nfollow_up_days = {:?}\nnon_relapse_mortality_per_year = {:?}\ndropout_per_year = {:?}\n",
+        spec.n,
+        spec.seed,
+        spec.regimen,
+        spec.follow_up_days,
+        spec.non_relapse_mortality_per_year,
+        spec.dropout_per_year
+    );
+    let draw = |d: &spec::Draw| match *d {
+        spec::Draw::Lognormal {
+            median,
+            cv,
+            lower,
+            upper,
+        } => format!(
+            "{{ distribution = \"lognormal\", median = {median:?}, cv = {cv:?}, lower = {lower:?}, upper = {upper:?} }}"
+        ),
+        spec::Draw::Uniform { lower, upper } => {
+            format!("{{ distribution = \"uniform\", lower = {lower:?}, upper = {upper:?} }}")
+        }
+        spec::Draw::Normal {
+            mean,
+            sd,
+            lower,
+            upper,
+        } => format!(
+            "{{ distribution = \"normal\", mean = {mean:?}, sd = {sd:?}, lower = {lower:?}, upper = {upper:?} }}"
+        ),
+        spec::Draw::Fixed { value } => format!("{{ distribution = \"fixed\", value = {value:?} }}"),
+    };
+    if !spec.covariates.is_empty() {
+        out.push_str("\n[population.covariates]\n");
+        for (name, d) in &spec.covariates {
+            let _ = writeln!(out, "{name} = {}", draw(d));
+        }
+    }
+    if let Some(d) = &spec.dose {
+        let _ = write!(out, "\n[population.dose]\nper_kg = {}\n", draw(&d.per_kg));
+        if d.flat_above_kg.is_finite() {
+            let _ = write!(
+                out,
+                "flat_above_kg = {:?}\nflat = {}\n",
+                d.flat_above_kg,
+                draw(&d.flat)
+            );
+        }
+    }
+    for p in &spec.parameters {
+        let body = match p.spread {
+            Spread::Lognormal { omega } => {
+                format!("distribution = \"lognormal\"\nomega2 = {:?}", omega * omega)
+            }
+            Spread::Logitnormal { omega } => format!(
+                "distribution = \"logitnormal\"\nomega2 = {:?}",
+                omega * omega
+            ),
+            Spread::Normal { sd } => format!("distribution = \"normal\"\nsd = {sd:?}"),
+            Spread::Uniform { lower, upper } => {
+                format!("distribution = \"uniform\"\nlower = {lower:?}\nupper = {upper:?}")
+            }
+        };
+        let _ = write!(
+            out,
+            "\n[[population.parameters]]\nname = {:?}\n{body}\n",
+            p.name
+        );
+    }
+    let mut correlations = String::new();
+    for i in 0..spec.parameters.len() {
+        for j in 0..i {
+            let r = spec.correlation[i][j];
+            if r.abs() > 0.0 {
+                let _ = writeln!(
+                    correlations,
+                    "\"{},{}\" = {r:?}",
+                    spec.parameters[j].name, spec.parameters[i].name
+                );
+            }
+        }
+    }
+    if !correlations.is_empty() {
+        let _ = write!(out, "\n[population.correlations]\n{correlations}");
+    }
+    out.push('\n');
+    // the result must be a valid model file with a valid population
+    let checked =
+        model::file::parse(path, &out).context("the calibrated model file did not validate")?;
+    spec::parse(path, &out, &checked).context("the calibrated population did not validate")?;
+    Ok(out.into_bytes())
+}
+
+fn report_md(
+    model: &Model,
+    targets: &Targets,
+    report: &Report,
+    n: usize,
+    elapsed: std::time::Duration,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "# Calibration of `{}` to {}\n",
+        model.name(),
+        targets.name
+    );
+    let _ = writeln!(
+        s,
+        "{} patients per evaluation, {} evaluations, {:.1} s. Seeds: calibration {}, fresh check {}.\n",
+        n,
+        report.evaluations,
+        elapsed.as_secs_f64(),
+        report.seeds[0],
+        report.seeds[1]
+    );
+    let _ = writeln!(
+        s,
+        "## Calibrated hyperparameters\n\n| parameter | what | value | bounds |\n|---|---|---:|---|"
+    );
+    for (f, v) in &report.values {
+        let _ = writeln!(
+            s,
+            "| {} | {:?} | {v:.4e} | [{:.3e}, {:.3e}] |",
+            f.parameter, f.hyper, f.lower, f.upper
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nCRS grade edges (peak IL-6, pg/mL), fitted to the grade frequencies: {:?}\n",
+        report.calibration.crs_grade_edges
+    );
+    for (title, e) in [
+        ("Calibration draw", &report.calibration),
+        ("Fresh draw (new patients)", &report.fresh),
+    ] {
+        let _ = writeln!(
+            s,
+            "## {title}: discrepancy {:.2}\n\n| endpoint | target | acceptance interval | achieved | inside | source |\n|---|---:|---|---:|:---:|---|",
+            e.discrepancy
+        );
+        for c in &e.comparisons {
+            let _ = writeln!(
+                s,
+                "| {} | {:.3} | [{:.3}, {:.3}] | {:.3} | {} | {} |",
+                c.endpoint,
+                c.target,
+                c.accept[0],
+                c.accept[1],
+                c.achieved,
+                if c.inside { "yes" } else { "**no**" },
+                c.source
+            );
+        }
+        let sm = &e.summary;
+        let _ = writeln!(
+            s,
+            "\nORR {:.1}% (n = {}), MRD-negative {:.1}%, median RFS {}, relapses {} ({} deaths in remission), CRS ≥ 3 {}.\n",
+            100.0 * sm.orr,
+            sm.n,
+            100.0 * sm.mrd_negative_rate,
+            sm.median_rfs_months
+                .map_or("not reached".into(), |m| format!("{m:.1} months")),
+            sm.relapses,
+            sm.deaths_in_remission,
+            sm.crs_grade3plus
+                .map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v))
+        );
+    }
+    s
+}

@@ -1,0 +1,384 @@
+//! Calibrating population hyperparameters to clinical targets.
+//!
+//! Chosen hyperparameters — a parameter's typical value or its between-patient ω — are
+//! estimated on a log scale within bounds by minimizing the discrepancy of
+//! [`Targets::compare`] over a virtual population drawn with common random numbers (the same
+//! seed, hence the same patients' random draws, at every evaluation). CRS grade bin edges are
+//! not free parameters: after each simulation they are set so that the simulated grade
+//! frequencies equal the targets (no IL-6 level defines a CRS grade clinically; the edges are
+//! a mapping fitted to grade frequencies), and the fresh-seed check tests them out of sample.
+
+use argmin::core::{CostFunction, Error, Executor, State};
+use argmin::solver::neldermead::NelderMead;
+use cartkin_core::model::Model;
+use cartkin_core::regimen::Regimen;
+use cartkin_core::solve::SolverOptions;
+use serde::Serialize;
+
+use super::run::{PatientResult, simulate_population};
+use super::spec::{PopulationSpec, Spread};
+use super::summary::{Summary, summarize};
+use super::targets::{Comparison, Targets};
+use crate::error::FitError;
+
+/// What a free hyperparameter sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Hyper {
+    /// The parameter's typical value (in the model file).
+    Typical,
+    /// Its between-patient ω (log or logit scale).
+    Omega,
+}
+
+/// A free hyperparameter with bounds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Free {
+    /// Model parameter.
+    pub parameter: String,
+    /// Typical value or ω.
+    pub hyper: Hyper,
+    /// Lower bound (positive).
+    pub lower: f64,
+    /// Upper bound.
+    pub upper: f64,
+}
+
+impl std::str::FromStr for Free {
+    type Err = String;
+    /// `NAME:typical:LO:HI` or `NAME:omega:LO:HI`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let parts: Vec<&str> = s.split(':').collect();
+        let [name, hyper, lo, hi] = parts[..] else {
+            return Err(format!(
+                "`{s}`: expected NAME:typical:LOWER:UPPER or NAME:omega:LOWER:UPPER"
+            ));
+        };
+        let hyper = match hyper {
+            "typical" => Hyper::Typical,
+            "omega" => Hyper::Omega,
+            other => {
+                return Err(format!(
+                    "`{s}`: expected `typical` or `omega`, got `{other}`"
+                ));
+            }
+        };
+        let num = |v: &str| {
+            v.parse::<f64>()
+                .map_err(|_| format!("`{s}`: `{v}` is not a number"))
+        };
+        let (lower, upper) = (num(lo)?, num(hi)?);
+        if !(lower > 0.0 && upper > lower && upper.is_finite()) {
+            return Err(format!("`{s}`: expected 0 < LOWER < UPPER"));
+        }
+        Ok(Free {
+            parameter: name.to_string(),
+            hyper,
+            lower,
+            upper,
+        })
+    }
+}
+
+/// Settings of a calibration run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Patients per evaluation.
+    pub n: usize,
+    /// Seed of the calibration draw.
+    pub seed: u64,
+    /// Nelder–Mead iteration limit.
+    pub max_iters: u64,
+    /// Solver settings of each patient.
+    pub options: SolverOptions,
+}
+
+/// The problem: model, population, regimen, targets and what is free.
+pub struct Calibration<'a> {
+    /// Model with its typical values.
+    pub model: &'a Model,
+    /// Population specification.
+    pub spec: &'a PopulationSpec,
+    /// Regimen.
+    pub regimen: &'a Regimen,
+    /// Targets.
+    pub targets: &'a Targets,
+    /// Free hyperparameters.
+    pub free: Vec<Free>,
+    /// Settings.
+    pub settings: Settings,
+}
+
+/// One evaluation of a hyperparameter vector.
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    /// Endpoints.
+    pub summary: Summary,
+    /// Target by target.
+    pub comparisons: Vec<Comparison>,
+    /// Total discrepancy.
+    pub discrepancy: f64,
+    /// CRS grade edges used (fitted to the targets).
+    pub crs_grade_edges: Vec<f64>,
+    /// Patients.
+    #[serde(skip)]
+    pub patients: Vec<PatientResult>,
+}
+
+/// The result of a calibration.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Free hyperparameters and their calibrated values.
+    pub values: Vec<(Free, f64)>,
+    /// The calibration draw.
+    pub calibration: Evaluation,
+    /// A fresh draw (new patients) with the calibrated values and edges.
+    pub fresh: Evaluation,
+    /// Seeds of both draws.
+    pub seeds: [u64; 2],
+    /// Discrepancy evaluations made.
+    pub evaluations: u64,
+}
+
+impl Calibration<'_> {
+    /// Checks the free hyperparameters against the model and the population.
+    pub fn validate(&self) -> Result<(), FitError> {
+        for f in &self.free {
+            let Some(i) = self.model.spec().parameter_index(&f.parameter) else {
+                return Err(FitError::Setting {
+                    setting: "--free".into(),
+                    message: format!("unknown parameter `{}`", f.parameter),
+                });
+            };
+            let p = &self.model.spec().parameters[i];
+            match f.hyper {
+                Hyper::Typical if f.lower < p.lower || f.upper > p.upper => {
+                    return Err(FitError::Setting {
+                        setting: "--free".into(),
+                        message: format!(
+                            "bounds of `{}` must lie within the model's [{}, {}]",
+                            f.parameter, p.lower, p.upper
+                        ),
+                    });
+                }
+                Hyper::Omega
+                    if !self.spec.parameters.iter().any(|v| {
+                        v.name == f.parameter
+                            && matches!(
+                                v.spread,
+                                Spread::Lognormal { .. } | Spread::Logitnormal { .. }
+                            )
+                    }) =>
+                {
+                    return Err(FitError::Setting {
+                        setting: "--free".into(),
+                        message: format!(
+                            "`{}` has no log- or logit-normal variability in the population to calibrate the ω of",
+                            f.parameter
+                        ),
+                    });
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The model and population with free hyperparameters at `values`.
+    pub fn apply(&self, values: &[f64]) -> (Model, PopulationSpec) {
+        let mut model = self.model.clone();
+        let mut spec = self.spec.clone();
+        for (f, &v) in self.free.iter().zip(values) {
+            match f.hyper {
+                Hyper::Typical => {
+                    let _ = model.set(&f.parameter, v); // within the model's bounds (validated)
+                }
+                Hyper::Omega => {
+                    for p in spec.parameters.iter_mut().filter(|p| p.name == f.parameter) {
+                        match &mut p.spread {
+                            Spread::Lognormal { omega } | Spread::Logitnormal { omega } => {
+                                *omega = v
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        (model, spec)
+    }
+
+    /// Simulates and scores hyperparameter values with a seed (CRS edges fitted when `edges` is
+    /// None, else applied).
+    pub fn evaluate(&self, values: &[f64], seed: u64, edges: Option<&[f64]>) -> Evaluation {
+        let (model, spec) = self.apply(values);
+        let mut patients = simulate_population(
+            &model,
+            &spec,
+            self.regimen,
+            self.settings.n,
+            seed,
+            self.settings.options,
+            &|| {},
+        );
+        let edges = match edges {
+            Some(e) => e.to_vec(),
+            None => fit_edges(
+                &patients,
+                self.targets,
+                model
+                    .spec()
+                    .outcomes
+                    .crs_grade_edges
+                    .as_deref()
+                    .unwrap_or(&[20.0, 100.0, 400.0, 1500.0]),
+            ),
+        };
+        for p in &mut patients {
+            p.crs_grade = p
+                .crs_peak
+                .map(|peak| edges.iter().filter(|e| peak >= **e).count() as u8);
+        }
+        let summary = summarize(&patients, &self.targets.rfs_months());
+        let comparisons = self.targets.compare(&summary);
+        let discrepancy = comparisons.iter().map(|c| c.discrepancy).sum();
+        Evaluation {
+            summary,
+            comparisons,
+            discrepancy,
+            crs_grade_edges: edges,
+            patients,
+        }
+    }
+
+    /// Runs Nelder–Mead from the model's current values, then evaluates a fresh draw.
+    pub fn run(&self, progress: &(dyn Fn(u64, f64) + Sync)) -> Result<Report, FitError> {
+        self.validate()?;
+        let start: Vec<f64> = self
+            .free
+            .iter()
+            .map(|f| self.current(f).clamp(f.lower, f.upper).ln())
+            .collect();
+        let evaluations = std::sync::atomic::AtomicU64::new(0);
+        let cost = Cost {
+            calibration: self,
+            evaluations: &evaluations,
+            progress,
+        };
+        let simplex: Vec<Vec<f64>> = std::iter::once(start.clone())
+            .chain((0..start.len()).map(|i| {
+                let mut v = start.clone();
+                // a step of a fifth of the log range (at least ×1.3)
+                v[i] += ((self.free[i].upper / self.free[i].lower).ln() / 5.0).max(0.26);
+                v
+            }))
+            .collect();
+        let solver = NelderMead::new(simplex)
+            .with_sd_tolerance(1e-3)
+            .map_err(|e| FitError::Optimizer(e.to_string()))?;
+        let res = Executor::new(cost, solver)
+            .configure(|s| s.max_iters(self.settings.max_iters))
+            .run()
+            .map_err(|e| FitError::Optimizer(e.to_string()))?;
+        let best = res.state().get_best_param().cloned().unwrap_or(start);
+        let values: Vec<f64> = self
+            .free
+            .iter()
+            .zip(&best)
+            .map(|(f, x)| x.exp().clamp(f.lower, f.upper))
+            .collect();
+        let calibration = self.evaluate(&values, self.settings.seed, None);
+        let fresh_seed = self.settings.seed.wrapping_add(1);
+        let fresh = self.evaluate(&values, fresh_seed, Some(&calibration.crs_grade_edges));
+        Ok(Report {
+            values: self.free.iter().cloned().zip(values).collect(),
+            calibration,
+            fresh,
+            seeds: [self.settings.seed, fresh_seed],
+            evaluations: evaluations.load(std::sync::atomic::Ordering::Relaxed),
+        })
+    }
+
+    fn current(&self, f: &Free) -> f64 {
+        match f.hyper {
+            Hyper::Typical => self.model.get(&f.parameter).unwrap_or(f.lower),
+            Hyper::Omega => self
+                .spec
+                .parameters
+                .iter()
+                .find(|p| p.name == f.parameter)
+                .and_then(|p| match p.spread {
+                    Spread::Lognormal { omega } | Spread::Logitnormal { omega } => Some(omega),
+                    _ => None,
+                })
+                .unwrap_or(f.lower),
+        }
+    }
+}
+
+struct Cost<'c, 'a> {
+    calibration: &'c Calibration<'a>,
+    evaluations: &'c std::sync::atomic::AtomicU64,
+    progress: &'c (dyn Fn(u64, f64) + Sync),
+}
+
+impl CostFunction for Cost<'_, '_> {
+    type Param = Vec<f64>;
+    type Output = f64;
+    fn cost(&self, x: &Vec<f64>) -> Result<f64, Error> {
+        let c = self.calibration;
+        let mut penalty = 0.0;
+        let values: Vec<f64> = c
+            .free
+            .iter()
+            .zip(x)
+            .map(|(f, &t)| {
+                let (lo, hi) = (f.lower.ln(), f.upper.ln());
+                let inside = t.clamp(lo, hi);
+                penalty += 1e3 * (t - inside) * (t - inside);
+                inside.exp()
+            })
+            .collect();
+        let d = c.evaluate(&values, c.settings.seed, None).discrepancy + penalty;
+        let k = self
+            .evaluations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            + 1;
+        (self.progress)(k, d);
+        Ok(d)
+    }
+}
+
+/// CRS bin edges that reproduce the targeted grade frequencies on these patients: grade ≥ 1 for
+/// the share `crs_any_grade`, grade ≥ 3 for `crs_grade3plus`; grade 2 and 4 edges are placed
+/// geometrically between and beyond. Missing targets keep the model's edges.
+fn fit_edges(patients: &[PatientResult], targets: &Targets, model_edges: &[f64]) -> Vec<f64> {
+    let mut peaks: Vec<f64> = patients
+        .iter()
+        .filter(|p| p.error.is_none())
+        .filter_map(|p| p.crs_peak)
+        .collect();
+    peaks.sort_by(f64::total_cmp);
+    let mut edges: Vec<f64> = model_edges.to_vec();
+    if peaks.is_empty() || edges.len() != 4 {
+        return edges;
+    }
+    // the edge above which a share `share` of the peaks lies
+    let above = |share: f64| {
+        let k = ((1.0 - share) * peaks.len() as f64).round() as usize;
+        match k {
+            0 => peaks[0] * 0.999,
+            k if k >= peaks.len() => peaks[peaks.len() - 1] * 1.001,
+            k => (peaks[k - 1] * peaks[k]).sqrt(),
+        }
+    };
+    if let Some(t) = &targets.crs_any_grade {
+        edges[0] = above(t.value);
+    }
+    if let Some(t) = &targets.crs_grade3plus {
+        edges[2] = above(t.value).max(edges[0] * 1.01);
+    }
+    edges[1] = (edges[0] * edges[2]).sqrt();
+    edges[3] = edges[3].max(edges[2] * (edges[2] / edges[1]));
+    edges
+}

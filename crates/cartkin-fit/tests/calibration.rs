@@ -1,0 +1,114 @@
+//! Calibration recovers the hyperparameters that generated a synthetic target set.
+
+use cartkin_core::model::{self, Model};
+use cartkin_core::regimen;
+use cartkin_core::solve::SolverOptions;
+use cartkin_fit::vpop::calibrate::{Calibration, Free, Hyper, Settings};
+use cartkin_fit::vpop::spec;
+use cartkin_fit::vpop::targets::{RateTarget, RfsTarget, Targets};
+
+#[test]
+fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
+    // Targets are the endpoints of a 400-patient population simulated at known values
+    // (gamma = 3.0, typical f_neg = 1e-8) with the calibration's own seed, reported as if
+    // measured on 400 patients. Starting from gamma = 6 and f_neg = 1e-10, the calibration must
+    // return within 20% of gamma and a factor 3 of f_neg (whose effect on the endpoints is
+    // logarithmic: relapse timing depends on ln f_neg).
+    let path = model::resolve("cart_all").expect("bundled");
+    let base = Model::load(&path).expect("valid");
+    let spec = spec::load(&path, base.spec()).expect("population");
+    let regimen = regimen::resolve("eliana").expect("regimen");
+    let settings = Settings {
+        n: 400,
+        seed: 99,
+        max_iters: 60,
+        options: SolverOptions::default(),
+    };
+    let free = vec![
+        Free {
+            parameter: "gamma".into(),
+            hyper: Hyper::Typical,
+            lower: 0.5,
+            upper: 20.0,
+        },
+        Free {
+            parameter: "f_neg".into(),
+            hyper: Hyper::Typical,
+            lower: 1e-13,
+            upper: 1e-4,
+        },
+    ];
+    let truth = [3.0, 1e-8];
+    let empty = Targets {
+        name: "synthetic".into(),
+        product: String::new(),
+        regimen: None,
+        population: String::new(),
+        remission: None,
+        mrd_negative: None,
+        rfs: Vec::new(),
+        cd19_negative_relapse_share: None,
+        crs_any_grade: None,
+        crs_grade3plus: None,
+    };
+    let generator = Calibration {
+        model: &base,
+        spec: &spec,
+        regimen: &regimen,
+        targets: &empty,
+        free: free.clone(),
+        settings: settings.clone(),
+    };
+    let truth_run = generator.evaluate(&truth, settings.seed, None);
+    let s = &truth_run.summary;
+    let rate = |value: f64, n: usize| {
+        Some(RateTarget {
+            value,
+            n: Some(n),
+            ci95: None,
+            tolerance: None,
+            source: "synthetic".into(),
+        })
+    };
+    let targets = Targets {
+        remission: rate(s.orr, 400),
+        mrd_negative: rate(s.mrd_negative_rate, 400),
+        cd19_negative_relapse_share: s
+            .cd19_negative_relapse_share
+            .and_then(|v| rate(v, s.relapses)),
+        rfs: s
+            .rfs_km
+            .iter()
+            .filter(|p| [6.0, 12.0, 24.0, 60.0].contains(&p.month))
+            .map(|p| RfsTarget {
+                month: p.month,
+                value: p.survival,
+                ci95: Some(p.ci95),
+                source: "synthetic".into(),
+            })
+            .collect(),
+        ..empty.clone()
+    };
+    let mut start = base.clone();
+    start.set("gamma", 6.0).expect("in bounds");
+    start.set("f_neg", 1e-10).expect("in bounds");
+    let calibration = Calibration {
+        model: &start,
+        spec: &spec,
+        regimen: &regimen,
+        targets: &targets,
+        free,
+        settings,
+    };
+    let report = calibration.run(&|_, _| {}).expect("calibration");
+    let gamma = report.values[0].1;
+    let f_neg = report.values[1].1;
+    assert!((gamma / truth[0] - 1.0).abs() < 0.2, "gamma {gamma}");
+    assert!((f_neg / truth[1]).ln().abs() < 3f64.ln(), "f_neg {f_neg:e}");
+    // at the optimum every target is inside its acceptance interval on the calibration draw
+    assert!(
+        report.calibration.comparisons.iter().all(|c| c.inside),
+        "{:#?}",
+        report.calibration.comparisons
+    );
+}

@@ -1,0 +1,113 @@
+//! Virtual populations: determinism, prefix stability and endpoint bookkeeping.
+
+use cartkin_core::model::{self, Model};
+use cartkin_core::regimen;
+use cartkin_core::solve::SolverOptions;
+use cartkin_fit::vpop::summary::{RFS_MONTHS, summarize};
+use cartkin_fit::vpop::{PatientResult, simulate_population, spec};
+
+fn cart_all() -> (Model, cartkin_fit::vpop::PopulationSpec) {
+    let path = model::resolve("cart_all").expect("bundled");
+    let model = Model::load(&path).expect("valid");
+    let spec = spec::load(&path, model.spec()).expect("population spec");
+    (model, spec)
+}
+
+fn run(n: usize, seed: u64, threads: usize) -> Vec<PatientResult> {
+    let (model, spec) = cart_all();
+    let regimen = regimen::resolve(&spec.regimen).expect("regimen");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("pool");
+    pool.install(|| {
+        simulate_population(
+            &model,
+            &spec,
+            &regimen,
+            n,
+            seed,
+            SolverOptions::default(),
+            &|| {},
+        )
+    })
+}
+
+/// Bit patterns of every number a patient row holds.
+fn bits(p: &PatientResult) -> Vec<u64> {
+    let mut v: Vec<u64> = p.parameters.iter().map(|x| x.to_bits()).collect();
+    for x in [p.weight_kg, p.age_years, p.height_cm, p.egfr] {
+        v.push(x.to_bits());
+    }
+    for x in [
+        p.dose_cells,
+        p.remission_day,
+        p.rfs_time_day,
+        p.cmax,
+        p.tmax_day,
+        p.auc28,
+        p.crs_peak,
+        p.flu_auc,
+    ] {
+        v.push(x.map_or(u64::MAX, f64::to_bits));
+    }
+    v.push(u64::from(p.responder));
+    v.push(p.rfs_event.map_or(2, u64::from));
+    v
+}
+
+#[test]
+fn results_are_bit_identical_whatever_the_thread_count() {
+    let one = run(60, 7, 1);
+    let two = run(60, 7, 2);
+    let four = run(60, 7, 4);
+    for ((a, b), c) in one.iter().zip(&two).zip(&four) {
+        assert_eq!(bits(a), bits(b), "patient {}", a.id);
+        assert_eq!(bits(a), bits(c), "patient {}", a.id);
+    }
+}
+
+#[test]
+fn the_first_patients_of_a_larger_run_are_the_same_patients() {
+    let small = run(20, 11, 2);
+    let large = run(50, 11, 2);
+    for (a, b) in small.iter().zip(&large) {
+        assert_eq!(bits(a), bits(b), "patient {}", a.id);
+    }
+    // and another seed gives other patients
+    let other = run(20, 12, 2);
+    assert!(small.iter().zip(&other).any(|(a, b)| bits(a) != bits(b)));
+}
+
+#[test]
+fn endpoints_are_consistent_with_the_patient_rows() {
+    let patients = run(200, 3, 2);
+    let s = summarize(&patients, &RFS_MONTHS);
+    assert_eq!(s.n, 200);
+    let responders = patients.iter().filter(|p| p.responder).count();
+    assert_eq!(s.responders, responders);
+    assert!((s.orr - responders as f64 / 200.0).abs() < 1e-12);
+    // RFS is non-increasing and every responder has an RFS record
+    assert!(s.rfs_km.windows(2).all(|w| w[1].survival <= w[0].survival));
+    assert!(
+        patients
+            .iter()
+            .filter(|p| p.responder)
+            .all(|p| p.rfs_time_day.is_some() && p.rfs_event.is_some())
+    );
+    assert!(
+        patients
+            .iter()
+            .filter(|p| !p.responder)
+            .all(|p| p.rfs_time_day.is_none())
+    );
+    // relapse types only on relapses
+    let typed = patients.iter().filter(|p| p.relapse_type.is_some()).count();
+    assert_eq!(typed, s.relapses);
+    // the population varies: not every patient is the typical one
+    let cmax: Vec<f64> = patients.iter().filter_map(|p| p.cmax).collect();
+    let (lo, hi) = cmax
+        .iter()
+        .fold((f64::INFINITY, 0.0f64), |(a, b), &c| (a.min(c), b.max(c)));
+    assert!(hi / lo > 10.0, "Cmax range {lo:e}..{hi:e}");
+}
