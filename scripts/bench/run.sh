@@ -34,9 +34,9 @@ echo
 echo "## whole commands (median of 21 runs, 5 for fits; ms)"
 base=$(median_ms 21 "$bin" --version)
 echo "    baseline: cartkin --version                        ${base} ms"
-for args in "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --threads 1 --out $tmp/f1" "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --threads 2 --out $tmp/f2" "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --pooled --out $tmp/f3" "simulate --out $tmp/a" "simulate --out $tmp/b --format svg" "simulate --model stein_2019 --out $tmp/c" "simulate --days 60 --out $tmp/d"; do
+for args in "population --model cart_all_eliana --n 10000 --threads 1 --out $tmp/p1" "population --model cart_all_eliana --n 10000 --threads 2 --out $tmp/p2" "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --threads 1 --out $tmp/f1" "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --threads 2 --out $tmp/f2" "fit --model stein_2019 --data data/synthetic_eliana_ck.csv --pooled --out $tmp/f3" "simulate --out $tmp/a" "simulate --out $tmp/b --format svg" "simulate --model stein_2019 --out $tmp/c" "simulate --days 60 --out $tmp/d"; do
   n=21
-  case "$args" in fit*) n=5 ;; esac
+  case "$args" in fit* | population*) n=5 ;; esac
   t=$(median_ms "$n" "$bin" $args)
   ratio=$(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.1f", a / b}')
   printf "    %-52s %8s ms  (%sx baseline)\n" "cartkin ${args%% --out*}" "$t" "$ratio"

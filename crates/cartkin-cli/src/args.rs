@@ -234,6 +234,9 @@ pub struct PopulationArgs {
     /// Follow-up after infusion [days] (default: the population table's).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub days: Option<f64>,
+    /// Population file with a [population] table (default: the model file's).
+    #[arg(long, value_name = "FILE")]
+    pub population: Option<PathBuf>,
     /// Clinical targets to compare with (e.g. data/eliana.toml): added to summary.json and plots.
     #[arg(long, value_name = "FILE")]
     pub targets: Option<PathBuf>,
@@ -253,6 +256,9 @@ pub struct CalibrateArgs {
     /// Targets file (e.g. data/eliana.toml).
     #[arg(long, value_name = "FILE")]
     pub targets: PathBuf,
+    /// Population file with a [population] table (default: the model file's).
+    #[arg(long, value_name = "FILE")]
+    pub population: Option<PathBuf>,
     /// Free hyperparameter (repeatable): NAME:typical:LOWER:UPPER or NAME:omega:LOWER:UPPER.
     #[arg(long = "free", value_name = "SPEC", required = true)]
     pub free: Vec<String>,

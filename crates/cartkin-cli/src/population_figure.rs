@@ -80,12 +80,7 @@ pub fn figures(
     if !targets.is_empty() {
         let pts: Vec<(f64, f64)> = targets.iter().map(|t| (t.0, t.1)).collect();
         series.push(coloured(
-            xy(
-                "published RFS and 95% CI",
-                &pts,
-                SeriesStyle::Points,
-                false,
-            ),
+            xy("published RFS and 95% CI", &pts, SeriesStyle::Points, false),
             1,
         ));
         for t in targets {

@@ -20,7 +20,7 @@ use crate::population_figure;
 pub fn run(args: CalibrateArgs) -> Result<()> {
     let path = model::resolve(&args.model)?;
     let model = Model::load(&path)?;
-    let spec = spec::load(&path, model.spec())?;
+    let spec = spec::load(args.population.as_deref().unwrap_or(&path), model.spec())?;
     let targets = Targets::load(&args.targets)?;
     let regimen = regimen::resolve(targets.regimen.as_deref().unwrap_or(&spec.regimen))?;
     let free: Vec<Free> = args
@@ -75,7 +75,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
     outputs.add(
         &args.out,
         "calibrated.toml",
-        calibrated_model(&cal_model, &cal_spec, &report)?,
+        calibrated_model(&cal_model, &cal_spec, &report, &targets.name)?,
     );
     let mut json = serde_json::to_vec_pretty(&serde_json::json!({
         "model": model.name(),
@@ -157,7 +157,12 @@ fn print_table(title: &str, e: &Evaluation) {
 }
 
 /// The model file with calibrated typical values, CRS edges and a regenerated [population].
-fn calibrated_model(model: &Model, spec: &PopulationSpec, report: &Report) -> Result<Vec<u8>> {
+fn calibrated_model(
+    model: &Model,
+    spec: &PopulationSpec,
+    report: &Report,
+    trial: &str,
+) -> Result<Vec<u8>> {
     let path = &model.spec().path;
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read the model file", path.display()))?;
@@ -200,6 +205,13 @@ fn calibrated_model(model: &Model, spec: &PopulationSpec, report: &Report) -> Re
         .position(|l| l.trim_start().starts_with("name = "))
     {
         lines[k] = format!("name = \"{}_calibrated\"", model.spec().name);
+    }
+    if let Some(k) = lines
+        .iter()
+        .position(|l| l.trim_start().starts_with("title = "))
+    {
+        let title = format!("{} — population calibrated to {trial}", model.spec().title);
+        lines[k] = format!("title = {title:?}");
     }
     let mut out = lines.join("\n").trim_end().to_string();
     let _ = write!(

@@ -17,7 +17,7 @@ use crate::population_figure;
 pub fn run(args: PopulationArgs) -> Result<()> {
     let path = model::resolve(&args.model)?;
     let model = Model::load(&path)?;
-    let mut spec = spec::load(&path, model.spec())?;
+    let mut spec = spec::load(args.population.as_deref().unwrap_or(&path), model.spec())?;
     if let Some(days) = args.days {
         if !(days.is_finite() && days > 0.0 && days <= 36_500.0) {
             bail!("--days: expected a follow-up in (0, 36500] days, got {days}");
