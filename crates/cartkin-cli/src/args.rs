@@ -234,6 +234,9 @@ pub struct PopulationArgs {
     /// Follow-up after infusion [days] (default: the population table's).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub days: Option<f64>,
+    /// Months at which RFS is reported, comma-separated (default 6,12,18,24,36,60).
+    #[arg(long, value_delimiter = ',', value_name = "M1,M2,...")]
+    pub months: Vec<f64>,
     /// Population file with a [population] table (default: the model file's).
     #[arg(long, value_name = "FILE")]
     pub population: Option<PathBuf>,
@@ -268,9 +271,15 @@ pub struct CalibrateArgs {
     /// Seed of the calibration draw (the fresh-draw check uses SEED + 1).
     #[arg(long, default_value_t = 20_261_125, value_name = "S")]
     pub seed: u64,
-    /// Nelder–Mead iteration limit.
+    /// Nelder–Mead iteration limit (per start; the swarm gets a quarter of it).
     #[arg(long, default_value_t = 150, value_name = "K")]
     pub max_iters: u64,
+    /// Optimizer: nelder-mead, or pso (a seeded particle swarm polished by Nelder–Mead).
+    #[arg(long, default_value = "nelder-mead", value_name = "NAME")]
+    pub optimizer: String,
+    /// Nelder–Mead starts: the current values, then random points of the bounds' box.
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub starts: usize,
     /// Worker threads (default: all cores).
     #[arg(long, value_name = "T")]
     pub threads: Option<usize>,

@@ -3,7 +3,7 @@
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_fit::vpop::calibrate::{Calibration, Free, Hyper, Settings};
+use cartkin_fit::vpop::calibrate::{Calibration, Free, Hyper, Optimizer, Settings};
 use cartkin_fit::vpop::spec;
 use cartkin_fit::vpop::targets::{RateTarget, RfsTarget, Targets};
 
@@ -19,6 +19,8 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
     let spec = spec::load(&path, base.spec()).expect("population");
     let regimen = regimen::resolve("eliana").expect("regimen");
     let settings = Settings {
+        optimizer: Optimizer::NelderMead,
+        starts: 1,
         n: 400,
         seed: 99,
         max_iters: 60,
@@ -44,6 +46,7 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         product: String::new(),
         regimen: None,
         population: String::new(),
+        notes: Vec::new(),
         remission: None,
         mrd_negative: None,
         rfs: Vec::new(),

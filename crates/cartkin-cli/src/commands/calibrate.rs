@@ -6,7 +6,9 @@ use anyhow::{Context, Result, bail};
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_fit::vpop::calibrate::{Calibration, Evaluation, Free, Hyper, Report, Settings};
+use cartkin_fit::vpop::calibrate::{
+    Calibration, Evaluation, Free, Hyper, Optimizer, Report, Settings,
+};
 use cartkin_fit::vpop::spec::{self, PopulationSpec, Spread};
 use cartkin_fit::vpop::summary::rfs_curve;
 use cartkin_fit::vpop::targets::Targets;
@@ -45,6 +47,12 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         targets: &targets,
         free,
         settings: Settings {
+            optimizer: match args.optimizer.as_str() {
+                "nelder-mead" | "nm" => Optimizer::NelderMead,
+                "pso" | "particle-swarm" => Optimizer::ParticleSwarm,
+                other => bail!("--optimizer: expected nelder-mead or pso, got `{other}`"),
+            },
+            starts: args.starts.max(1),
             n: args.n,
             seed: args.seed,
             max_iters: args.max_iters,
@@ -135,6 +143,9 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
     );
     for (f, v) in &report.values {
         println!("  {} {:?} = {v:.6e}", f.parameter, f.hyper);
+    }
+    for w in &report.at_bounds {
+        println!("warning: {w}");
     }
     print_table("calibration draw", &report.calibration);
     print_table("fresh draw", &report.fresh);
@@ -340,6 +351,18 @@ fn report_md(
             "| {} | {:?} | {v:.4e} | [{:.3e}, {:.3e}] |",
             f.parameter, f.hyper, f.lower, f.upper
         );
+    }
+    for w in &report.at_bounds {
+        let _ = writeln!(
+            s,
+            "\n**Warning:** {w}: the targets pull beyond the allowed range (a mechanism the model lacks, or bounds too narrow)."
+        );
+    }
+    if !targets.notes.is_empty() {
+        let _ = writeln!(s, "\n## Notes on the targets\n");
+        for n in &targets.notes {
+            let _ = writeln!(s, "- {n}");
+        }
     }
     let _ = writeln!(
         s,

@@ -55,9 +55,25 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let targets = args.targets.as_deref().map(Targets::load).transpose()?;
-    let months = targets
+    let mut months = targets
         .as_ref()
         .map_or_else(|| RFS_MONTHS.to_vec(), Targets::rfs_months);
+    if !args.months.is_empty() {
+        if args.months.iter().any(|m| !(m.is_finite() && *m > 0.0)) {
+            bail!(
+                "--months: expected positive numbers of months, got {:?}",
+                args.months
+            );
+        }
+        months = args.months.clone();
+        months.extend(
+            targets
+                .as_ref()
+                .map_or_else(Vec::new, |t| t.rfs.iter().map(|r| r.month).collect()),
+        );
+        months.sort_by(f64::total_cmp);
+        months.dedup();
+    }
     let summary = summary::summarize(&patients, &months);
     let comparisons = targets.as_ref().map(|t| t.compare(&summary));
 

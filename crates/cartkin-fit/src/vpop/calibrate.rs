@@ -10,6 +10,7 @@
 
 use argmin::core::{CostFunction, Error, Executor, State};
 use argmin::solver::neldermead::NelderMead;
+use argmin::solver::particleswarm::ParticleSwarm;
 use cartkin_core::model::Model;
 use cartkin_core::regimen::Regimen;
 use cartkin_core::solve::SolverOptions;
@@ -80,9 +81,23 @@ impl std::str::FromStr for Free {
     }
 }
 
+/// Which optimizer drives the calibration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Optimizer {
+    /// Nelder–Mead from the model's current values (and from random starts with `starts` > 1).
+    NelderMead,
+    /// A seeded particle swarm over the log box, its best particle polished by Nelder–Mead.
+    ParticleSwarm,
+}
+
 /// Settings of a calibration run.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// Optimizer.
+    pub optimizer: Optimizer,
+    /// Nelder–Mead starts (the first from the current values, the others uniform in the box).
+    pub starts: usize,
     /// Patients per evaluation.
     pub n: usize,
     /// Seed of the calibration draw.
@@ -138,6 +153,9 @@ pub struct Report {
     pub seeds: [u64; 2],
     /// Discrepancy evaluations made.
     pub evaluations: u64,
+    /// Free hyperparameters that ended within 1% (on the log scale) of a bound: the targets
+    /// pull beyond the allowed range, a sign of a mechanism the model lacks or of wrong bounds.
+    pub at_bounds: Vec<String>,
 }
 
 impl Calibration<'_> {
@@ -254,33 +272,76 @@ impl Calibration<'_> {
     /// Runs Nelder–Mead from the model's current values, then evaluates a fresh draw.
     pub fn run(&self, progress: &(dyn Fn(u64, f64) + Sync)) -> Result<Report, FitError> {
         self.validate()?;
-        let start: Vec<f64> = self
-            .free
-            .iter()
-            .map(|f| self.current(f).clamp(f.lower, f.upper).ln())
-            .collect();
         let evaluations = std::sync::atomic::AtomicU64::new(0);
-        let cost = Cost {
+        let cost = || Cost {
             calibration: self,
             evaluations: &evaluations,
             progress,
         };
-        let simplex: Vec<Vec<f64>> = std::iter::once(start.clone())
-            .chain((0..start.len()).map(|i| {
-                let mut v = start.clone();
-                // a step of a fifth of the log range (at least ×1.3)
-                v[i] += ((self.free[i].upper / self.free[i].lower).ln() / 5.0).max(0.26);
-                v
-            }))
+        let first: Vec<f64> = self
+            .free
+            .iter()
+            .map(|f| self.current(f).clamp(f.lower, f.upper).ln())
             .collect();
-        let solver = NelderMead::new(simplex)
-            .with_sd_tolerance(1e-3)
-            .map_err(|e| FitError::Optimizer(e.to_string()))?;
-        let res = Executor::new(cost, solver)
-            .configure(|s| s.max_iters(self.settings.max_iters))
-            .run()
-            .map_err(|e| FitError::Optimizer(e.to_string()))?;
-        let best = res.state().get_best_param().cloned().unwrap_or(start);
+        let (lower, upper): (Vec<f64>, Vec<f64>) = self
+            .free
+            .iter()
+            .map(|f| (f.lower.ln(), f.upper.ln()))
+            .unzip();
+        // starts: the current values, then (multistart) uniform points of the log box, or the
+        // best particle of a seeded swarm
+        let mut starts = vec![first.clone()];
+        let mut rng = crate::vpop::sample::stream(self.settings.seed, usize::MAX);
+        for _ in 1..self.settings.starts.max(1) {
+            starts.push(
+                lower
+                    .iter()
+                    .zip(&upper)
+                    .map(|(lo, hi)| lo + (hi - lo) * rand::RngExt::random::<f64>(&mut rng))
+                    .collect(),
+            );
+        }
+        if self.settings.optimizer == Optimizer::ParticleSwarm {
+            use rand_xoshiro::rand_core::SeedableRng as _;
+            let swarm = ParticleSwarm::new((lower.clone(), upper.clone()), 10 + 2 * first.len())
+                .with_rng_generator(rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(
+                    self.settings.seed,
+                ));
+            let res = Executor::new(cost(), swarm)
+                .configure(|s| s.max_iters(self.settings.max_iters / 4))
+                .run()
+                .map_err(|e| FitError::Optimizer(e.to_string()))?;
+            if let Some(p) = res.state().get_best_param() {
+                starts[0] = p.position.clone();
+            }
+        }
+        let mut best: Option<(Vec<f64>, f64)> = None;
+        for start in starts {
+            let simplex: Vec<Vec<f64>> = std::iter::once(start.clone())
+                .chain((0..start.len()).map(|i| {
+                    let mut v = start.clone();
+                    // a step of a fifth of the log range (at least ×1.3), towards the box's inside
+                    let step = ((self.free[i].upper / self.free[i].lower).ln() / 5.0).max(0.26);
+                    v[i] += if v[i] + step <= upper[i] { step } else { -step };
+                    v
+                }))
+                .collect();
+            let solver = NelderMead::new(simplex)
+                .with_sd_tolerance(1e-3)
+                .map_err(|e| FitError::Optimizer(e.to_string()))?;
+            let res = Executor::new(cost(), solver)
+                .configure(|s| s.max_iters(self.settings.max_iters))
+                .run()
+                .map_err(|e| FitError::Optimizer(e.to_string()))?;
+            let (x, f) = (
+                res.state().get_best_param().cloned().unwrap_or(start),
+                res.state().get_best_cost(),
+            );
+            if best.as_ref().is_none_or(|b| f < b.1) {
+                best = Some((x, f));
+            }
+        }
+        let best = best.map_or(first, |b| b.0);
         let values: Vec<f64> = self
             .free
             .iter()
@@ -290,7 +351,25 @@ impl Calibration<'_> {
         let calibration = self.evaluate(&values, self.settings.seed, None);
         let fresh_seed = self.settings.seed.wrapping_add(1);
         let fresh = self.evaluate(&values, fresh_seed, Some(&calibration.crs_grade_edges));
+        let at_bounds = self
+            .free
+            .iter()
+            .zip(&values)
+            .filter_map(|(f, v)| {
+                let span = (f.upper / f.lower).ln();
+                let (lo, hi) = ((v / f.lower).ln() / span, (f.upper / v).ln() / span);
+                (lo < 0.01 || hi < 0.01).then(|| {
+                    format!(
+                        "{} {:?} = {v:.4e} is at its {} bound",
+                        f.parameter,
+                        f.hyper,
+                        if lo < 0.01 { "lower" } else { "upper" }
+                    )
+                })
+            })
+            .collect();
         Ok(Report {
+            at_bounds,
             values: self.free.iter().cloned().zip(values).collect(),
             calibration,
             fresh,

@@ -52,6 +52,9 @@ pub struct Targets {
     /// Population description.
     #[serde(default)]
     pub population: String,
+    /// Caveats about the targets, copied into calibration reports.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Overall remission (CR/CRi by month 3).
     pub remission: Option<RateTarget>,
     /// MRD-negative remission by month 3.
