@@ -262,8 +262,9 @@ pub struct CalibrateArgs {
     /// Population file with a [population] table (default: the model file's).
     #[arg(long, value_name = "FILE")]
     pub population: Option<PathBuf>,
-    /// Free hyperparameter (repeatable): NAME:typical:LOWER:UPPER or NAME:omega:LOWER:UPPER.
-    #[arg(long = "free", value_name = "SPEC", required = true)]
+    /// Free hyperparameter (repeatable): NAME:typical:LOWER:UPPER or NAME:omega:LOWER:UPPER
+    /// (default: the population table's `calibrate` list).
+    #[arg(long = "free", value_name = "SPEC")]
     pub free: Vec<String>,
     /// Patients per evaluation.
     #[arg(long, default_value_t = 2000, value_name = "N")]

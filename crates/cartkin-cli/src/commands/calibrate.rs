@@ -25,8 +25,17 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
     let spec = spec::load(args.population.as_deref().unwrap_or(&path), model.spec())?;
     let targets = Targets::load(&args.targets)?;
     let regimen = regimen::resolve(targets.regimen.as_deref().unwrap_or(&spec.regimen))?;
-    let free: Vec<Free> = args
-        .free
+    let specs = if args.free.is_empty() {
+        spec.calibrate.clone()
+    } else {
+        args.free.clone()
+    };
+    if specs.is_empty() {
+        bail!(
+            "--free: no hyperparameter to calibrate; give --free NAME:typical:LOWER:UPPER (or NAME:omega:...), or a `calibrate` list in the population table"
+        );
+    }
+    let free: Vec<Free> = specs
         .iter()
         .map(|f| {
             f.parse::<Free>()
@@ -235,6 +244,9 @@ fn calibrated_model(
         spec.non_relapse_mortality_per_year,
         spec.dropout_per_year
     );
+    if !spec.calibrate.is_empty() {
+        let _ = writeln!(out, "calibrate = {:?}", spec.calibrate);
+    }
     let draw = |d: &spec::Draw| match *d {
         spec::Draw::Lognormal {
             median,

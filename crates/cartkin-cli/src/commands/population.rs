@@ -79,16 +79,22 @@ pub fn run(args: PopulationArgs) -> Result<()> {
 
     let mut outputs = Outputs::default();
     outputs.add(&args.out, "patients.csv", patients_csv(&spec, &patients)?);
-    let doc = serde_json::json!({
-        "model": model.name(),
-        "regimen": regimen.name,
-        "n": n,
-        "seed": seed,
-        "follow_up_days": spec.follow_up_days,
-        "summary": summary,
-        "targets": targets.as_ref().map(|t| t.name.clone()),
-        "comparisons": comparisons,
-    });
+    // the endpoints at the top level (the contract), with the run's settings beside them
+    let mut doc = serde_json::to_value(&summary)?;
+    if let Some(map) = doc.as_object_mut() {
+        map.insert("model".into(), serde_json::json!(model.name()));
+        map.insert("regimen".into(), serde_json::json!(regimen.name));
+        map.insert("seed".into(), serde_json::json!(seed));
+        map.insert(
+            "follow_up_days".into(),
+            serde_json::json!(spec.follow_up_days),
+        );
+        map.insert(
+            "targets".into(),
+            serde_json::json!(targets.as_ref().map(|t| t.name.clone())),
+        );
+        map.insert("comparisons".into(), serde_json::json!(comparisons));
+    }
     let mut json = serde_json::to_vec_pretty(&doc)?;
     json.push(b'\n');
     outputs.add(&args.out, "summary.json", json);

@@ -27,6 +27,9 @@
 //! [population.correlations]       # between the normal deviates of two varying parameters
 //! "rho_E,gamma" = 0.3
 //! ```
+//!
+//! `calibrate = ["f_neg:typical:1e-13:1e-3", ...]` in `[population]` sets the hyperparameters
+//! `cartkin calibrate` frees when `--free` is not given.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -151,6 +154,8 @@ pub struct PopulationSpec {
     pub parameters: Vec<VaryingParameter>,
     /// Correlation matrix of the parameters' normal deviates (identity if none given).
     pub correlation: Vec<Vec<f64>>,
+    /// Default free hyperparameters of `cartkin calibrate` (`NAME:typical|omega:LOWER:UPPER`).
+    pub calibrate: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -174,6 +179,8 @@ struct RawPopulation {
     parameters: Vec<Spanned<RawParameter>>,
     #[serde(default)]
     correlations: BTreeMap<String, Spanned<f64>>,
+    #[serde(default)]
+    calibrate: Vec<String>,
 }
 
 #[derive(Deserialize, Clone, Copy)]
@@ -265,6 +272,7 @@ pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpe
             dose: None,
             parameters: model_variability(model, &mut Vec::new()).map_err(|m| err(0, m))?,
             correlation: Vec::new(),
+            calibrate: Vec::new(),
         }
         .with_identity());
     };
@@ -373,6 +381,7 @@ pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpe
         dose,
         parameters,
         correlation: Vec::new(),
+        calibrate: raw.calibrate,
     }
     .with_identity();
     for (pair, r) in raw.correlations {
