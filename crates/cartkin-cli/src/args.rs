@@ -49,6 +49,18 @@ pub enum FormatArg {
     Both,
 }
 
+impl FormatArg {
+    /// The image formats to render, with their file extensions.
+    pub fn formats(self) -> &'static [(crate::plot::ImageFormat, &'static str)] {
+        use crate::plot::ImageFormat;
+        match self {
+            FormatArg::Png => &[(ImageFormat::Png, "png")],
+            FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
+            FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
+        }
+    }
+}
+
 /// Integration method.
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MethodArg {

@@ -14,9 +14,8 @@ use cartkin_fit::vpop::summary::rfs_curve;
 use cartkin_fit::vpop::targets::Targets;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::args::{CalibrateArgs, FormatArg};
+use crate::args::CalibrateArgs;
 use crate::output::Outputs;
-use crate::plot::ImageFormat;
 use crate::population_figure;
 
 pub fn run(args: CalibrateArgs) -> Result<()> {
@@ -109,11 +108,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         "report.md",
         report_md(&model, &targets, &report, args.n, elapsed).into_bytes(),
     );
-    let formats: &[(ImageFormat, &str)] = match args.format {
-        FormatArg::Png => &[(ImageFormat::Png, "png")],
-        FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
-        FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
-    };
+    let formats = args.format.formats();
     let target_points: Vec<population_figure::TargetPoint> = targets
         .rfs
         .iter()

@@ -17,10 +17,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::args::{DataFormatArg, FitArgs, FormatArg};
+use crate::args::{DataFormatArg, FitArgs};
 use crate::fit_figure::{self, SubjectCurves};
 use crate::output::Outputs;
-use crate::plot::ImageFormat;
 
 /// A fit file: the same choices as the command-line flags (flags win).
 #[derive(Deserialize, Default)]
@@ -93,11 +92,7 @@ pub fn run(args: FitArgs) -> Result<()> {
         fitted_model(&model, &problem, &report)?,
     );
     outputs.add(&args.out, "residuals.csv", residuals_csv(&curves)?);
-    let formats: &[(ImageFormat, &str)] = match args.format {
-        FormatArg::Png => &[(ImageFormat::Png, "png")],
-        FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
-        FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
-    };
+    let formats = args.format.formats();
     for (name, fig) in fit_figure::figures(&model, &curves, &report) {
         for (format, ext) in formats {
             let bytes = crate::plot::render(&fig, *format)

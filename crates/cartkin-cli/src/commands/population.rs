@@ -9,9 +9,8 @@ use cartkin_fit::vpop::targets::Targets;
 use cartkin_fit::vpop::{PatientResult, PopulationSpec, simulate_population, spec};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::args::{FormatArg, PopulationArgs};
+use crate::args::PopulationArgs;
 use crate::output::Outputs;
-use crate::plot::ImageFormat;
 use crate::population_figure;
 
 pub fn run(args: PopulationArgs) -> Result<()> {
@@ -98,11 +97,7 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     let mut json = serde_json::to_vec_pretty(&doc)?;
     json.push(b'\n');
     outputs.add(&args.out, "summary.json", json);
-    let formats: &[(ImageFormat, &str)] = match args.format {
-        FormatArg::Png => &[(ImageFormat::Png, "png")],
-        FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
-        FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
-    };
+    let formats = args.format.formats();
     let points: Vec<population_figure::TargetPoint> = targets
         .as_ref()
         .map(|t| {

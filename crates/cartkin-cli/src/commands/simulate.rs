@@ -8,7 +8,7 @@ use cartkin_core::regimen::{self, CarTDose};
 use cartkin_core::simulate::{self, Request, Simulation};
 use cartkin_core::solve::{Method, SolverOptions};
 
-use crate::args::{FormatArg, MethodArg, SimulateArgs};
+use crate::args::{MethodArg, SimulateArgs};
 use crate::figure::{self, Window};
 
 /// Span of the zoomed figure [days after infusion] and its sampling step [days].
@@ -18,7 +18,6 @@ const EARLY_STEP: f64 = 0.05;
 const MIN_STEP: f64 = 1e-4;
 const MAX_ROWS: f64 = 5e6;
 use crate::output::Outputs;
-use crate::plot::ImageFormat;
 
 pub fn run(args: SimulateArgs) -> Result<()> {
     let path = model::resolve(&args.model)?;
@@ -134,11 +133,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             ),
         ));
     }
-    let formats: &[(ImageFormat, &str)] = match args.format {
-        FormatArg::Png => &[(ImageFormat::Png, "png")],
-        FormatArg::Svg => &[(ImageFormat::Svg, "svg")],
-        FormatArg::Both => &[(ImageFormat::Png, "png"), (ImageFormat::Svg, "svg")],
-    };
+    let formats = args.format.formats();
     for (name, fig) in &figures {
         for (format, ext) in formats {
             let bytes = crate::plot::render(fig, *format)
