@@ -68,6 +68,16 @@ pub enum MethodArg {
     Dop853,
 }
 
+impl MethodArg {
+    /// The core's method.
+    pub fn method(self) -> cartkin_core::solve::Method {
+        match self {
+            MethodArg::Dopri5 => cartkin_core::solve::Method::Dopri5,
+            MethodArg::Dop853 => cartkin_core::solve::Method::Dop853,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
     /// Model name (in models/) or path to a model file.
@@ -246,6 +256,9 @@ pub struct PopulationArgs {
     /// Follow-up after infusion [days] (default: the population table's).
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub days: Option<f64>,
+    /// Integration method: dop853 (default here: fewer steps over 5-year runs) or dopri5.
+    #[arg(long, value_enum, default_value_t = MethodArg::Dop853)]
+    pub method: MethodArg,
     /// Months at which RFS is reported, comma-separated (default 6,12,18,24,36,60).
     #[arg(long, value_delimiter = ',', value_name = "M1,M2,...")]
     pub months: Vec<f64>,
@@ -290,6 +303,9 @@ pub struct CalibrateArgs {
     /// Optimizer: nelder-mead, or pso (a seeded particle swarm polished by Nelder–Mead).
     #[arg(long, default_value = "nelder-mead", value_name = "NAME")]
     pub optimizer: String,
+    /// Integration method of every patient: dop853 (default) or dopri5.
+    #[arg(long, value_enum, default_value_t = MethodArg::Dop853)]
+    pub method: MethodArg,
     /// Nelder–Mead starts: the current values, then random points of the bounds' box.
     #[arg(long, default_value_t = 1, value_name = "K")]
     pub starts: usize,

@@ -111,3 +111,28 @@ fn endpoints_are_consistent_with_the_patient_rows() {
         .fold((f64::INFINITY, 0.0f64), |(a, b), &c| (a.min(c), b.max(c)));
     assert!(hi / lo > 10.0, "Cmax range {lo:e}..{hi:e}");
 }
+
+#[test]
+fn an_overflowing_trial_stage_is_rejected_not_fatal() {
+    // Patient 1320 of the ELIANA-calibrated population (seed 20261125) made a Dop853 trial stage
+    // overflow (exp of a huge ln x) around day 1.8; the NaN derivative used to end the run with
+    // "blew up". A finite stand-in now makes the controller reject the stage and shrink the step.
+    let path = model::resolve("cart_all_eliana").expect("bundled");
+    let model = Model::load(&path).expect("valid");
+    let spec = spec::load(&path, model.spec()).expect("population spec");
+    let regimen = regimen::resolve(&spec.regimen).expect("regimen");
+    let options = SolverOptions {
+        method: cartkin_core::solve::Method::Dop853,
+        ..SolverOptions::default()
+    };
+    let patients = simulate_population(&model, &spec, &regimen, 1400, 20_261_125, options, &|| {});
+    let failed: Vec<&PatientResult> = patients.iter().filter(|p| p.error.is_some()).collect();
+    assert!(
+        failed.is_empty(),
+        "{:?}",
+        failed
+            .iter()
+            .map(|p| (p.id, p.error.clone()))
+            .collect::<Vec<_>>()
+    );
+}

@@ -64,7 +64,10 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
             n: args.n,
             seed: args.seed,
             max_iters: args.max_iters,
-            options: SolverOptions::default(),
+            options: SolverOptions {
+                method: args.method.method(),
+                ..SolverOptions::default()
+            },
         },
     };
     calibration.validate()?;

@@ -39,7 +39,10 @@ pub fn run(args: PopulationArgs) -> Result<()> {
             &regimen,
             n,
             seed,
-            SolverOptions::default(),
+            SolverOptions {
+                method: args.method.method(),
+                ..SolverOptions::default()
+            },
             &|| bar.inc(1),
         )
     };

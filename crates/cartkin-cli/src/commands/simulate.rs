@@ -6,9 +6,9 @@ use cartkin_core::outcome::{self, Outcomes};
 use cartkin_core::patient::Patient;
 use cartkin_core::regimen::{self, CarTDose};
 use cartkin_core::simulate::{self, Request, Simulation};
-use cartkin_core::solve::{Method, SolverOptions};
+use cartkin_core::solve::SolverOptions;
 
-use crate::args::{MethodArg, SimulateArgs};
+use crate::args::SimulateArgs;
 use crate::figure::{self, Window};
 
 /// Span of the zoomed figure [days after infusion] and its sampling step [days].
@@ -74,10 +74,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         );
     }
     let options = SolverOptions {
-        method: match args.method {
-            MethodArg::Dopri5 => Method::Dopri5,
-            MethodArg::Dop853 => Method::Dop853,
-        },
+        method: args.method.method(),
         rtol: args.rtol,
         atol: args.atol,
         extinction: !args.no_extinction,

@@ -4,8 +4,6 @@
 //! segment through [`integrate_segment`]'s dispatch, so every model gets a monomorphised,
 //! allocation-free right-hand side.
 
-use std::cell::Cell;
-
 use ode_solvers::dop_shared::IntegrationError;
 use ode_solvers::{Dop853, Dopri5, OutputType, SVector, System};
 
@@ -21,6 +19,8 @@ const BLOW_UP_LINEAR: f64 = 1e30;
 /// (a decaying drug before washout, a fast cytokine); such runs are correct, only slower.
 /// A genuinely stiff model exhausts the step budget instead and gets an error that says so.
 const STIFFNESS_TEST_OFF: u32 = u32::MAX;
+/// Replaces a non-finite derivative (see `system`).
+const NON_FINITE_STAND_IN: f64 = 1e100;
 /// Steps shorter than this fraction of the time scale are slivers (see `solout`).
 const SLIVER: f64 = 1e-9;
 
@@ -54,7 +54,6 @@ struct Adapter<'a, const N: usize> {
     /// Index of the first node this segment appends (earlier nodes are never replaced).
     first_own: usize,
     stop: &'a mut SegmentOutcome,
-    non_finite: Cell<bool>,
 }
 
 impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
@@ -68,12 +67,13 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
             .derivatives(&self.inputs, &x[..N], &mut dx[..N]);
         self.layout
             .to_solver_rate(&x[..N], &dx[..N], self.alive, dz.as_mut_slice());
-        // A NaN would make the step controller reject forever; flag it and let the step
-        // through so that `solout` stops the run with a clear error.
+        // A trial stage far from the solution can overflow (exp of a huge ln x). A NaN would
+        // poison the step controller; a huge finite stand-in makes it reject the step and try a
+        // smaller one. If the *accepted* state itself has no finite derivative, `solout` sees the
+        // stand-in and stops the run with a clear error.
         for v in dz.iter_mut() {
             if !v.is_finite() {
-                self.non_finite.set(true);
-                *v = 0.0;
+                *v = NON_FINITE_STAND_IN;
             }
         }
     }
@@ -108,7 +108,7 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
                 return true;
             }
         }
-        if self.non_finite.get() {
+        if dz.iter().any(|v| v.abs() >= NON_FINITE_STAND_IN) {
             *self.stop = SegmentOutcome::BlowUp(N, t);
             return true;
         }
@@ -193,7 +193,6 @@ fn run<const N: usize>(
         },
         nodes,
         stop: &mut stop,
-        non_finite: Cell::new(false),
     };
     let span = seg.t1 - seg.t0;
     let h0 = seg.h0.min(span);
