@@ -17,6 +17,31 @@ impl Outputs {
         self.files.push((dir.join(name), bytes));
     }
 
+    /// Renders `figures` in each of `formats` and queues them as `dir/NAME.EXT`.
+    pub fn add_figures(
+        &mut self,
+        dir: &Path,
+        figures: &[(String, crate::plot::Figure)],
+        formats: &[(crate::plot::ImageFormat, &str)],
+    ) -> Result<()> {
+        for (name, fig) in figures {
+            for (format, ext) in formats {
+                let bytes = crate::plot::render(fig, *format)
+                    .with_context(|| format!("rendering {name}.{ext}"))?;
+                self.add(dir, &format!("{name}.{ext}"), bytes);
+            }
+        }
+        Ok(())
+    }
+
+    /// [`Outputs::commit`], then lists the files written on standard output.
+    pub fn commit_and_list(self, dir: &Path) -> Result<()> {
+        for path in self.commit(dir)? {
+            println!("wrote {}", path.display());
+        }
+        Ok(())
+    }
+
     /// Creates `dir` and writes every file through a temporary file in the same directory,
     /// renamed into place, so a reader never sees a partial file.
     pub fn commit(self, dir: &Path) -> Result<Vec<PathBuf>> {

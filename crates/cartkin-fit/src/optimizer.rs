@@ -234,6 +234,20 @@ pub fn minimize(
 
 type Outcome = (Vec<f64>, f64, TerminationStatus, u64);
 
+/// Best point, its cost, how the run ended and its iterations (the start if nothing better).
+fn unpack<S: State<Param = Vec<f64>, Float = f64>>(state: &S, x0: &[f64]) -> Outcome {
+    let x = state
+        .get_best_param()
+        .cloned()
+        .unwrap_or_else(|| x0.to_vec());
+    (
+        x,
+        state.get_best_cost(),
+        state.get_termination_status().clone(),
+        state.get_iter(),
+    )
+}
+
 fn nelder_mead(objective: &Objective<'_>, x0: &[f64], max_iters: u64) -> Result<Outcome, Error> {
     // initial simplex: steps of 0.3 on the transformed scale (±35% for a log parameter)
     let simplex: Vec<Vec<f64>> = std::iter::once(x0.to_vec())
@@ -247,17 +261,7 @@ fn nelder_mead(objective: &Objective<'_>, x0: &[f64], max_iters: u64) -> Result<
     let res = Executor::new(Lend(objective), solver)
         .configure(|s| s.max_iters(max_iters))
         .run()?;
-    let state = res.state();
-    let x = state
-        .get_best_param()
-        .cloned()
-        .unwrap_or_else(|| x0.to_vec());
-    Ok((
-        x,
-        state.get_best_cost(),
-        state.get_termination_status().clone(),
-        state.get_iter(),
-    ))
+    Ok(unpack(res.state(), x0))
 }
 
 fn lbfgs(objective: &Objective<'_>, x0: &[f64], max_iters: u64) -> Result<Outcome, Error> {
@@ -269,17 +273,7 @@ fn lbfgs(objective: &Objective<'_>, x0: &[f64], max_iters: u64) -> Result<Outcom
     let res = Executor::new(Lend(objective), solver)
         .configure(|s| s.param(x0.to_vec()).max_iters(max_iters))
         .run()?;
-    let state = res.state();
-    let x = state
-        .get_best_param()
-        .cloned()
-        .unwrap_or_else(|| x0.to_vec());
-    Ok((
-        x,
-        state.get_best_cost(),
-        state.get_termination_status().clone(),
-        state.get_iter(),
-    ))
+    Ok(unpack(res.state(), x0))
 }
 
 fn particle_swarm(

@@ -133,16 +133,8 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         "rates_vs_targets".into(),
         population_figure::rates_figure(&cal_model, &report.fresh.comparisons),
     ));
-    for (name, fig) in &figures {
-        for (format, ext) in formats {
-            let bytes = crate::plot::render(fig, *format)
-                .with_context(|| format!("rendering {name}.{ext}"))?;
-            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
-        }
-    }
-    for p in outputs.commit(&args.out)? {
-        println!("wrote {}", p.display());
-    }
+    outputs.add_figures(&args.out, &figures, formats)?;
+    outputs.commit_and_list(&args.out)?;
     println!(
         "{} evaluations in {:.1} s",
         report.evaluations,

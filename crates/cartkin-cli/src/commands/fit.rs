@@ -93,16 +93,12 @@ pub fn run(args: FitArgs) -> Result<()> {
     );
     outputs.add(&args.out, "residuals.csv", residuals_csv(&curves)?);
     let formats = args.format.formats();
-    for (name, fig) in fit_figure::figures(&model, &curves, &report) {
-        for (format, ext) in formats {
-            let bytes = crate::plot::render(&fig, *format)
-                .with_context(|| format!("rendering {name}.{ext}"))?;
-            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
-        }
-    }
-    for path in outputs.commit(&args.out)? {
-        println!("wrote {}", path.display());
-    }
+    outputs.add_figures(
+        &args.out,
+        &fit_figure::figures(&model, &curves, &report),
+        formats,
+    )?;
+    outputs.commit_and_list(&args.out)?;
     print_summary(&report);
     Ok(())
 }

@@ -124,16 +124,8 @@ pub fn run(args: PopulationArgs) -> Result<()> {
             population_figure::rates_figure(&model, c),
         ));
     }
-    for (name, fig) in figures {
-        for (format, ext) in formats {
-            let bytes = crate::plot::render(&fig, *format)
-                .with_context(|| format!("rendering {name}.{ext}"))?;
-            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
-        }
-    }
-    for path in outputs.commit(&args.out)? {
-        println!("wrote {}", path.display());
-    }
+    outputs.add_figures(&args.out, &figures, formats)?;
+    outputs.commit_and_list(&args.out)?;
     print_summary(&summary, n, elapsed);
     if let Some(c) = &comparisons {
         let inside = c.iter().filter(|c| c.inside).count();

@@ -108,7 +108,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         None => format!("regimen {}", regimen.name),
     };
     let mut figures = vec![(
-        "trajectory",
+        "trajectory".to_string(),
         figure::trajectory_figure(&spec, &grid, &table, &outcomes, &subtitle, Window::Full),
     )];
     // The first weeks hold expansion, remission and CRS: a zoomed figure when the run is long.
@@ -119,7 +119,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             .collect();
         let early_table = outcome::sample(&sim, &early, spec.states.len() + spec.observables.len());
         figures.push((
-            "trajectory_early",
+            "trajectory_early".to_string(),
             figure::trajectory_figure(
                 &spec,
                 &early,
@@ -131,16 +131,8 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         ));
     }
     let formats = args.format.formats();
-    for (name, fig) in &figures {
-        for (format, ext) in formats {
-            let bytes = crate::plot::render(fig, *format)
-                .with_context(|| format!("rendering {name}.{ext}"))?;
-            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
-        }
-    }
-    for path in outputs.commit(&args.out)? {
-        println!("wrote {}", path.display());
-    }
+    outputs.add_figures(&args.out, &figures, formats)?;
+    outputs.commit_and_list(&args.out)?;
     print_summary(&outcomes);
     Ok(())
 }
