@@ -12,7 +12,7 @@ cargo run --release -q -p cartkin-cli -- calibrate --model cart_all --targets da
   --n 2000 --seed 20261125 --max-iters 250 \
   --free f_neg:typical:1e-13:1e-3 --free f_neg:omega:0.5:8 \
   --free g_L:typical:0.01:0.3 --free gamma:typical:0.5:60 \
-  --free delta_M:typical:1e-4:0.05 --free delta_M:omega:0.1:3 \
+  --free delta_M:typical:1e-3:0.05 --free delta_M:omega:0.1:3 \
   --free rho_E:omega:0.1:2 \
   --out "$out"
 sed -e 's/^name = "cart_all_calibrated"/name = "cart_all_eliana"/' "$out/calibrated.toml" > models/cart_all_eliana.toml

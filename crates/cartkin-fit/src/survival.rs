@@ -83,6 +83,20 @@ pub struct KmStep {
 }
 
 /// A Kaplan–Meier curve.
+///
+/// ```
+/// use cartkin_fit::survival::{KaplanMeier, Observation};
+///
+/// // events at 1 and 3, a censoring at 2: S(1) = 2/3, S(3) = 2/3 · 0/1 = 0
+/// let km = KaplanMeier::new(&[
+///     Observation { time: 1.0, event: true },
+///     Observation { time: 2.0, event: false },
+///     Observation { time: 3.0, event: true },
+/// ])?;
+/// assert!((km.survival_at(1.5) - 2.0 / 3.0).abs() < 1e-12);
+/// assert_eq!(km.median(), Some(3.0));
+/// # Ok::<(), cartkin_fit::survival::SurvivalError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KaplanMeier {
     /// Number of subjects.

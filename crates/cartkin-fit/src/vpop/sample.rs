@@ -41,6 +41,13 @@ pub fn stream(seed: u64, index: usize) -> StdRng {
     StdRng::seed_from_u64(mix(seed ^ mix(index as u64)))
 }
 
+/// One of a patient's independent sub-streams (covariates, dose, parameters, events): what is
+/// drawn for one component never shifts the draws of another, so two arms that differ only in
+/// their dose rule (fixed, or a distribution) still share every other draw.
+fn component(seed: u64, index: usize, part: u64) -> StdRng {
+    StdRng::seed_from_u64(mix(mix(seed ^ mix(index as u64)) ^ mix(part)))
+}
+
 /// Draws patients for a population spec and a model (typical values from the model).
 pub struct Sampler<'a> {
     spec: &'a PopulationSpec,
@@ -68,10 +75,10 @@ impl<'a> Sampler<'a> {
         }
     }
 
-    /// Patient `index` of a run seeded with `seed`. Draw order is fixed: covariates, dose,
-    /// parameters, death, dropout.
+    /// Patient `index` of a run seeded with `seed`. Covariates, dose, parameters and event
+    /// times come from separate sub-streams of the patient's stream.
     pub fn patient(&self, seed: u64, index: usize) -> VirtualPatient {
-        let mut rng = stream(seed, index);
+        let mut rng = component(seed, index, 1);
         let typical = self.model.spec().defaults.patient;
         let mut covariate = |name: &str, default: f64| {
             self.spec
@@ -105,6 +112,7 @@ impl<'a> Sampler<'a> {
                 age_years: 11.0,
             },
         };
+        let mut rng = component(seed, index, 2);
         let dose_cells = self.spec.dose.map(|rule| {
             if patient.weight_kg > rule.flat_above_kg {
                 draw(&rule.flat, &mut rng)
@@ -112,6 +120,7 @@ impl<'a> Sampler<'a> {
                 draw(&rule.per_kg, &mut rng) * patient.weight_kg
             }
         });
+        let mut rng = component(seed, index, 3);
         let n = self.spec.parameters.len();
         let iid = DVector::from_fn(n, |_, _| rng.sample::<f64, _>(StandardNormal));
         let z = &self.cholesky * iid;
@@ -133,6 +142,7 @@ impl<'a> Sampler<'a> {
             };
             values[p.index] = v.clamp(spec.lower, spec.upper);
         }
+        let mut rng = component(seed, index, 4);
         let per_day = |per_year: f64| per_year / 365.25;
         let mut exponential = |rate: f64| {
             if rate > 0.0 {
