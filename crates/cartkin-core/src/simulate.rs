@@ -420,9 +420,6 @@ impl Runner<'_> {
                 t0: t,
                 t1,
                 z0: &z[..],
-                // every segment starts after a jump (dose, switch, extinction, washout): let the
-                // solver choose its first step afresh
-                h0: 0.0,
                 options: &self.options,
                 max_steps: self.options.max_steps.saturating_sub(used).max(1),
             };

@@ -123,14 +123,6 @@ pub struct Crs {
     pub grade_edges: Vec<f64>,
 }
 
-/// Integrator work, as reported.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SolverReport {
-    /// Work counters.
-    #[serde(flatten)]
-    pub stats: SolverStats,
-}
-
 /// Everything `outcomes.json` holds for one patient.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcomes {

@@ -147,8 +147,6 @@ pub(crate) struct Segment<'a> {
     pub t0: f64,
     pub t1: f64,
     pub z0: &'a [f64],
-    /// Initial step (0 lets the solver choose).
-    pub h0: f64,
     pub options: &'a SolverOptions,
     /// Steps left in the simulation's budget.
     pub max_steps: u32,
@@ -195,7 +193,9 @@ fn run<const N: usize>(
         stop: &mut stop,
     };
     let span = seg.t1 - seg.t0;
-    let h0 = seg.h0.min(span);
+    // every segment starts after a jump (dose, switch, extinction, washout): 0 lets the solver
+    // choose its first step afresh
+    let h0 = 0.0;
     let (rtol, atol) = (seg.options.rtol, seg.options.atol);
     let result = match seg.options.method {
         Method::Dopri5 => {
