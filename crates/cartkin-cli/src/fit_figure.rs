@@ -127,24 +127,6 @@ fn curve(problem: &Problem, model: &Model, s: &SubjectData) -> Vec<(f64, f64)> {
         .collect()
 }
 
-fn xy(points: &[(f64, f64)]) -> (Option<Vec<f64>>, Vec<f64>) {
-    (
-        Some(points.iter().map(|p| p.0).collect()),
-        points.iter().map(|p| p.1).collect(),
-    )
-}
-
-fn series(label: &str, points: &[(f64, f64)], style: SeriesStyle) -> Series {
-    let (x, values) = xy(points);
-    Series {
-        label: label.into(),
-        values,
-        x,
-        style,
-        ..Default::default()
-    }
-}
-
 /// All fit figures: per-subject pages, observed vs predicted, residuals, profile.
 pub fn figures(
     model: &Model,
@@ -153,13 +135,10 @@ pub fn figures(
 ) -> Vec<(String, Figure)> {
     let unit = |name: &str| {
         let spec = model.spec();
-        spec.column_index(name).map_or(String::new(), |i| {
-            if i < spec.states.len() {
-                spec.states[i].unit.clone()
-            } else {
-                spec.observables[i - spec.states.len()].unit.clone()
-            }
-        })
+        spec.column_index(name)
+            .and_then(|i| spec.column_unit(i))
+            .unwrap_or_default()
+            .to_string()
     };
     let mut figures = Vec::new();
     let pages = curves.chunks(PER_PAGE).count();
@@ -175,9 +154,9 @@ pub fn figures(
                     y_label: format!("{} ({})", c.output, unit(&c.output)),
                     log_y: true,
                     series: vec![
-                        series(&label("fitted"), &c.curve, SeriesStyle::Line),
-                        series(&label("observed"), &c.observed, SeriesStyle::Points),
-                        series(&label("BLQ (at LLOQ)"), &c.blq, SeriesStyle::Points),
+                        Series::from_pairs(label("fitted"), &c.curve, SeriesStyle::Line),
+                        Series::from_pairs(label("observed"), &c.observed, SeriesStyle::Points),
+                        Series::from_pairs(label("BLQ (at LLOQ)"), &c.blq, SeriesStyle::Points),
                     ],
                     ..Default::default()
                 }
@@ -234,7 +213,11 @@ pub fn figures(
                 x_label: Some(format!("Predicted {output} ({})", unit(&output))),
                 log_y: true,
                 log_x: true,
-                series: vec![series("observations", &pairs, SeriesStyle::Points)],
+                series: vec![Series::from_pairs(
+                    "observations",
+                    &pairs,
+                    SeriesStyle::Points,
+                )],
                 reference_lines: if lo.is_finite() && hi > lo {
                     vec![ReferenceLine {
                         label: "identity".into(),
@@ -263,7 +246,11 @@ pub fn figures(
             panels: vec![Panel {
                 title: "Weighted residuals vs time".into(),
                 y_label: "Weighted residual (SD units)".into(),
-                series: vec![series("observations", &wres, SeriesStyle::Points)],
+                series: vec![Series::from_pairs(
+                    "observations",
+                    &wres,
+                    SeriesStyle::Points,
+                )],
                 thresholds: vec![
                     Threshold {
                         label: "0".into(),
@@ -309,7 +296,11 @@ pub fn figures(
                         Some(i) => format!("{} ({})", p.parameter, model.spec().parameters[i].unit),
                         None => p.parameter.clone(),
                     }),
-                    series: vec![series("profile", &points, SeriesStyle::LineAndPoints)],
+                    series: vec![Series::from_pairs(
+                        "profile",
+                        &points,
+                        SeriesStyle::LineAndPoints,
+                    )],
                     thresholds: vec![Threshold {
                         label: "χ²(1) 95%: 3.84".into(),
                         value: CHI2_95_1DF,

@@ -29,23 +29,6 @@ fn steps(
     out
 }
 
-fn xy(label: &str, points: &[(f64, f64)], style: SeriesStyle, dashed: bool) -> Series {
-    Series {
-        label: label.into(),
-        x: Some(points.iter().map(|p| p.0).collect()),
-        values: points.iter().map(|p| p.1).collect(),
-        style,
-        dashed,
-        colour: None,
-    }
-}
-
-/// The same series drawn in palette colour `colour`.
-fn coloured(mut series: Series, colour: usize) -> Series {
-    series.colour = Some(colour);
-    series
-}
-
 /// The population figures.
 pub fn figures(
     model: &Model,
@@ -54,45 +37,34 @@ pub fn figures(
     targets: &[TargetPoint],
 ) -> Vec<(String, Figure)> {
     let mut series = vec![
-        coloured(
-            xy(
-                "simulated RFS (Kaplan–Meier)",
-                &steps(km, |s| s.survival, 1.0),
-                SeriesStyle::Line,
-                false,
-            ),
-            0,
-        ),
-        coloured(
-            xy(
-                "95% CI (Greenwood, log-log)",
-                &steps(km, |s| s.ci95[0], 1.0),
-                SeriesStyle::Line,
-                true,
-            ),
-            0,
-        ),
-        coloured(
-            xy("", &steps(km, |s| s.ci95[1], 1.0), SeriesStyle::Line, true),
-            0,
-        ),
+        Series::from_pairs(
+            "simulated RFS (Kaplan–Meier)",
+            &steps(km, |s| s.survival, 1.0),
+            SeriesStyle::Line,
+        )
+        .with_colour(0),
+        Series::from_pairs(
+            "95% CI (Greenwood, log-log)",
+            &steps(km, |s| s.ci95[0], 1.0),
+            SeriesStyle::Line,
+        )
+        .dashed()
+        .with_colour(0),
+        Series::from_pairs("", &steps(km, |s| s.ci95[1], 1.0), SeriesStyle::Line)
+            .dashed()
+            .with_colour(0),
     ];
     if !targets.is_empty() {
         let pts: Vec<(f64, f64)> = targets.iter().map(|t| (t.0, t.1)).collect();
-        series.push(coloured(
-            xy("published RFS and 95% CI", &pts, SeriesStyle::Points, false),
-            1,
-        ));
+        series.push(
+            Series::from_pairs("published RFS and 95% CI", &pts, SeriesStyle::Points)
+                .with_colour(1),
+        );
         for t in targets {
-            series.push(coloured(
-                xy(
-                    "",
-                    &[(t.0, t.2[0]), (t.0, t.2[1])],
-                    SeriesStyle::Line,
-                    false,
-                ),
-                1,
-            ));
+            series.push(
+                Series::from_pairs("", &[(t.0, t.2[0]), (t.0, t.2[1])], SeriesStyle::Line)
+                    .with_colour(1),
+            );
         }
     }
     let rfs = Figure {
@@ -125,13 +97,9 @@ pub fn figures(
         .car_t
         .as_ref()
         .and_then(|c| spec.column_index(c))
-        .map_or(String::new(), |i| {
-            if i < spec.states.len() {
-                spec.states[i].unit.clone()
-            } else {
-                spec.observables[i - spec.states.len()].unit.clone()
-            }
-        });
+        .and_then(|i| spec.column_unit(i))
+        .unwrap_or_default()
+        .to_string();
     let exposure = Figure {
         title: format!("{} — CAR-T exposure by response", model.name()),
         x_label: String::new(),
@@ -143,19 +111,10 @@ pub fn figures(
             log_x: true,
             log_y: true,
             series: vec![
-                coloured(
-                    xy("responders", &by_response(true), SeriesStyle::Points, false),
-                    0,
-                ),
-                coloured(
-                    xy(
-                        "non-responders",
-                        &by_response(false),
-                        SeriesStyle::Points,
-                        false,
-                    ),
-                    1,
-                ),
+                Series::from_pairs("responders", &by_response(true), SeriesStyle::Points)
+                    .with_colour(0),
+                Series::from_pairs("non-responders", &by_response(false), SeriesStyle::Points)
+                    .with_colour(1),
             ],
             ..Default::default()
         }],
@@ -178,41 +137,34 @@ pub fn rates_figure(
         .collect();
     let xs: Vec<f64> = (1..=rates.len()).map(|k| k as f64).collect();
     let mut series = vec![
-        coloured(
-            xy(
-                "published ± acceptance",
-                &xs.iter()
-                    .zip(&rates)
-                    .map(|(x, c)| (*x - 0.1, c.target))
-                    .collect::<Vec<_>>(),
-                SeriesStyle::Points,
-                false,
-            ),
-            1,
-        ),
-        coloured(
-            xy(
-                "simulated",
-                &xs.iter()
-                    .zip(&rates)
-                    .map(|(x, c)| (*x + 0.1, c.achieved))
-                    .collect::<Vec<_>>(),
-                SeriesStyle::Points,
-                false,
-            ),
-            0,
-        ),
+        Series::from_pairs(
+            "published ± acceptance",
+            &xs.iter()
+                .zip(&rates)
+                .map(|(x, c)| (*x - 0.1, c.target))
+                .collect::<Vec<_>>(),
+            SeriesStyle::Points,
+        )
+        .with_colour(1),
+        Series::from_pairs(
+            "simulated",
+            &xs.iter()
+                .zip(&rates)
+                .map(|(x, c)| (*x + 0.1, c.achieved))
+                .collect::<Vec<_>>(),
+            SeriesStyle::Points,
+        )
+        .with_colour(0),
     ];
     for (x, c) in xs.iter().zip(&rates) {
-        series.push(coloured(
-            xy(
+        series.push(
+            Series::from_pairs(
                 "",
                 &[(x - 0.1, c.accept[0]), (x - 0.1, c.accept[1])],
                 SeriesStyle::Line,
-                false,
-            ),
-            1,
-        ));
+            )
+            .with_colour(1),
+        );
     }
     let names = rates
         .iter()

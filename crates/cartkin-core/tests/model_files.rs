@@ -729,3 +729,19 @@ fn set_on_a_parsed_spec_points_at_the_spec_path() {
         "expected `{at}` at the start of: {err}"
     );
 }
+
+#[test]
+fn column_units_follow_states_then_observables() {
+    let model = Model::load(&models_dir().join("cart_all.toml")).expect("cart_all loads");
+    let spec = model.spec();
+    let unit = |name: &str| spec.column_index(name).and_then(|i| spec.column_unit(i));
+    assert_eq!(unit("IL6"), Some("pg/mL"));
+    assert_eq!(unit("AUCF"), Some("mg·h/L"));
+    // the first observable sits right after the last state
+    assert_eq!(unit("car_t"), Some("cells"));
+    assert_eq!(unit("transgene"), Some("copies/µg"));
+    assert_eq!(unit("flu_conc"), Some("mg/L"));
+    let columns = spec.states.len() + spec.observables.len();
+    assert_eq!(spec.column_unit(columns - 1), Some("mg/L"));
+    assert_eq!(spec.column_unit(columns), None);
+}

@@ -110,6 +110,25 @@ impl Series {
         }
     }
 
+    /// A series in `style` at its own x values, from (x, y) pairs.
+    pub fn from_pairs(label: impl Into<String>, pairs: &[(f64, f64)], style: SeriesStyle) -> Self {
+        Series {
+            label: label.into(),
+            x: Some(pairs.iter().map(|p| p.0).collect()),
+            values: pairs.iter().map(|p| p.1).collect(),
+            style,
+            ..Default::default()
+        }
+    }
+
+    /// The same series in palette colour `colour` (e.g. a band's lines in their curve's colour).
+    pub fn with_colour(self, colour: usize) -> Self {
+        Series {
+            colour: Some(colour),
+            ..self
+        }
+    }
+
     /// The same series drawn in `style`.
     pub fn with_style(self, style: SeriesStyle) -> Self {
         Series { style, ..self }

@@ -226,6 +226,16 @@ impl ModelSpec {
             .or_else(|| self.observable_index(name).map(|i| i + self.states.len()))
     }
 
+    /// Unit of a column in the order states-then-observables; `None` past the last column.
+    pub fn column_unit(&self, column: usize) -> Option<&str> {
+        let n = self.states.len();
+        if column < n {
+            Some(&self.states[column].unit)
+        } else {
+            self.observables.get(column - n).map(|o| o.unit.as_str())
+        }
+    }
+
     /// Column names: states then observables.
     pub fn column_names(&self) -> Vec<&str> {
         self.states

@@ -151,9 +151,12 @@ impl Outcomes {
         // every column at every node, once; each role reads its own
         let table = NodeTable::new(sim, spec.states.len() + spec.observables.len());
         let column = |name: &Option<String>| {
-            name.as_ref()
-                .and_then(|n| spec.column_index(n))
-                .map(|i| (table.column(i), unit_of(spec, i)))
+            name.as_ref().and_then(|n| spec.column_index(n)).map(|i| {
+                (
+                    table.column(i),
+                    spec.column_unit(i).unwrap_or_default().to_string(),
+                )
+            })
         };
         let (_, t_end) = sim.trajectory.span();
         let mut events = sim.events.clone();
@@ -327,14 +330,5 @@ impl Outcomes {
             events,
             solver: sim.stats,
         }
-    }
-}
-
-fn unit_of(spec: &ModelSpec, column: usize) -> String {
-    let n = spec.states.len();
-    if column < n {
-        spec.states[column].unit.clone()
-    } else {
-        spec.observables[column - n].unit.clone()
     }
 }
