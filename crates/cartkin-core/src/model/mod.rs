@@ -12,6 +12,7 @@ pub mod spec;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use builtin::FludarabineDosing;
 pub use dynamics::{Dynamics, MAX_ROUTES, MAX_STATES, Route, RouteKind, SegmentInputs, Structure};
 pub use spec::*;
 
@@ -131,6 +132,28 @@ impl Model {
                 found: index.to_string(),
             }),
         }
+    }
+
+    /// Fludarabine dosing information for `patient` from this model's current values of
+    /// `CL_nr`, `theta_GFR`, `eGFR_max` and `F_dose` (the Langenhorst 2019 clearance, same
+    /// formula as the simulated PK); `None` when the model lacks one of them, or when
+    /// `F_dose` or the clearance is not positive (no dose then reaches a target AUC).
+    ///
+    /// For model-informed dosing call this on the *typical* model (covariates only): a
+    /// virtual patient's random effects are unknown to the prescriber.
+    pub fn fludarabine_dosing(&self, patient: &Patient) -> Option<FludarabineDosing> {
+        let clearance_l_per_h = builtin::fludarabine_clearance_l_per_h(
+            self.get("CL_nr")?,
+            self.get("theta_GFR")?,
+            self.get("eGFR_max")?,
+            patient,
+        );
+        let f_dose = self.get("F_dose")?;
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        (positive(clearance_l_per_h) && positive(f_dose)).then_some(FludarabineDosing {
+            clearance_l_per_h,
+            f_dose,
+        })
     }
 
     /// Binds the current parameters and the patient's covariates.

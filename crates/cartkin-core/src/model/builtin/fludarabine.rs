@@ -38,6 +38,43 @@ pub struct FludarabinePk {
     pub k31: f64,
 }
 
+/// F-ara-A clearance [L/h] of `patient` (Langenhorst 2019):
+/// `CL = (CL_nr + θ_GFR·min(eGFR, eGFR_max)·0.06)·(WT/70)^0.75`.
+///
+/// The one place the covariate model of clearance is written: the ODE ([`FludarabinePk`]) and
+/// model-informed dosing ([`FludarabineDosing`]) both use it, so a dose computed for a target
+/// AUC is exactly the one the simulation reaches.
+pub fn clearance_l_per_h(cl_nr: f64, theta_gfr: f64, egfr_max: f64, patient: &Patient) -> f64 {
+    // eGFR [mL/min/1.73 m²] × 0.06 = L/h, capped as in the paper
+    let egfr_l_per_h = patient.egfr.min(egfr_max) * 0.06;
+    (cl_nr + theta_gfr * egfr_l_per_h) * (patient.weight_kg / 70.0).powf(0.75)
+}
+
+/// What model-informed fludarabine dosing needs from a PK model for one patient.
+///
+/// The PK is linear, so over a whole course `AUC(0–∞) = F_dose·Dose/CL` exactly, whatever the
+/// schedule and the distribution volumes: the fludarabine-phosphate dose for a target AUC is
+/// [`FludarabineDosing::dose_mg`]` = AUC·CL/F_dose`.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct FludarabineDosing {
+    /// F-ara-A clearance [L/h].
+    pub clearance_l_per_h: f64,
+    /// F-ara-A mass per mg of fludarabine phosphate dosed [-].
+    pub f_dose: f64,
+}
+
+impl FludarabineDosing {
+    /// Total fludarabine-phosphate dose [mg] whose F-ara-A AUC(0–∞) is `auc_mg_h_per_l`.
+    pub fn dose_mg(&self, auc_mg_h_per_l: f64) -> f64 {
+        auc_mg_h_per_l * self.clearance_l_per_h / self.f_dose
+    }
+
+    /// F-ara-A AUC(0–∞) [mg·h/L] of a total fludarabine-phosphate dose [mg].
+    pub fn auc_mg_h_per_l(&self, dose_mg: f64) -> f64 {
+        self.f_dose * dose_mg / self.clearance_l_per_h
+    }
+}
+
 impl FludarabinePk {
     /// Individual PK from the Langenhorst typical values and the patient's weight and eGFR.
     /// `values` = [CL_nr, theta_GFR, V1, V2, V3, Q2, Q3, eGFR_max, F_dose] (per 70 kg).
@@ -45,9 +82,7 @@ impl FludarabinePk {
         let [cl_nr, theta_gfr, v1, v2, v3, q2, q3, egfr_max, f_dose] = values;
         let size = patient.weight_kg / 70.0;
         let allo = size.powf(0.75);
-        // eGFR [mL/min/1.73 m²] × 0.06 = L/h, capped as in the paper
-        let egfr_l_per_h = patient.egfr.min(egfr_max) * 0.06;
-        let cl = (cl_nr + theta_gfr * egfr_l_per_h) * allo;
+        let cl = clearance_l_per_h(cl_nr, theta_gfr, egfr_max, patient);
         let (v1, v2, v3) = (v1 * size, v2 * size, v3 * size);
         let (q2, q3) = (q2 * allo, q3 * allo);
         FludarabinePk {

@@ -7,7 +7,10 @@ mod leon_triana;
 mod stein;
 
 pub use cart_all::CartAll;
-pub use fludarabine::{FLUDARABINE_PARAMETERS, FludarabineLangenhorst2019, FludarabinePk};
+pub use fludarabine::{
+    FLUDARABINE_PARAMETERS, FludarabineDosing, FludarabineLangenhorst2019, FludarabinePk,
+    clearance_l_per_h as fludarabine_clearance_l_per_h,
+};
 pub use leon_triana::LeonTriana2021;
 pub use stein::{Stein2019, SteinParams};
 
