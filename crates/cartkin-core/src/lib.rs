@@ -7,7 +7,8 @@
 //! |---|---|
 //! | load a model file (`models/*.toml`) | [`model::Model::load`], [`model::resolve`] |
 //! | override parameters | [`model::Model::set`] |
-//! | build a regimen | [`regimen::resolve`] (`eliana`, `zuma3`, `none`, or a TOML file) |
+//! | build a regimen | [`regimen::resolve`] (a name in [`regimen::NAMED`] or a TOML file) |
+//! | dose fludarabine to a target AUC | [`model::Model::fludarabine_dosing`], [`simulate::Request::with_regimen_dosed_by`] |
 //! | simulate a patient | [`simulate::simulate`] with a [`simulate::Request`] |
 //! | get clinical outcomes | [`outcome::Outcomes::compute`] |
 //! | sample a trajectory on a grid | [`outcome::sample`] |

@@ -71,7 +71,9 @@ pub struct Request<'a> {
 
 impl<'a> Request<'a> {
     /// A request for `regimen` with a nominal CAR-T dose of `car_t_cells` (`None` for models
-    /// without CAR-T), starting at the first dose.
+    /// without CAR-T), starting at the first dose. AUC-targeted fludarabine is dosed with
+    /// `model`'s own clearance for `patient` ([`Model::fludarabine_dosing`]); when `model`
+    /// carries one patient's random effects, use [`Request::with_regimen_dosed_by`] instead.
     pub fn with_regimen(
         model: &'a Model,
         patient: Patient,
@@ -80,10 +82,29 @@ impl<'a> Request<'a> {
         days: f64,
         options: SolverOptions,
     ) -> Self {
+        Self::with_regimen_dosed_by(model, model, patient, regimen, car_t_cells, days, options)
+    }
+
+    /// As [`Request::with_regimen`], but AUC-targeted fludarabine is dosed with
+    /// `dosing_model`'s clearance. Model-informed dosing knows the patient's covariates, not
+    /// their random effects: a virtual population simulates each patient's individual `model`
+    /// and passes the typical (covariate-only) model here, so the simulated AUC scatters
+    /// around the target as it would in the clinic. If `dosing_model` has no fludarabine PK,
+    /// AUC-targeted courses are left out ([`Regimen::doses_with`]).
+    pub fn with_regimen_dosed_by(
+        model: &'a Model,
+        dosing_model: &Model,
+        patient: Patient,
+        regimen: &Regimen,
+        car_t_cells: Option<f64>,
+        days: f64,
+        options: SolverOptions,
+    ) -> Self {
+        let dosing = dosing_model.fludarabine_dosing(&patient);
         Request {
             model,
             patient,
-            doses: regimen.doses(&patient, car_t_cells),
+            doses: regimen.doses_with(&patient, car_t_cells, dosing),
             start: None,
             days,
             options,

@@ -234,7 +234,10 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
         }
         if let Some(common) = &settings.dosing {
             let cells = common.car_t.map(|c| c.cells(&patient));
-            doses.extend(common.regimen.doses(&patient, cells));
+            // AUC-targeted fludarabine: dosed with the model file's values (the starting
+            // point of the fit), fixed during the fit as the clinic's doses were
+            let dosing = model.fludarabine_dosing(&patient);
+            doses.extend(common.regimen.doses_with(&patient, cells, dosing));
         }
         if routes.iter().any(|r| r.name == "car_t")
             && !s.observations.is_empty()

@@ -83,6 +83,12 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let request = Request::with_regimen(&model, patient, &regimen, car_t_cells, days, options);
     let sim = simulate::simulate(&request)?;
     let outcomes = Outcomes::compute(&sim, &spec);
+    if regimen.targets_auc() && model.fludarabine_dosing(&patient).is_none() {
+        eprintln!(
+            "note: model `{}` has no fludarabine PK (CL_nr, theta_GFR, eGFR_max, F_dose) to dose fludarabine to a target AUC; that course was not simulated",
+            spec.name
+        );
+    }
     for dose in &sim.ignored_doses {
         eprintln!(
             "note: model `{}` does not describe {}; the dose on day {} was not simulated",
@@ -184,6 +190,8 @@ fn outcomes_json(
             .map(|(p, v)| (p.name.clone(), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
         "patient": req.patient,
         "regimen": regimen,
+        // the concrete amounts, e.g. the mg an AUC-targeted fludarabine course gave
+        "doses": req.doses,
         "car_t_dose_cells": car_t_cells,
         "days": req.days,
         "solver_options": req.options,

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{CarTInfusion, Drug, DrugCourse, Regimen};
+use super::{CarTInfusion, Drug, DrugAmount, DrugCourse, MAX_MG_PER_M2, MAX_TARGET_AUC, Regimen};
 use crate::error::{InputError, Location};
 
 /// Named regimens and their bundled TOML text.
@@ -43,7 +43,9 @@ struct RawRegimen {
 #[serde(deny_unknown_fields)]
 struct RawCourse {
     drug: Spanned<String>,
-    dose_mg_per_m2: Spanned<f64>,
+    // exactly one of the two; checked in `parse` so the error names the line
+    dose_mg_per_m2: Option<Spanned<f64>>,
+    target_auc_mg_h_per_l: Option<Spanned<f64>>,
     days: Spanned<Vec<f64>>,
     infusion_hours: Spanned<f64>,
 }
@@ -128,15 +130,57 @@ pub fn parse(path: &Path, text: &str) -> Result<Regimen, InputError> {
                 ));
             }
         };
-        let dose = *c.dose_mg_per_m2.get_ref();
-        if !(dose.is_finite() && (0.0..=5000.0).contains(&dose)) {
-            return Err(invalid(
-                c.dose_mg_per_m2.span(),
-                "drug.dose_mg_per_m2",
-                "a dose in [0, 5000] mg/m²",
-                dose.to_string(),
-            ));
-        }
+        let amount = match (&c.dose_mg_per_m2, &c.target_auc_mg_h_per_l) {
+            (Some(dose), None) => {
+                let mg_per_m2 = *dose.get_ref();
+                if !(mg_per_m2.is_finite() && (0.0..=MAX_MG_PER_M2).contains(&mg_per_m2)) {
+                    return Err(invalid(
+                        dose.span(),
+                        "drug.dose_mg_per_m2",
+                        &format!("a dose in [0, {MAX_MG_PER_M2}] mg/m²"),
+                        mg_per_m2.to_string(),
+                    ));
+                }
+                DrugAmount::PerM2 { mg_per_m2 }
+            }
+            (None, Some(target)) => {
+                let mg_h_per_l = *target.get_ref();
+                if drug != Drug::Fludarabine {
+                    // only fludarabine has a PK model that turns an AUC into a dose
+                    return Err(invalid(
+                        target.span(),
+                        "drug.target_auc_mg_h_per_l",
+                        "dose_mg_per_m2 for this drug (a target AUC is only for fludarabine)",
+                        format!("a target AUC for {drug}"),
+                    ));
+                }
+                if !(mg_h_per_l.is_finite() && mg_h_per_l > 0.0 && mg_h_per_l <= MAX_TARGET_AUC) {
+                    return Err(invalid(
+                        target.span(),
+                        "drug.target_auc_mg_h_per_l",
+                        &format!("a total F-ara-A AUC in (0, {MAX_TARGET_AUC}] mg·h/L"),
+                        mg_h_per_l.to_string(),
+                    ));
+                }
+                DrugAmount::TargetAuc { mg_h_per_l }
+            }
+            (Some(_), Some(target)) => {
+                return Err(invalid(
+                    target.span(),
+                    "drug.target_auc_mg_h_per_l",
+                    "exactly one of dose_mg_per_m2 or target_auc_mg_h_per_l",
+                    "both".into(),
+                ));
+            }
+            (None, None) => {
+                return Err(invalid(
+                    c.drug.span(),
+                    "drug.dose_mg_per_m2",
+                    "exactly one of dose_mg_per_m2 or target_auc_mg_h_per_l in this [[drug]]",
+                    "neither".into(),
+                ));
+            }
+        };
         let hours = *c.infusion_hours.get_ref();
         if !(hours.is_finite() && hours > 0.0 && hours <= 24.0) {
             return Err(invalid(
@@ -167,7 +211,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Regimen, InputError> {
         }
         drugs.push(DrugCourse {
             drug,
-            dose_mg_per_m2: dose,
+            amount,
             days: sorted,
             infusion_hours: hours,
         });
@@ -281,6 +325,48 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("r.toml:") && err.contains("bogus"), "{err}");
+        // dose basis: exactly one of the two keys, a target AUC only for fludarabine
+        let course = |drug: &str, keys: &str| {
+            format!(
+                "name = \"x\"\n[[drug]]\ndrug = \"{drug}\"\n{keys}days = [-5.0]\ninfusion_hours = 1.0\n"
+            )
+        };
+        let cases = [
+            (
+                course(
+                    "fludarabine",
+                    "dose_mg_per_m2 = 30.0\ntarget_auc_mg_h_per_l = 20.0\n",
+                ),
+                "r.toml:5",
+                "drug.target_auc_mg_h_per_l",
+                "both",
+            ),
+            (
+                course("fludarabine", ""),
+                "r.toml:3",
+                "drug.dose_mg_per_m2",
+                "neither",
+            ),
+            (
+                course("cyclophosphamide", "target_auc_mg_h_per_l = 20.0\n"),
+                "r.toml:4",
+                "drug.target_auc_mg_h_per_l",
+                "only for fludarabine",
+            ),
+            (
+                course("fludarabine", "target_auc_mg_h_per_l = 0.0\n"),
+                "r.toml:4",
+                "drug.target_auc_mg_h_per_l",
+                "(0, 200]",
+            ),
+        ];
+        for (text, line, field, what) in cases {
+            let err = parse(Path::new("r.toml"), &text).unwrap_err().to_string();
+            assert!(
+                err.contains(&format!("{line}: {field}")) && err.contains(what),
+                "{err}"
+            );
+        }
         assert!(
             resolve("no_such_regimen")
                 .unwrap_err()

@@ -1,17 +1,27 @@
 //! Regimens: lymphodepleting chemotherapy and CAR-T infusions.
 //!
-//! A [`Regimen`] says *what* is given on which day (mg/m² of a drug, the share of the CAR-T
-//! dose); [`Regimen::doses`] turns it into concrete [`Dose`]s (mg, cells) for one patient.
-//! Day 0 is the (first) CAR-T infusion; lymphodepletion is on negative days.
+//! A [`Regimen`] says *what* is given on which day (mg/m² of a drug or a fludarabine target
+//! AUC, the share of the CAR-T dose); [`Regimen::doses_with`] turns it into concrete [`Dose`]s
+//! (mg, cells) for one patient. Day 0 is the (first) CAR-T infusion; lymphodepletion is on
+//! negative days. The `with_*`/`scaled_drug` transforms derive scenario arms from a regimen.
 
 mod file;
 
 use serde::Serialize;
+use serde::ser::SerializeMap;
 
+pub use crate::model::FludarabineDosing;
 pub use file::{NAMED, load, named, parse, resolve};
 
 use crate::error::{InputError, Location};
 use crate::patient::Patient;
+
+/// Largest dose per administration accepted [mg/m²].
+pub const MAX_MG_PER_M2: f64 = 5000.0;
+
+/// Largest target F-ara-A AUC over a course accepted [mg·h/L] (3× the top of the range seen
+/// under BSA dosing by Langenhorst 2019, 10–66 mg·h/L).
+pub const MAX_TARGET_AUC: f64 = 200.0;
 
 /// A lymphodepleting drug.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -33,13 +43,53 @@ impl Drug {
     }
 }
 
-/// One drug given at a BSA-based dose on several days.
+impl std::fmt::Display for Drug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.route())
+    }
+}
+
+/// How much of a drug a course gives.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DrugAmount {
+    /// A BSA-based dose per administration.
+    PerM2 {
+        /// Dose per administration [mg/m²].
+        mg_per_m2: f64,
+    },
+    /// Fludarabine dosed to a total F-ara-A AUC(0–∞) over the whole course, split equally over
+    /// its administrations; the dose follows from the patient's clearance
+    /// ([`FludarabineDosing`]).
+    TargetAuc {
+        /// Target cumulative F-ara-A AUC of the course [mg·h/L].
+        mg_h_per_l: f64,
+    },
+}
+
+/// Serialized with the regimen file's own key (`dose_mg_per_m2` or `target_auc_mg_h_per_l`)
+/// and flattened into the course, so outcomes.json reads like the regimen file and is
+/// unchanged for BSA-dosed courses.
+impl Serialize for DrugAmount {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        match *self {
+            DrugAmount::PerM2 { mg_per_m2 } => map.serialize_entry("dose_mg_per_m2", &mg_per_m2)?,
+            DrugAmount::TargetAuc { mg_h_per_l } => {
+                map.serialize_entry("target_auc_mg_h_per_l", &mg_h_per_l)?
+            }
+        }
+        map.end()
+    }
+}
+
+/// One drug given on several days, at a BSA-based dose or to a target AUC.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DrugCourse {
     /// The drug.
     pub drug: Drug,
-    /// Dose per administration [mg/m²].
-    pub dose_mg_per_m2: f64,
+    /// Dose basis and amount.
+    #[serde(flatten)]
+    pub amount: DrugAmount,
     /// Start of each administration [day relative to CAR-T infusion].
     pub days: Vec<f64>,
     /// Duration of each IV infusion [h].
@@ -146,11 +196,33 @@ pub struct Dose {
 }
 
 impl Regimen {
-    /// The doses for `patient`; CAR-T infusions only when `car_t_cells` is given.
+    /// The doses for `patient` without a PK model: AUC-targeted courses are left out (see
+    /// [`Regimen::doses_with`]).
     pub fn doses(&self, patient: &Patient, car_t_cells: Option<f64>) -> Vec<Dose> {
+        self.doses_with(patient, car_t_cells, None)
+    }
+
+    /// The doses for `patient`; CAR-T infusions only when `car_t_cells` is given.
+    ///
+    /// An AUC-targeted course gives `dosing.dose_mg(target)` in total, in equal parts on each of
+    /// its days. Without `dosing` (the model has no fludarabine PK) the course is left out,
+    /// like a drug the model does not describe: such a model would not simulate fludarabine
+    /// whatever its dose. [`Regimen::targets_auc`] tells a caller to say so.
+    pub fn doses_with(
+        &self,
+        patient: &Patient,
+        car_t_cells: Option<f64>,
+        dosing: Option<FludarabineDosing>,
+    ) -> Vec<Dose> {
         let mut doses = Vec::new();
         for course in &self.drugs {
-            let amount = course.dose_mg_per_m2 * patient.bsa_m2;
+            let amount = match (course.amount, dosing) {
+                (DrugAmount::PerM2 { mg_per_m2 }, _) => mg_per_m2 * patient.bsa_m2,
+                (DrugAmount::TargetAuc { mg_h_per_l }, Some(d)) => {
+                    d.dose_mg(mg_h_per_l) / course.days.len() as f64
+                }
+                (DrugAmount::TargetAuc { .. }, None) => continue,
+            };
             for &day in &course.days {
                 doses.push(Dose {
                     time: day,
@@ -176,12 +248,23 @@ impl Regimen {
         doses
     }
 
-    /// Total mg/m² of a drug over the course.
+    /// Total mg/m² of a drug over its BSA-dosed courses; AUC-targeted courses have no fixed
+    /// mg/m² and contribute nothing (their dose depends on the patient's clearance).
     pub fn total_mg_per_m2(&self, drug: Drug) -> f64 {
         self.drugs
             .iter()
             .filter(|c| c.drug == drug)
-            .map(|c| c.dose_mg_per_m2 * c.days.len() as f64)
+            .map(|c| match c.amount {
+                DrugAmount::PerM2 { mg_per_m2 } => mg_per_m2 * c.days.len() as f64,
+                DrugAmount::TargetAuc { .. } => 0.0,
+            })
             .sum()
+    }
+
+    /// Whether any course is dosed to a target AUC (and so needs [`FludarabineDosing`]).
+    pub fn targets_auc(&self) -> bool {
+        self.drugs
+            .iter()
+            .any(|c| matches!(c.amount, DrugAmount::TargetAuc { .. }))
     }
 }

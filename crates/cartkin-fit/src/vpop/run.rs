@@ -132,8 +132,17 @@ fn one(
         rhs_evaluations: 0,
         error: None,
     };
-    let request =
-        Request::with_regimen(&m, vp.patient, regimen, dose, spec.follow_up_days, options);
+    // fludarabine dosed to a target AUC uses the typical (covariate-only) clearance, as a
+    // prescriber would: the patient's random effects then spread the AUC around the target
+    let request = Request::with_regimen_dosed_by(
+        &m,
+        model,
+        vp.patient,
+        regimen,
+        dose,
+        spec.follow_up_days,
+        options,
+    );
     let sim = match simulate(&request) {
         Ok(sim) => sim,
         Err(e) => {
