@@ -112,7 +112,8 @@ pub struct SimulateArgs {
     /// Age [years].
     #[arg(long, value_name = "YEARS", allow_negative_numbers = true)]
     pub age: Option<f64>,
-    /// Regimen: eliana, zuma3, none, eliana_split, or a regimen TOML file.
+    /// Regimen: eliana, zuma3, none, eliana_split, reduced, eliana_flu_auc20, or a regimen TOML
+    /// file.
     #[arg(long, value_name = "NAME|PATH")]
     pub regimen: Option<String>,
     /// Follow-up after the CAR-T infusion [days] (default: the model's).

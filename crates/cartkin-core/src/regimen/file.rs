@@ -23,6 +23,14 @@ pub const NAMED: &[(&str, &str)] = &[
         "eliana_split",
         include_str!("../../../../data/regimens/eliana_split.toml"),
     ),
+    (
+        "reduced",
+        include_str!("../../../../data/regimens/reduced.toml"),
+    ),
+    (
+        "eliana_flu_auc20",
+        include_str!("../../../../data/regimens/eliana_flu_auc20.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
@@ -57,7 +65,7 @@ struct RawInfusion {
     fraction: Spanned<f64>,
 }
 
-/// A named regimen (`eliana`, `zuma3`, `none`, `eliana_split`).
+/// A named regimen (`eliana`, `zuma3`, `none`, `eliana_split`, `reduced`, `eliana_flu_auc20`).
 pub fn named(name: &str) -> Option<Result<Regimen, InputError>> {
     NAMED
         .iter()
@@ -267,6 +275,15 @@ mod tests {
         assert_relative_eq!(zuma3.total_mg_per_m2(Drug::Fludarabine), 75.0);
         assert_relative_eq!(zuma3.total_mg_per_m2(Drug::Cyclophosphamide), 900.0);
         assert!(named("none").unwrap().unwrap().drugs.is_empty());
+        let reduced = named("reduced").unwrap().unwrap();
+        assert_relative_eq!(reduced.total_mg_per_m2(Drug::Fludarabine), 90.0);
+        assert_relative_eq!(reduced.total_mg_per_m2(Drug::Cyclophosphamide), 900.0);
+        let auc = named("eliana_flu_auc20").unwrap().unwrap();
+        assert_eq!(
+            auc.drugs[0].amount,
+            crate::regimen::DrugAmount::TargetAuc { mg_h_per_l: 20.0 }
+        );
+        assert_eq!(auc.drugs[0].days, eliana.drugs[0].days);
     }
 
     #[test]
