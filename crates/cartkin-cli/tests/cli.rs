@@ -880,3 +880,47 @@ fn missing_subcommand_exits_2() {
     assert_eq!(run.code, Some(2), "{}", run.stderr);
     assert!(run.stderr.contains("Usage"), "{}", run.stderr);
 }
+
+#[test]
+fn simulate_doses_fludarabine_to_the_target_auc_of_the_regimen() {
+    // a toddler with impaired renal function: 30 mg/m² x4 would give ≈ 31 mg·h/L
+    let (_tmp, out) = simulate_ok(&[
+        "--model",
+        "fludarabine_langenhorst_2019",
+        "--regimen",
+        "eliana_flu_auc20",
+        "--weight",
+        "15",
+        "--height",
+        "95",
+        "--egfr",
+        "60",
+        "--days",
+        "30",
+    ]);
+    let o = outcomes(&out);
+    // default rtol 1e-6: the AUC integral is good to ~1e-6 relative; 1e-4 leaves margin
+    let auc = num(&o, "/outcomes/fludarabine_auc");
+    assert!((auc / 20.0 - 1.0).abs() < 1e-4, "AUC {auc}");
+    assert_eq!(num(&o, "/regimen/drugs/0/target_auc_mg_h_per_l"), 20.0);
+    // the concrete doses are recorded: four equal fludarabine infusions
+    let doses = o["doses"].as_array().expect("doses listed");
+    let flu: Vec<f64> = doses
+        .iter()
+        .filter(|d| d["route"] == "fludarabine")
+        .map(|d| d["amount"].as_f64().expect("amount"))
+        .collect();
+    assert_eq!(flu.len(), 4);
+    // a model without fludarabine PK says that it left the course out
+    let (_tmp, out) = fresh();
+    let run = simulate(
+        &out,
+        &["--model", "stein_2019", "--regimen", "eliana_flu_auc20"],
+    );
+    run.assert_ok();
+    assert!(
+        run.stderr.contains("no fludarabine PK") && run.stderr.contains("target AUC"),
+        "{}",
+        run.stderr
+    );
+}
