@@ -237,9 +237,10 @@ impl Regimen {
     /// The doses for `patient`; CAR-T infusions only when `car_t_cells` is given.
     ///
     /// An AUC-targeted course gives `dosing.dose_mg(target)` in total, in equal parts on each of
-    /// its days. Without `dosing` (the model has no fludarabine PK) the course is left out,
-    /// like a drug the model does not describe: such a model would not simulate fludarabine
-    /// whatever its dose. [`Regimen::targets_auc`] tells a caller to say so.
+    /// its days (a target on another drug is never dosed). Without `dosing` (the model has no
+    /// fludarabine PK) the course is left out, like a drug the model does not describe: such a
+    /// model would not simulate fludarabine whatever its dose. [`Regimen::targets_auc`] tells a
+    /// caller to say so.
     pub fn doses_with(
         &self,
         patient: &Patient,
@@ -250,10 +251,14 @@ impl Regimen {
         for course in &self.drugs {
             let amount = match (course.amount, dosing) {
                 (DrugAmount::PerM2 { mg_per_m2 }, _) => mg_per_m2 * patient.bsa_m2,
-                (DrugAmount::TargetAuc { mg_h_per_l }, Some(d)) => {
+                (DrugAmount::TargetAuc { mg_h_per_l }, Some(d))
+                    if course.drug == Drug::Fludarabine =>
+                {
                     d.dose_mg(mg_h_per_l) / course.days.len() as f64
                 }
-                (DrugAmount::TargetAuc { .. }, None) => continue,
+                // no dosing information, or a target on a drug the fludarabine clearance does
+                // not describe (regimen files refuse it; only a hand-built course can have it)
+                (DrugAmount::TargetAuc { .. }, _) => continue,
             };
             for &day in &course.days {
                 doses.push(Dose {
