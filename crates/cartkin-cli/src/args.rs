@@ -24,6 +24,8 @@ pub enum Command {
     Population(Box<PopulationArgs>),
     /// Calibrate population hyperparameters to clinical targets: calibrated.toml, report.json/md, plots.
     Calibrate(Box<CalibrateArgs>),
+    /// Compare scenario arms on the same virtual patients: arms.csv, arms.md, per-arm patients, plots.
+    Scenario(Box<ScenarioArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -315,6 +317,25 @@ pub struct CalibrateArgs {
     pub threads: Option<usize>,
     /// Output directory.
     #[arg(long, default_value = "out/calibrate", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Figure format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Png)]
+    pub format: FormatArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ScenarioArgs {
+    /// Scenario file (TOML; see scripts/scenarios/).
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Patients per arm (default: the scenario's n).
+    #[arg(long, value_name = "N")]
+    pub n: Option<usize>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Output directory.
+    #[arg(long, default_value = "out/scenario", value_name = "DIR")]
     pub out: PathBuf,
     /// Figure format.
     #[arg(long, value_enum, default_value_t = FormatArg::Png)]

@@ -10,6 +10,7 @@ mod fit_figure;
 mod output;
 mod plot;
 mod population_figure;
+mod scenario_figure;
 
 use std::process::ExitCode;
 

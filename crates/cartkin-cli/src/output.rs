@@ -49,8 +49,12 @@ impl Outputs {
             .with_context(|| format!("{}: cannot create the output directory", dir.display()))?;
         let mut written = Vec::new();
         for (path, bytes) in self.files {
-            let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| {
-                format!("{}: cannot write in the output directory", dir.display())
+            // files may go to a subdirectory (e.g. scenario patient tables)
+            let parent = path.parent().unwrap_or(dir);
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("{}: cannot create the directory", parent.display()))?;
+            let mut tmp = tempfile::NamedTempFile::new_in(parent).with_context(|| {
+                format!("{}: cannot write in the output directory", parent.display())
             })?;
             tmp.write_all(&bytes)
                 .and_then(|()| tmp.flush())

@@ -32,6 +32,20 @@ pub enum FitError {
         /// What is wrong and what was expected.
         message: String,
     },
+    /// A scenario file is invalid: the file, line, arm (if any), key and what was expected.
+    #[error("{path}:{line}: {}{key}: {message}", arm.as_ref().map(|a| format!("arm \"{a}\": ")).unwrap_or_default())]
+    Scenario {
+        /// Scenario file.
+        path: PathBuf,
+        /// Line in the file.
+        line: usize,
+        /// Name of the arm the key belongs to.
+        arm: Option<String>,
+        /// The key (e.g. `dose_per_kg`, `set.L0`, `sweep.x.points`).
+        key: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
     /// The optimizer failed.
     #[error("optimizer: {0}")]
     Optimizer(String),

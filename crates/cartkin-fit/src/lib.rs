@@ -10,6 +10,7 @@
 //! | standard errors, profile likelihood | [`uncertainty`] (used by [`fit::fit`]) |
 //! | Kaplan–Meier with Greenwood CIs | [`survival::KaplanMeier`] |
 //! | simulate a virtual population | [`vpop::spec::load`], [`vpop::simulate_population`], [`vpop::summary::summarize`] |
+//! | compare arms (dose, lymphodepletion, product) on the same patients | [`scenario::load`], [`scenario::simulate_arms`], [`scenario::summarize`] |
 //! | calibrate hyperparameters to trial figures | [`vpop::calibrate::Calibration`] with [`vpop::targets::Targets`] |
 
 #![warn(missing_docs)]
@@ -20,6 +21,7 @@ pub mod error_model;
 pub mod fit;
 pub mod optimizer;
 pub mod problem;
+pub mod scenario;
 pub mod setup;
 pub mod survival;
 pub mod transform;

@@ -4,6 +4,7 @@ mod calibrate;
 mod fit;
 mod models;
 mod population;
+mod scenario;
 mod simulate;
 
 use anyhow::Result;
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Fit(args) => fit::run(*args),
         Command::Population(args) => population::run(*args),
         Command::Calibrate(args) => calibrate::run(*args),
+        Command::Scenario(args) => scenario::run(*args),
     }
 }

@@ -143,7 +143,8 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     Ok(())
 }
 
-fn patients_csv(spec: &PopulationSpec, patients: &[PatientResult]) -> Result<Vec<u8>> {
+/// `patients.csv`: one row per patient (the contract in the README).
+pub(crate) fn patients_csv(spec: &PopulationSpec, patients: &[PatientResult]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["id".into()];
     header.extend(spec.parameters.iter().map(|p| p.name.clone()));

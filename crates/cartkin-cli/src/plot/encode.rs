@@ -8,11 +8,29 @@ use anyhow::Context;
 use plotters::prelude::*;
 
 use super::Figure;
+use super::heatmap::{Heatmap, draw_heatmap};
 use super::render::draw_figure;
 use super::text::{Canvas, GlyphMode, draw_err};
 
-/// SVG text of the figure.
-pub(crate) fn svg(fig: &Figure, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
+/// Something drawn on a canvas of either encoding.
+pub(crate) trait Drawable {
+    fn draw<DB: DrawingBackend>(&self, cv: &Canvas<DB>) -> anyhow::Result<()>;
+}
+
+impl Drawable for Figure {
+    fn draw<DB: DrawingBackend>(&self, cv: &Canvas<DB>) -> anyhow::Result<()> {
+        draw_figure(cv, self)
+    }
+}
+
+impl Drawable for Heatmap {
+    fn draw<DB: DrawingBackend>(&self, cv: &Canvas<DB>) -> anyhow::Result<()> {
+        draw_heatmap(cv, self)
+    }
+}
+
+/// SVG text of the drawing.
+pub(crate) fn svg(fig: &impl Drawable, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
     let mut out = String::new();
     {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
@@ -20,14 +38,14 @@ pub(crate) fn svg(fig: &Figure, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
             root: &root,
             mode: GlyphMode::Whole,
         };
-        draw_figure(&canvas, fig)?;
+        fig.draw(&canvas)?;
         root.present().map_err(draw_err)?;
     }
     Ok(out.into_bytes())
 }
 
-/// PNG bytes of the figure.
-pub(crate) fn png(fig: &Figure, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
+/// PNG bytes of the drawing.
+pub(crate) fn png(fig: &impl Drawable, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
     let dir = tempfile::Builder::new()
         .prefix("cartkin-plot-")
         .tempdir()
@@ -39,7 +57,7 @@ pub(crate) fn png(fig: &Figure, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
             root: &root,
             mode: GlyphMode::PerGlyph,
         };
-        draw_figure(&canvas, fig)?;
+        fig.draw(&canvas)?;
         root.present().map_err(draw_err)?;
     }
     std::fs::read(&path).with_context(|| format!("reading back the PNG from {}", path.display()))

@@ -24,6 +24,7 @@ mod event_band;
 mod events;
 mod fonts;
 mod glyphs;
+pub mod heatmap;
 mod layout;
 mod legend;
 mod palette;

@@ -75,14 +75,17 @@ pub fn simulate_population(
     (0..n)
         .into_par_iter()
         .map(|i| {
-            let result = one(model, spec, regimen, &sampler, seed, i, options);
+            let result = simulate_patient(model, spec, regimen, &sampler, seed, i, options);
             progress();
             result
         })
         .collect()
 }
 
-fn one(
+/// Draws patient `index` of a run seeded with `seed` and simulates it: its endpoints, or the
+/// reason its simulation failed. `model` holds the typical values the sampler draws around
+/// (the arm's model in a scenario).
+pub fn simulate_patient(
     model: &Model,
     spec: &PopulationSpec,
     regimen: &Regimen,

@@ -56,10 +56,15 @@ pub struct Summary {
     pub orr_ci95: [f64; 2],
     /// MRD-negative remission rate by month 3 (all patients).
     pub mrd_negative_rate: f64,
+    /// Its 95% Wilson interval.
+    pub mrd_negative_ci95: [f64; 2],
     /// Responders.
     pub responders: usize,
     /// Relapse-free survival among responders from remission onset, Kaplan–Meier.
     pub rfs_km: Vec<RfsPoint>,
+    /// Event-free survival from the CAR-T infusion, Kaplan–Meier: relapse or death are events,
+    /// and so is no remission by month 3 (at day 0, the usual convention).
+    pub efs_km: Vec<RfsPoint>,
     /// Median RFS [months]; None if not reached.
     pub median_rfs_months: Option<f64>,
     /// Relapses (events that are relapses, not deaths).
@@ -68,10 +73,20 @@ pub struct Summary {
     pub deaths_in_remission: usize,
     /// Share of relapses that are CD19-negative.
     pub cd19_negative_relapse_share: Option<f64>,
+    /// Its 95% Wilson interval.
+    pub cd19_negative_relapse_share_ci95: Option<[f64; 2]>,
     /// CRS of any grade.
     pub crs_any_grade: Option<f64>,
+    /// Its 95% Wilson interval.
+    pub crs_any_grade_ci95: Option<[f64; 2]>,
     /// CRS grade ≥ 3.
     pub crs_grade3plus: Option<f64>,
+    /// Its 95% Wilson interval.
+    pub crs_grade3plus_ci95: Option<[f64; 2]>,
+    /// Geometric mean CAR-T Cmax, all evaluable patients.
+    pub cmax_all: GeoMean,
+    /// Geometric mean CAR-T AUC0–28d, all evaluable patients.
+    pub auc28_all: GeoMean,
     /// Geometric mean Cmax in responders and non-responders.
     pub cmax_responders: GeoMean,
     /// As above, non-responders.
@@ -86,6 +101,8 @@ pub struct Summary {
     pub flu_auc: Quantiles,
     /// Share with fludarabine AUC ≥ 13.8 mg·h/L (Fabrizio 2022).
     pub flu_auc_at_least_13_8: Option<f64>,
+    /// Its 95% Wilson interval.
+    pub flu_auc_at_least_13_8_ci95: Option<[f64; 2]>,
 }
 
 /// The Kaplan–Meier estimate of RFS (months) among evaluable responders.
@@ -105,6 +122,50 @@ pub fn rfs_curve(patients: &[PatientResult]) -> KaplanMeier {
         n: 0,
         steps: Vec::new(),
     })
+}
+
+/// The Kaplan–Meier estimate of event-free survival (months) from the CAR-T infusion among
+/// evaluable patients: a non-responder has an event at day 0; a responder's RFS is counted from
+/// the infusion (remission day + RFS time).
+pub fn efs_curve(patients: &[PatientResult]) -> KaplanMeier {
+    let data: Vec<Observation> = patients
+        .iter()
+        .filter(|p| p.error.is_none())
+        .filter_map(|p| {
+            if !p.responder {
+                return Some(Observation {
+                    time: 0.0,
+                    event: true,
+                });
+            }
+            Some(Observation {
+                time: (p.remission_day? + p.rfs_time_day?) / DAYS_PER_MONTH,
+                event: p.rfs_event?,
+            })
+        })
+        .collect();
+    KaplanMeier::new(&data).unwrap_or(KaplanMeier {
+        n: 0,
+        steps: Vec::new(),
+    })
+}
+
+/// Kaplan–Meier points at `months`.
+fn km_points(km: &KaplanMeier, months: &[f64]) -> Vec<RfsPoint> {
+    months
+        .iter()
+        .map(|&m| RfsPoint {
+            month: m,
+            survival: km.survival_at(m),
+            ci95: km.ci95_at(m),
+            at_risk: km.at_risk_after(m),
+        })
+        .collect()
+}
+
+/// A share and its Wilson interval (None when nobody is in the denominator).
+fn share_ci(count: usize, n: usize) -> (Option<f64>, Option<[f64; 2]>) {
+    (share(count, n), (n > 0).then(|| wilson(count, n)))
 }
 
 fn share(count: usize, n: usize) -> Option<f64> {
@@ -163,28 +224,32 @@ pub fn summarize(patients: &[PatientResult], months: &[f64]) -> Summary {
     tmax.sort_by(f64::total_cmp);
     let mut flu: Vec<f64> = ok.iter().filter_map(|p| p.flu_auc).collect();
     flu.sort_by(f64::total_cmp);
+    let mrd = ok.iter().filter(|p| p.mrd_negative).count();
+    let (cd19_share, cd19_ci) = share_ci(cd19_negative, relapses.len());
+    let (crs_any, crs_any_ci) = share_ci(graded.iter().filter(|g| **g >= 1).count(), graded.len());
+    let (crs3, crs3_ci) = share_ci(graded.iter().filter(|g| **g >= 3).count(), graded.len());
+    let (flu_hi, flu_hi_ci) = share_ci(flu.iter().filter(|a| **a >= 13.8).count(), flu.len());
     Summary {
         n: patients.len(),
         not_evaluable: patients.len() - n,
         orr: share(responders, n).unwrap_or(0.0),
         orr_ci95: wilson(responders, n),
-        mrd_negative_rate: share(ok.iter().filter(|p| p.mrd_negative).count(), n).unwrap_or(0.0),
+        mrd_negative_rate: share(mrd, n).unwrap_or(0.0),
+        mrd_negative_ci95: wilson(mrd, n),
         responders,
-        rfs_km: months
-            .iter()
-            .map(|&m| RfsPoint {
-                month: m,
-                survival: km.survival_at(m),
-                ci95: km.ci95_at(m),
-                at_risk: km.at_risk_after(m),
-            })
-            .collect(),
+        rfs_km: km_points(&km, months),
+        efs_km: km_points(&efs_curve(patients), months),
         median_rfs_months: km.median(),
         relapses: relapses.len(),
         deaths_in_remission: ok.iter().filter(|p| p.died_in_remission).count(),
-        cd19_negative_relapse_share: share(cd19_negative, relapses.len()),
-        crs_any_grade: share(graded.iter().filter(|g| **g >= 1).count(), graded.len()),
-        crs_grade3plus: share(graded.iter().filter(|g| **g >= 3).count(), graded.len()),
+        cd19_negative_relapse_share: cd19_share,
+        cd19_negative_relapse_share_ci95: cd19_ci,
+        crs_any_grade: crs_any,
+        crs_any_grade_ci95: crs_any_ci,
+        crs_grade3plus: crs3,
+        crs_grade3plus_ci95: crs3_ci,
+        cmax_all: geomean(ok.iter().map(|p| &p.cmax)),
+        auc28_all: geomean(ok.iter().map(|p| &p.auc28)),
         cmax_responders: geomean(ok.iter().filter(|p| p.responder).map(|p| &p.cmax)),
         cmax_nonresponders: geomean(ok.iter().filter(|p| !p.responder).map(|p| &p.cmax)),
         auc28_responders: geomean(ok.iter().filter(|p| p.responder).map(|p| &p.auc28)),
@@ -195,7 +260,8 @@ pub fn summarize(patients: &[PatientResult], months: &[f64]) -> Summary {
             median: quantile(&flu, 0.5),
             p95: quantile(&flu, 0.95),
         },
-        flu_auc_at_least_13_8: share(flu.iter().filter(|a| **a >= 13.8).count(), flu.len()),
+        flu_auc_at_least_13_8: flu_hi,
+        flu_auc_at_least_13_8_ci95: flu_hi_ci,
     }
 }
 

@@ -1,0 +1,161 @@
+//! `cartkin scenario FILE`: arms compared on the same virtual patients → arms.csv, arms.md,
+//! patients/ARM.csv and comparison plots.
+
+use anyhow::{Context, Result, bail};
+use cartkin_core::solve::SolverOptions;
+use cartkin_fit::scenario::{self, report};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::population::patients_csv;
+use crate::args::ScenarioArgs;
+use crate::output::Outputs;
+use crate::scenario_figure;
+
+pub fn run(args: ScenarioArgs) -> Result<()> {
+    let scenario = scenario::load(&args.file)?;
+    let n = args.n.unwrap_or(scenario.n);
+    if n == 0 {
+        bail!("--n: expected at least one patient per arm");
+    }
+    let total = (n * scenario.arms.len()) as u64;
+    let bar = ProgressBar::new(total);
+    bar.set_style(ProgressStyle::with_template(
+        "{spinner} {msg} [{elapsed_precise}] {wide_bar} {pos}/{len} patients ({per_sec}, eta {eta})",
+    )?);
+    bar.set_message(format!("{} arms", scenario.arms.len()));
+    let started = std::time::Instant::now();
+    let options = SolverOptions {
+        method: scenario.method,
+        ..SolverOptions::default()
+    };
+    let simulate = || scenario::simulate_arms(&scenario, n, options, &|| bar.inc(1));
+    let results = match args.threads {
+        Some(0) => bail!("--threads: expected at least 1, got 0"),
+        Some(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t)
+            .build()?
+            .install(simulate),
+        None => simulate(),
+    };
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+    let arms = scenario::summarize(&scenario, &results);
+
+    let mut outputs = Outputs::default();
+    outputs.add(&args.out, "arms.csv", report::csv(&scenario, &arms)?);
+    outputs.add(
+        &args.out,
+        "arms.md",
+        report::markdown(&scenario, &arms).into_bytes(),
+    );
+    let mut json = serde_json::to_vec_pretty(&serde_json::json!({
+        "scenario": scenario.name,
+        "model": scenario.model.name(),
+        "seed": scenario.seed,
+        "patients_per_arm": n,
+        "follow_up_days": scenario.population.follow_up_days,
+        "arms": arms,
+    }))?;
+    json.push(b'\n');
+    outputs.add(&args.out, "arms.json", json);
+    let patients_dir = args.out.join("patients");
+    for (k, (plan, patients)) in scenario.arms.iter().zip(&results).enumerate() {
+        outputs.add(
+            &patients_dir,
+            &format!("{:03}_{}.csv", k + 1, slug(&plan.name)),
+            patients_csv(&plan.population, patients)?,
+        );
+    }
+    let (figures, heatmaps) = scenario_figure::figures(&scenario, &results, &arms);
+    outputs.add_figures(&args.out, &figures, args.format.formats())?;
+    for (name, map) in &heatmaps {
+        for (format, ext) in args.format.formats() {
+            let bytes = crate::plot::heatmap::render(map, *format)
+                .with_context(|| format!("rendering {name}.{ext}"))?;
+            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
+        }
+    }
+    outputs.commit_and_list(&args.out)?;
+    println!(
+        "{} arms x {n} patients in {:.2} s ({:.0} patients/s)",
+        scenario.arms.len(),
+        elapsed.as_secs_f64(),
+        total as f64 / elapsed.as_secs_f64()
+    );
+    print!("{}", table(&arms));
+    Ok(())
+}
+
+/// A file-name-safe version of an arm name.
+fn slug(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let s = s.trim_matches('_').to_string();
+    if s.is_empty() { "arm".into() } else { s }
+}
+
+/// A short console table: remission, RFS at the first reported month, CRS ≥ 3.
+fn table(arms: &[report::ArmSummary]) -> String {
+    let width = arms
+        .iter()
+        .map(|a| a.arm.chars().count())
+        .max()
+        .unwrap_or(3)
+        .max(3);
+    let month = arms
+        .first()
+        .and_then(|a| {
+            a.summary
+                .rfs_km
+                .iter()
+                .find(|p| (p.month - 12.0).abs() < 1e-9)
+                .or(a.summary.rfs_km.first())
+        })
+        .map_or(12.0, |p| p.month);
+    let mut out = format!(
+        "{:<width$}  {:>9}  {:>10}  {:>9}  {:>9}\n",
+        "arm",
+        "remission",
+        format!("RFS {month} mo"),
+        "CD19- rel",
+        "CRS >= 3"
+    );
+    let pct = |v: Option<f64>| v.map_or("-".into(), |x| format!("{:.1}%", 100.0 * x));
+    for a in arms {
+        let s = &a.summary;
+        let rfs = s
+            .rfs_km
+            .iter()
+            .find(|p| (p.month - month).abs() < 1e-9)
+            .map(|p| p.survival);
+        out.push_str(&format!(
+            "{:<width$}  {:>9}  {:>10}  {:>9}  {:>9}\n",
+            a.arm,
+            pct(Some(s.orr)),
+            pct(rfs),
+            pct(s.cd19_negative_relapse_share),
+            pct(s.crs_grade3plus)
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slug;
+
+    #[test]
+    fn slugs_are_file_safe() {
+        assert_eq!(slug("CD19 only"), "cd19_only");
+        assert_eq!(slug("dose_per_kg=1e5"), "dose_per_kg_1e5");
+        assert_eq!(slug("///"), "arm");
+    }
+}

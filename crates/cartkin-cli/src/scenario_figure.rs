@@ -1,0 +1,371 @@
+//! Figures of a scenario: RFS and EFS curves of the arms overlaid, endpoints by arm with their
+//! CIs, dose-response (one-variable sweep) curves with CI bands, and heatmaps of two-variable
+//! sweeps.
+
+use cartkin_fit::scenario::{ArmSummary, Scenario, sweep::Scale};
+use cartkin_fit::survival::KaplanMeier;
+use cartkin_fit::vpop::PatientResult;
+use cartkin_fit::vpop::summary::{efs_curve, rfs_curve};
+
+use crate::plot::heatmap::Heatmap;
+use crate::plot::{Figure, Panel, Series, SeriesStyle};
+
+/// Most curves overlaid in one panel (the palette has eight colours).
+const MAX_CURVES: usize = 8;
+
+/// Every figure of the scenario, named by file stem: panel figures, and heatmaps for a
+/// two-variable sweep.
+pub fn figures(
+    scenario: &Scenario,
+    results: &[Vec<PatientResult>],
+    arms: &[ArmSummary],
+) -> (Vec<(String, Figure)>, Vec<(String, Heatmap)>) {
+    let mut panels = vec![("survival_by_arm".to_string(), survival(scenario, results))];
+    let mut maps = Vec::new();
+    match &scenario.sweep {
+        None => panels.push(("endpoints_by_arm".into(), endpoints_by_arm(scenario, arms))),
+        Some(s) if s.y.is_none() => panels.push((
+            format!("sweep_{}", stem(&s.x.key)),
+            one_variable(scenario, arms),
+        )),
+        Some(_) => maps = heatmaps(scenario, arms),
+    }
+    (panels, maps)
+}
+
+fn stem(key: &str) -> String {
+    key.replace('.', "_")
+}
+
+/// Step-function points (t, S(t)) of a Kaplan–Meier curve.
+fn steps(km: &KaplanMeier) -> Vec<(f64, f64)> {
+    let mut out = vec![(0.0, 1.0)];
+    let mut last = 1.0;
+    for s in &km.steps {
+        out.push((s.time, last));
+        last = s.survival;
+        out.push((s.time, last));
+    }
+    if let Some(t) = km.steps.last().map(|s| s.time) {
+        out.push((t, last));
+    }
+    out
+}
+
+/// Indices of at most [`MAX_CURVES`] arms, evenly spread and including the first and last.
+fn chosen(n: usize) -> Vec<usize> {
+    if n <= MAX_CURVES {
+        return (0..n).collect();
+    }
+    let mut picks: Vec<usize> = (0..MAX_CURVES)
+        .map(|k| (k as f64 * (n - 1) as f64 / (MAX_CURVES - 1) as f64).round() as usize)
+        .collect();
+    picks.dedup();
+    picks
+}
+
+/// RFS from remission (responders) and EFS from infusion (everyone), one curve per arm.
+fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
+    let picks = chosen(scenario.arms.len());
+    let curve = |f: fn(&[PatientResult]) -> KaplanMeier| -> Vec<Series> {
+        picks
+            .iter()
+            .enumerate()
+            .map(|(colour, &a)| {
+                let km = f(&results[a]);
+                Series::from_pairs(
+                    scenario.arms[a].name.clone(),
+                    &steps(&km),
+                    SeriesStyle::Line,
+                )
+                .with_colour(colour)
+            })
+            .collect()
+    };
+    let horizon = scenario.population.follow_up_days / cartkin_fit::vpop::summary::DAYS_PER_MONTH;
+    let shown = if picks.len() < scenario.arms.len() {
+        format!(" ({} of {} arms)", picks.len(), scenario.arms.len())
+    } else {
+        String::new()
+    };
+    Figure {
+        title: format!(
+            "{} — survival by arm{shown}, {} patients per arm",
+            scenario.name,
+            results.first().map_or(0, Vec::len)
+        ),
+        x_label: "Months".into(),
+        times: Vec::new(),
+        panels: vec![
+            Panel {
+                title: "Relapse-free survival of responders, from remission".into(),
+                y_label: "Relapse-free survival".into(),
+                x_label: Some("Months since remission onset".into()),
+                x_range: Some((0.0, horizon)),
+                y_range: Some((0.0, 1.0)),
+                series: curve(rfs_curve),
+                ..Default::default()
+            },
+            Panel {
+                title: "Event-free survival from infusion (no remission = event)".into(),
+                y_label: "Event-free survival".into(),
+                x_label: Some("Months since CAR-T infusion".into()),
+                x_range: Some((0.0, horizon)),
+                y_range: Some((0.0, 1.0)),
+                series: curve(efs_curve),
+                ..Default::default()
+            },
+        ],
+        events: Vec::new(),
+    }
+}
+
+/// An endpoint of an arm: (value, 95% CI).
+type Endpoint = fn(&ArmSummary, f64) -> Option<(f64, [f64; 2])>;
+
+/// The endpoints compared across arms: title, y label and how to read them.
+fn endpoints() -> [(&'static str, &'static str, Endpoint); 4] {
+    [
+        (
+            "Remission (CR/CRi by month 3)",
+            "Proportion of patients",
+            |a, _| Some((a.summary.orr, a.summary.orr_ci95)),
+        ),
+        (
+            "Relapse-free survival at 12 months",
+            "RFS (responders)",
+            |a, m| {
+                a.summary
+                    .rfs_km
+                    .iter()
+                    .find(|p| (p.month - m).abs() < 1e-9)
+                    .map(|p| (p.survival, p.ci95))
+            },
+        ),
+        ("CRS grade ≥ 3", "Proportion of patients", |a, _| {
+            Some((a.summary.crs_grade3plus?, a.summary.crs_grade3plus_ci95?))
+        }),
+        (
+            "CD19-negative share of relapses",
+            "Proportion of relapses",
+            |a, _| {
+                Some((
+                    a.summary.cd19_negative_relapse_share?,
+                    a.summary.cd19_negative_relapse_share_ci95?,
+                ))
+            },
+        ),
+    ]
+}
+
+/// The month of the RFS panel: 12 if reported, else the first reported month.
+fn rfs_month(scenario: &Scenario) -> f64 {
+    scenario
+        .rfs_months
+        .iter()
+        .copied()
+        .find(|m| (*m - 12.0).abs() < 1e-9)
+        .or_else(|| scenario.rfs_months.first().copied())
+        .unwrap_or(12.0)
+}
+
+fn retitle(title: &str, month: f64) -> String {
+    title.replace(
+        "12 months",
+        &format!(
+            "{} months",
+            cartkin_fit::scenario::sweep::format_value(month)
+        ),
+    )
+}
+
+/// Endpoints of each arm with 95% CI whiskers, one colour per arm.
+fn endpoints_by_arm(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
+    let month = rfs_month(scenario);
+    let panels = endpoints()
+        .into_iter()
+        .enumerate()
+        .map(|(k, (title, y_label, get))| {
+            let mut series = Vec::new();
+            for (i, a) in arms.iter().enumerate() {
+                let x = (i + 1) as f64;
+                // legend once, in the first panel
+                let label = if k == 0 { a.arm.clone() } else { String::new() };
+                match get(a, month) {
+                    Some((v, [lo, hi])) => {
+                        series.push(
+                            Series::from_pairs(label, &[(x, v)], SeriesStyle::Points)
+                                .with_colour(i),
+                        );
+                        series.push(
+                            Series::from_pairs("", &[(x, lo), (x, hi)], SeriesStyle::Line)
+                                .with_colour(i),
+                        );
+                    }
+                    None => series.push(
+                        Series::from_pairs(label, &[(x, f64::NAN)], SeriesStyle::Points)
+                            .with_colour(i),
+                    ),
+                }
+            }
+            Panel {
+                title: retitle(title, month),
+                y_label: y_label.into(),
+                x_label: Some("Arm (95% CI bars)".into()),
+                x_range: Some((0.5, arms.len() as f64 + 0.5)),
+                y_range: Some((0.0, 1.0)),
+                series,
+                ..Default::default()
+            }
+        })
+        .collect();
+    Figure {
+        title: format!(
+            "{} — endpoints by arm (n = {} each)",
+            scenario.name,
+            arms.first().map_or(0, |a| a.summary.n)
+        ),
+        x_label: String::new(),
+        times: Vec::new(),
+        panels,
+        events: Vec::new(),
+    }
+}
+
+/// Axis label of a sweep key, with its unit.
+pub fn key_label(scenario: &Scenario, key: &str) -> String {
+    match key {
+        "dose_per_kg" => "CAR-T dose (cells/kg)".into(),
+        "dose_cells" => "CAR-T dose (cells)".into(),
+        "fludarabine_mg_per_m2" => "Fludarabine per day (mg/m²)".into(),
+        "cyclophosphamide_mg_per_m2" => "Cyclophosphamide per day (mg/m²)".into(),
+        "fludarabine_target_auc" => "Fludarabine target AUC (mg·h/L)".into(),
+        "infusion_delay_days" => "Days from last lymphodepletion dose to infusion".into(),
+        _ => {
+            let name = key.strip_prefix("set.").unwrap_or(key);
+            let spec = scenario.model.spec();
+            match spec.parameter_index(name).map(|i| &spec.parameters[i]) {
+                Some(p) if !p.unit.is_empty() && p.unit != "-" => format!("{name} ({})", p.unit),
+                _ => name.to_string(),
+            }
+        }
+    }
+}
+
+/// Endpoints against the swept variable, one curve per written arm, dashed 95% CI bands.
+fn one_variable(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
+    let Some(sweep) = &scenario.sweep else {
+        return endpoints_by_arm(scenario, arms);
+    };
+    let month = rfs_month(scenario);
+    let log_x = sweep.x.scale == Scale::Log;
+    let panels = endpoints()
+        .into_iter()
+        .enumerate()
+        .map(|(k, (title, y_label, get))| {
+            let mut series = Vec::new();
+            for (b, base) in scenario.base_arms.iter().enumerate() {
+                let rows: Vec<(f64, Option<(f64, [f64; 2])>)> = scenario
+                    .arms
+                    .iter()
+                    .zip(arms)
+                    .filter(|(plan, _)| plan.base == b)
+                    .filter_map(|(plan, a)| Some((sweep.x.values[plan.grid?.0], get(a, month))))
+                    .collect();
+                let pick = |f: fn(&(f64, [f64; 2])) -> f64| -> Vec<(f64, f64)> {
+                    rows.iter()
+                        .map(|(x, v)| (*x, v.as_ref().map_or(f64::NAN, f)))
+                        .collect()
+                };
+                let name = if base.is_empty() {
+                    "simulated".to_string()
+                } else {
+                    base.clone()
+                };
+                let label = if k == 0 { name } else { String::new() };
+                series.push(
+                    Series::from_pairs(label, &pick(|v| v.0), SeriesStyle::LineAndPoints)
+                        .with_colour(b),
+                );
+                let band = if k == 0 && b == 0 { "95% CI" } else { "" };
+                series.push(
+                    Series::from_pairs(band, &pick(|v| v.1[0]), SeriesStyle::Line)
+                        .dashed()
+                        .with_colour(b),
+                );
+                series.push(
+                    Series::from_pairs("", &pick(|v| v.1[1]), SeriesStyle::Line)
+                        .dashed()
+                        .with_colour(b),
+                );
+            }
+            Panel {
+                title: retitle(title, month),
+                y_label: y_label.into(),
+                x_label: Some(key_label(scenario, &sweep.x.key)),
+                log_x,
+                y_range: Some((0.0, 1.0)),
+                series,
+                ..Default::default()
+            }
+        })
+        .collect();
+    Figure {
+        title: format!(
+            "{} — endpoints against {}, n = {} per point",
+            scenario.name,
+            key_label(scenario, &sweep.x.key),
+            arms.first().map_or(0, |a| a.summary.n)
+        ),
+        x_label: String::new(),
+        times: Vec::new(),
+        panels,
+        events: Vec::new(),
+    }
+}
+
+/// One heatmap per endpoint (and per written arm) of a two-variable sweep.
+fn heatmaps(scenario: &Scenario, arms: &[ArmSummary]) -> Vec<(String, Heatmap)> {
+    let Some(sweep) = &scenario.sweep else {
+        return Vec::new();
+    };
+    let Some(y) = &sweep.y else {
+        return Vec::new();
+    };
+    let month = rfs_month(scenario);
+    let names = ["remission", "rfs", "crs_grade3plus", "cd19_negative_share"];
+    let mut out = Vec::new();
+    for (b, base) in scenario.base_arms.iter().enumerate() {
+        for ((title, _, get), name) in endpoints().into_iter().zip(names) {
+            let mut values = vec![vec![f64::NAN; y.values.len()]; sweep.x.values.len()];
+            for (plan, a) in scenario.arms.iter().zip(arms).filter(|(p, _)| p.base == b) {
+                if let Some((i, Some(j))) = plan.grid {
+                    values[i][j] = get(a, month).map_or(f64::NAN, |v| v.0);
+                }
+            }
+            let suffix = if base.is_empty() {
+                String::new()
+            } else {
+                format!(" — {base}")
+            };
+            let file = if scenario.base_arms.len() > 1 {
+                format!("heatmap_{name}_{}", b + 1)
+            } else {
+                format!("heatmap_{name}")
+            };
+            out.push((
+                file,
+                Heatmap {
+                    title: format!("{} — {}{suffix}", scenario.name, retitle(title, month)),
+                    x_label: key_label(scenario, &sweep.x.key),
+                    y_label: key_label(scenario, &y.key),
+                    x_values: sweep.x.values.clone(),
+                    y_values: y.values.clone(),
+                    values,
+                    value_label: retitle(title, month),
+                },
+            ));
+        }
+    }
+    out
+}

@@ -1,0 +1,642 @@
+//! Scenario files (TOML): a base (model, population, size, seed, follow-up), arms that
+//! override regimen, dose, lymphodepletion or parameters, and an optional one- or
+//! two-variable sweep expanded into arms. Every error names the file, the line, the arm and
+//! the key.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use cartkin_core::model::{self, Model};
+use cartkin_core::regimen::{self, MAX_CAR_T_CELLS, Regimen};
+use cartkin_core::solve::Method;
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::arm::{ArmSettings, NUMERIC_KEYS};
+use super::sweep::{self, Axis, Scale};
+use crate::error::FitError;
+use crate::vpop::spec::{self as popspec, PopulationSpec};
+use crate::vpop::summary::RFS_MONTHS;
+
+/// A validated scenario: every arm's model, population and regimen are built.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The scenario file.
+    pub path: PathBuf,
+    /// Short name (file and table titles).
+    pub name: String,
+    /// What the scenario asks.
+    pub description: String,
+    /// The base model (before arm settings).
+    pub model: Model,
+    /// The base population (follow-up overridden by the scenario).
+    pub population: PopulationSpec,
+    /// Patients per arm.
+    pub n: usize,
+    /// Seed: every arm simulates the same patients (common random numbers).
+    pub seed: u64,
+    /// Months at which RFS is reported.
+    pub rfs_months: Vec<f64>,
+    /// Integration method.
+    pub method: Method,
+    /// The sweep, if any.
+    pub sweep: Option<Sweep>,
+    /// Names of the written arms (`[[arm]]`), before sweep expansion; one unnamed arm when a
+    /// sweep has none.
+    pub base_arms: Vec<String>,
+    /// The arms to simulate (written arms × sweep grid points).
+    pub arms: Vec<ArmPlan>,
+}
+
+/// The swept variables.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sweep {
+    /// First variable (x axis of plots; rows of a heatmap).
+    pub x: Axis,
+    /// Optional second variable.
+    pub y: Option<Axis>,
+}
+
+/// One arm, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct ArmPlan {
+    /// Unique name.
+    pub name: String,
+    /// Index into [`Scenario::base_arms`].
+    pub base: usize,
+    /// Grid indices `(i, j)` into the sweep's axes.
+    pub grid: Option<(usize, Option<usize>)>,
+    /// The written arm's description.
+    pub description: String,
+    /// Everything the arm sets (written arm, defaults and sweep values merged).
+    pub settings: ArmSettings,
+    /// Model with the arm's typical values.
+    pub model: Model,
+    /// Population with the arm's dose rule.
+    pub population: PopulationSpec,
+    /// Regimen with the arm's lymphodepletion.
+    pub regimen: Regimen,
+}
+
+/// A number written as a TOML integer or float.
+#[derive(Debug, Clone, Copy)]
+struct Num(f64);
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a number")
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
+                Ok(Num(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
+                Ok(Num(v as f64))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
+                Ok(Num(v as f64))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    scenario: Spanned<RawHeader>,
+    defaults: Option<Spanned<RawArm>>,
+    #[serde(default)]
+    arm: Vec<Spanned<RawArm>>,
+    sweep: Option<Spanned<RawSweep>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHeader {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    model: Spanned<String>,
+    population: Option<Spanned<String>>,
+    n: Option<Spanned<Num>>,
+    seed: Option<Spanned<Num>>,
+    follow_up_days: Option<Spanned<Num>>,
+    rfs_months: Option<Spanned<Vec<Num>>>,
+    method: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawArm {
+    name: Option<Spanned<String>>,
+    #[serde(default)]
+    description: String,
+    regimen: Option<Spanned<String>>,
+    dose_per_kg: Option<Spanned<Num>>,
+    dose_cells: Option<Spanned<Num>>,
+    fludarabine_mg_per_m2: Option<Spanned<Num>>,
+    cyclophosphamide_mg_per_m2: Option<Spanned<Num>>,
+    fludarabine_target_auc: Option<Spanned<Num>>,
+    infusion_delay_days: Option<Spanned<Num>>,
+    #[serde(default)]
+    set: BTreeMap<String, Spanned<Num>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSweep {
+    x: Spanned<RawAxis>,
+    y: Option<Spanned<RawAxis>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAxis {
+    key: Spanned<String>,
+    values: Option<Vec<Num>>,
+    from: Option<Num>,
+    to: Option<Num>,
+    points: Option<Num>,
+    scale: Option<String>,
+}
+
+/// Largest number of arms after sweep expansion.
+pub const MAX_ARMS: usize = 400;
+
+/// Reads and validates a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, FitError> {
+    let text = std::fs::read_to_string(path).map_err(|e| FitError::Setting {
+        setting: path.display().to_string(),
+        message: format!("cannot read the scenario file: {e}"),
+    })?;
+    parse(path, &text)
+}
+
+/// Line (1-based) of a byte offset.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The name of the `[[arm]]` whose table holds `offset`, if any (for syntax errors).
+fn arm_at(text: &str, offset: usize) -> Option<String> {
+    let before = &text[..offset.min(text.len())];
+    let start = before.rfind("[[arm]]")?;
+    // a later table header ends the arm
+    if before[start + 7..]
+        .lines()
+        .skip(1)
+        .any(|l| l.trim_start().starts_with('['))
+    {
+        return None;
+    }
+    let rest = &text[start..];
+    rest.lines()
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('['))
+        .find_map(|l| {
+            let (k, v) = l.split_once('=')?;
+            (k.trim() == "name").then(|| v.trim().trim_matches('"').to_string())
+        })
+}
+
+/// A named file next to the scenario file, or as given (relative to the working directory).
+fn relative(dir: &Path, name: &str) -> String {
+    let beside = dir.join(name);
+    if (name.contains('/') || name.ends_with(".toml")) && beside.is_file() {
+        beside.display().to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// Validates scenario `text`, reporting errors against `path`.
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
+    let err = |offset: usize, arm: Option<&str>, key: &str, message: String| FitError::Scenario {
+        path: path.to_path_buf(),
+        line: line_of(text, offset),
+        arm: arm.map(str::to_string),
+        key: key.to_string(),
+        message,
+    };
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        let at = e.span().map_or(0, |s| s.start);
+        let message = e.message().trim().to_string();
+        err(at, arm_at(text, at).as_deref(), "syntax", message)
+    })?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+
+    // the base
+    let h = raw.scenario.into_inner();
+    let name = h.name.get_ref().trim().to_string();
+    if name.is_empty() {
+        return Err(err(
+            h.name.span().start,
+            None,
+            "scenario.name",
+            "expected a non-empty name".into(),
+        ));
+    }
+    let model_name = relative(dir, h.model.get_ref());
+    let model_path = model::resolve(&model_name)
+        .map_err(|e| err(h.model.span().start, None, "scenario.model", e.to_string()))?;
+    let model = Model::load(&model_path)
+        .map_err(|e| err(h.model.span().start, None, "scenario.model", e.to_string()))?;
+    let population_path = match &h.population {
+        Some(p) => PathBuf::from(relative(dir, p.get_ref())),
+        None => model_path.clone(),
+    };
+    let mut population = popspec::load(&population_path, model.spec()).map_err(|e| {
+        let at = h
+            .population
+            .as_ref()
+            .map_or(h.model.span().start, |p| p.span().start);
+        err(at, None, "scenario.population", e.to_string())
+    })?;
+    let count = |v: &Option<Spanned<Num>>, key: &str, lo: f64, hi: f64, default: f64| {
+        let Some(v) = v else { return Ok(default) };
+        let x = v.get_ref().0;
+        if x.is_finite() && x.fract() == 0.0 && (lo..=hi).contains(&x) {
+            Ok(x)
+        } else {
+            Err(err(
+                v.span().start,
+                None,
+                key,
+                format!("expected a whole number in [{lo}, {hi}], got {x}"),
+            ))
+        }
+    };
+    let n = count(&h.n, "scenario.n", 1.0, 1e6, population.n as f64)? as usize;
+    let seed = count(
+        &h.seed,
+        "scenario.seed",
+        0.0,
+        9.007e15,
+        population.seed as f64,
+    )? as u64;
+    if let Some(d) = &h.follow_up_days {
+        let days = d.get_ref().0;
+        if !(days.is_finite() && days > 0.0 && days <= 36_500.0) {
+            return Err(err(
+                d.span().start,
+                None,
+                "scenario.follow_up_days",
+                format!("expected a follow-up in (0, 36500] days, got {days}"),
+            ));
+        }
+        population.follow_up_days = days;
+    }
+    let rfs_months = match &h.rfs_months {
+        Some(m) => {
+            let months: Vec<f64> = m.get_ref().iter().map(|x| x.0).collect();
+            if months.is_empty() || months.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
+                return Err(err(
+                    m.span().start,
+                    None,
+                    "scenario.rfs_months",
+                    format!("expected positive numbers of months, got {months:?}"),
+                ));
+            }
+            months
+        }
+        None => RFS_MONTHS.to_vec(),
+    };
+    let method = match h
+        .method
+        .as_ref()
+        .map(|m| (m.get_ref().as_str(), m.span().start))
+    {
+        None | Some(("dop853", _)) => Method::Dop853,
+        Some(("dopri5", _)) => Method::Dopri5,
+        Some((other, at)) => {
+            return Err(err(
+                at,
+                None,
+                "scenario.method",
+                format!("expected \"dop853\" or \"dopri5\", got \"{other}\""),
+            ));
+        }
+    };
+
+    // arms as written
+    let defaults = match raw.defaults {
+        Some(d) => {
+            if let Some(n) = &d.get_ref().name {
+                return Err(err(
+                    n.span().start,
+                    None,
+                    "defaults.name",
+                    "expected no name in [defaults] (arms have names)".into(),
+                ));
+            }
+            settings(&d.into_inner(), None, &err)?
+        }
+        None => ArmSettings::default(),
+    };
+    let mut written: Vec<(String, ArmSettings, usize, String)> = Vec::new();
+    for a in &raw.arm {
+        let at = a.span().start;
+        let arm = a.get_ref();
+        let Some(name) = &arm.name else {
+            return Err(err(
+                at,
+                None,
+                "arm.name",
+                "expected every [[arm]] to have a name".into(),
+            ));
+        };
+        let label = name.get_ref().trim().to_string();
+        if label.is_empty() || written.iter().any(|w| w.0 == label) {
+            return Err(err(
+                name.span().start,
+                Some(&label),
+                "name",
+                "expected a non-empty name, unique among the arms".into(),
+            ));
+        }
+        let s = settings(arm, Some(&label), &err)?;
+        written.push((
+            label,
+            defaults.merged(&s),
+            name.span().start,
+            arm.description.clone(),
+        ));
+    }
+
+    // the sweep
+    let sweep = match &raw.sweep {
+        Some(s) => {
+            let s = s.get_ref();
+            let x = axis(&s.x, "sweep.x", &err)?;
+            let y = s.y.as_ref().map(|y| axis(y, "sweep.y", &err)).transpose()?;
+            if let Some(y) = &y
+                && y.key == x.key
+            {
+                return Err(err(
+                    s.y.as_ref().map_or(0, |y| y.span().start),
+                    None,
+                    "sweep.y.key",
+                    format!("expected a different key from sweep.x ({})", x.key),
+                ));
+            }
+            Some(Sweep { x, y })
+        }
+        None => None,
+    };
+    if written.is_empty() {
+        if sweep.is_none() {
+            return Err(err(
+                0,
+                None,
+                "arm",
+                "expected at least one [[arm]] or a [sweep]".into(),
+            ));
+        }
+        written.push((String::new(), defaults.clone(), 0, String::new()));
+    }
+
+    // expansion: each written arm at each grid point
+    let base_regimen = population.regimen.clone();
+    let grid = sweep.as_ref().map(|s| sweep::points(&s.x, s.y.as_ref()));
+    let total = written.len() * grid.as_ref().map_or(1, Vec::len);
+    if total > MAX_ARMS {
+        return Err(err(
+            0,
+            None,
+            "sweep",
+            format!("expected at most {MAX_ARMS} arms after expansion, got {total}"),
+        ));
+    }
+    let mut arms = Vec::with_capacity(total);
+    for (base, (label, written_settings, at, description)) in written.iter().enumerate() {
+        let points: Vec<Option<(usize, Option<usize>)>> = match &grid {
+            Some(g) => g.iter().copied().map(Some).collect(),
+            None => vec![None],
+        };
+        for point in points {
+            let mut s = written_settings.clone();
+            let mut name = label.clone();
+            if let (Some(sw), Some((i, j))) = (&sweep, point) {
+                let mut assign = |axis: &Axis, k: usize| -> Result<(), FitError> {
+                    let v = axis.values[k];
+                    s.set_key(&axis.key, v)
+                        .map_err(|m| err(*at, Some(label), &axis.key, m))?;
+                    let part = format!("{}={}", axis.key, sweep::format_value(v));
+                    name = if name.is_empty() {
+                        part
+                    } else {
+                        format!("{name} {part}")
+                    };
+                    Ok(())
+                };
+                assign(&sw.x, i)?;
+                if let (Some(y), Some(j)) = (&sw.y, j) {
+                    assign(y, j)?;
+                }
+            }
+            let arm_err = |key: String, message: String| err(*at, Some(&name), &key, message);
+            let regimen_name = s.regimen.clone().unwrap_or_else(|| base_regimen.clone());
+            let base_reg = regimen::resolve(&relative(dir, &regimen_name))
+                .map_err(|e| arm_err("regimen".into(), e.to_string()))?;
+            let regimen = s.regimen(&base_reg).map_err(|(k, m)| arm_err(k, m))?;
+            let arm_model = s.model(&model).map_err(|(k, m)| arm_err(k, m))?;
+            if let Some(cells) = s.dose_cells
+                && cells > MAX_CAR_T_CELLS
+            {
+                return Err(arm_err(
+                    "dose_cells".into(),
+                    format!("expected at most {MAX_CAR_T_CELLS:e} cells, got {cells:e}"),
+                ));
+            }
+            arms.push(ArmPlan {
+                name: if name.is_empty() {
+                    format!("arm {}", arms.len() + 1)
+                } else {
+                    name
+                },
+                base,
+                grid: point,
+                description: description.clone(),
+                population: s.population(&population),
+                settings: s,
+                model: arm_model,
+                regimen,
+            });
+        }
+    }
+    Ok(Scenario {
+        path: path.to_path_buf(),
+        name,
+        description: h.description,
+        model,
+        population,
+        n,
+        seed,
+        rfs_months,
+        method,
+        sweep,
+        base_arms: written.into_iter().map(|w| w.0).collect(),
+        arms,
+    })
+}
+
+/// An arm's settings, each number checked for its key's range.
+fn settings(
+    arm: &RawArm,
+    label: Option<&str>,
+    err: &impl Fn(usize, Option<&str>, &str, String) -> FitError,
+) -> Result<ArmSettings, FitError> {
+    let mut s = ArmSettings {
+        regimen: arm.regimen.as_ref().map(|r| r.get_ref().clone()),
+        ..Default::default()
+    };
+    let numbers = [
+        (&arm.dose_per_kg, "dose_per_kg"),
+        (&arm.dose_cells, "dose_cells"),
+        (&arm.fludarabine_mg_per_m2, "fludarabine_mg_per_m2"),
+        (
+            &arm.cyclophosphamide_mg_per_m2,
+            "cyclophosphamide_mg_per_m2",
+        ),
+        (&arm.fludarabine_target_auc, "fludarabine_target_auc"),
+        (&arm.infusion_delay_days, "infusion_delay_days"),
+    ];
+    for (value, key) in numbers {
+        let Some(v) = value else { continue };
+        let x = v.get_ref().0;
+        check(key, x).map_err(|m| err(v.span().start, label, key, m))?;
+        // the key is one of NUMERIC_KEYS: set_key cannot fail
+        s.set_key(key, x)
+            .map_err(|m| err(v.span().start, label, key, m))?;
+    }
+    if arm.dose_per_kg.is_some() && arm.dose_cells.is_some() {
+        let at = arm.dose_cells.as_ref().map_or(0, |v| v.span().start);
+        return Err(err(
+            at,
+            label,
+            "dose_cells",
+            "expected dose_per_kg or dose_cells, not both".into(),
+        ));
+    }
+    for (name, v) in &arm.set {
+        let x = v.get_ref().0;
+        if !x.is_finite() {
+            return Err(err(
+                v.span().start,
+                label,
+                &format!("set.{name}"),
+                format!("expected a finite number, got {x}"),
+            ));
+        }
+        s.set.push((name.clone(), x));
+    }
+    Ok(s)
+}
+
+/// The valid range of a numeric arm key.
+fn check(key: &str, x: f64) -> Result<(), String> {
+    let (ok, expected) = match key {
+        "dose_per_kg" => (x > 0.0 && x <= 1e10, "a dose in (0, 1e10] cells/kg"),
+        "dose_cells" => (x > 0.0 && x <= MAX_CAR_T_CELLS, "a dose in (0, 1e12] cells"),
+        "fludarabine_mg_per_m2" | "cyclophosphamide_mg_per_m2" => (
+            (0.0..=5000.0).contains(&x),
+            "a dose in [0, 5000] mg/m² per administration",
+        ),
+        "fludarabine_target_auc" => (x > 0.0 && x <= 200.0, "a total AUC in (0, 200] mg·h/L"),
+        "infusion_delay_days" => ((0.0..=30.0).contains(&x), "a delay in [0, 30] days"),
+        _ => (x.is_finite(), "a finite number"),
+    };
+    if x.is_finite() && ok {
+        Ok(())
+    } else {
+        Err(format!("expected {expected}, got {x}"))
+    }
+}
+
+/// A sweep axis: `values = [...]`, or `from`, `to`, `points` and `scale`.
+fn axis(
+    raw: &Spanned<RawAxis>,
+    name: &str,
+    err: &impl Fn(usize, Option<&str>, &str, String) -> FitError,
+) -> Result<Axis, FitError> {
+    let at = raw.span().start;
+    let a = raw.get_ref();
+    let key = a.key.get_ref().clone();
+    let known = NUMERIC_KEYS.contains(&key.as_str())
+        || key.strip_prefix("set.").is_some_and(|p| !p.is_empty());
+    if !known {
+        return Err(err(
+            a.key.span().start,
+            None,
+            &format!("{name}.key"),
+            format!(
+                "expected one of {} or set.PARAMETER, got \"{key}\"",
+                NUMERIC_KEYS.join(", ")
+            ),
+        ));
+    }
+    let scale = match a.scale.as_deref() {
+        None | Some("linear") => Scale::Linear,
+        Some("log") => Scale::Log,
+        Some(other) => {
+            return Err(err(
+                at,
+                None,
+                &format!("{name}.scale"),
+                format!("expected \"linear\" or \"log\", got \"{other}\""),
+            ));
+        }
+    };
+    let values = match (&a.values, a.from, a.to, a.points) {
+        (Some(v), None, None, None) => v.iter().map(|x| x.0).collect::<Vec<_>>(),
+        (None, Some(from), Some(to), Some(points)) => {
+            let p = points.0;
+            if !(p.fract() == 0.0 && (2.0..=100.0).contains(&p)) {
+                return Err(err(
+                    at,
+                    None,
+                    &format!("{name}.points"),
+                    format!("expected a whole number of points in [2, 100], got {p}"),
+                ));
+            }
+            if !(from.0.is_finite() && to.0.is_finite() && from.0 < to.0)
+                || (scale == Scale::Log && from.0 <= 0.0)
+            {
+                return Err(err(
+                    at,
+                    None,
+                    &format!("{name}.from"),
+                    format!(
+                        "expected finite from < to (positive on a log scale), got {} and {}",
+                        from.0, to.0
+                    ),
+                ));
+            }
+            sweep::grid(from.0, to.0, p as usize, scale)
+        }
+        _ => {
+            return Err(err(
+                at,
+                None,
+                name,
+                "expected either values = [...] or from, to and points".into(),
+            ));
+        }
+    };
+    if values.is_empty() || values.len() > 100 {
+        return Err(err(
+            at,
+            None,
+            &format!("{name}.values"),
+            format!("expected 1 to 100 values, got {}", values.len()),
+        ));
+    }
+    for v in &values {
+        check(&key, *v).map_err(|m| err(at, None, &format!("{name}.values"), m))?;
+    }
+    Ok(Axis { key, values, scale })
+}
