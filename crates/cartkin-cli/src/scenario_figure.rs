@@ -13,13 +13,19 @@ use crate::plot::{Figure, Panel, Series, SeriesStyle};
 /// Most curves overlaid in one panel (the palette has eight colours).
 const MAX_CURVES: usize = 8;
 
+/// Figures named by file stem.
+pub type Named<T> = Vec<(String, T)>;
+
+/// A value with its 95% CI.
+type WithCi = (f64, [f64; 2]);
+
 /// Every figure of the scenario, named by file stem: panel figures, and heatmaps for a
 /// two-variable sweep.
 pub fn figures(
     scenario: &Scenario,
     results: &[Vec<PatientResult>],
     arms: &[ArmSummary],
-) -> (Vec<(String, Figure)>, Vec<(String, Heatmap)>) {
+) -> (Named<Figure>, Named<Heatmap>) {
     let mut panels = vec![("survival_by_arm".to_string(), survival(scenario, results))];
     let mut maps = Vec::new();
     match &scenario.sweep {
@@ -121,7 +127,7 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
 }
 
 /// An endpoint of an arm: (value, 95% CI).
-type Endpoint = fn(&ArmSummary, f64) -> Option<(f64, [f64; 2])>;
+type Endpoint = fn(&ArmSummary, f64) -> Option<WithCi>;
 
 /// The endpoints compared across arms: title, y label and how to read them.
 fn endpoints() -> [(&'static str, &'static str, Endpoint); 4] {
@@ -265,14 +271,14 @@ fn one_variable(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
         .map(|(k, (title, y_label, get))| {
             let mut series = Vec::new();
             for (b, base) in scenario.base_arms.iter().enumerate() {
-                let rows: Vec<(f64, Option<(f64, [f64; 2])>)> = scenario
+                let rows: Vec<(f64, Option<WithCi>)> = scenario
                     .arms
                     .iter()
                     .zip(arms)
                     .filter(|(plan, _)| plan.base == b)
                     .filter_map(|(plan, a)| Some((sweep.x.values[plan.grid?.0], get(a, month))))
                     .collect();
-                let pick = |f: fn(&(f64, [f64; 2])) -> f64| -> Vec<(f64, f64)> {
+                let pick = |f: fn(&WithCi) -> f64| -> Vec<(f64, f64)> {
                     rows.iter()
                         .map(|(x, v)| (*x, v.as_ref().map_or(f64::NAN, f)))
                         .collect()
@@ -325,7 +331,7 @@ fn one_variable(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
 }
 
 /// One heatmap per endpoint (and per written arm) of a two-variable sweep.
-fn heatmaps(scenario: &Scenario, arms: &[ArmSummary]) -> Vec<(String, Heatmap)> {
+fn heatmaps(scenario: &Scenario, arms: &[ArmSummary]) -> Named<Heatmap> {
     let Some(sweep) = &scenario.sweep else {
         return Vec::new();
     };
