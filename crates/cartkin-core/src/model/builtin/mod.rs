@@ -2,6 +2,7 @@
 //! [`Structure`](crate::model::Structure) in its own file and listing it in [`STRUCTURES`].
 
 mod cart_all;
+mod cart_host;
 mod fludarabine;
 mod leon_triana;
 mod stein;
