@@ -82,6 +82,30 @@ pub(super) const ROUTES: &[Route] = &[
     },
 ];
 
+/// Concatenates two name lists at compile time (`C` must equal `A + B`, checked when the
+/// constant is evaluated), so a structure can extend cart_all's parameter list without
+/// repeating it.
+pub(super) const fn concat<const A: usize, const B: usize, const C: usize>(
+    a: [&'static str; A],
+    b: [&'static str; B],
+) -> [&'static str; C] {
+    assert!(
+        A + B == C,
+        "concat: output length must be the sum of the inputs"
+    );
+    let mut out = [""; C];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < C {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
+}
+
 /// Named cart_all parameters (units in `models/cart_all.toml`); the leukemia parameters are
 /// read by the structures, the rest by [`Host`].
 #[derive(Debug, Clone, Copy)]

@@ -2,12 +2,14 @@
 //! [`Structure`](crate::model::Structure) in its own file and listing it in [`STRUCTURES`].
 
 mod cart_all;
+mod cart_dual;
 mod cart_host;
 mod fludarabine;
 mod leon_triana;
 mod stein;
 
 pub use cart_all::CartAll;
+pub use cart_dual::CartDual;
 pub use fludarabine::{FLUDARABINE_PARAMETERS, FludarabineLangenhorst2019, FludarabinePk};
 pub use leon_triana::LeonTriana2021;
 pub use stein::{Stein2019, SteinParams};
@@ -20,6 +22,7 @@ pub static STRUCTURES: &[&dyn Structure] = &[
     &LeonTriana2021,
     &FludarabineLangenhorst2019,
     &CartAll,
+    &CartDual,
 ];
 
 /// The structure with the given id.
