@@ -13,6 +13,11 @@ const STEIN: &str = include_str!(concat!(
     "/../../models/stein_2019.toml"
 ));
 
+const DUAL: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../models/cart_dual_eliana.toml"
+));
+
 fn models_dir() -> PathBuf {
     Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../models")).to_path_buf()
 }
@@ -41,6 +46,16 @@ fn mutate(from: &str, to: &str) -> String {
         "`{from}` must occur exactly once in stein_2019.toml"
     );
     STEIN.replacen(from, to, 1)
+}
+
+/// `DUAL` (cart_dual_eliana) with the only occurrence of `from` replaced by `to`.
+fn mutate_dual(from: &str, to: &str) -> String {
+    assert_eq!(
+        DUAL.matches(from).count(),
+        1,
+        "`{from}` must occur exactly once in cart_dual_eliana.toml"
+    );
+    DUAL.replacen(from, to, 1)
 }
 
 /// The error message of parsing `text` as `bad.toml`; panics if it parses.
@@ -93,6 +108,7 @@ fn every_bundled_model_loads() {
     let names: Vec<&str> = bundled.iter().map(|(n, _)| n.as_str()).collect();
     for expected in [
         "cart_all",
+        "cart_dual_eliana",
         "fludarabine_langenhorst_2019",
         "leon_triana_2021",
         "stein_2019",
@@ -472,6 +488,7 @@ fn unknown_structure() {
             // the structures that exist
             "stein_2019",
             "cart_all",
+            "cart_dual",
             "leon_triana_2021",
         ],
     );
@@ -744,4 +761,87 @@ fn column_units_follow_states_then_observables() {
     let columns = spec.states.len() + spec.observables.len();
     assert_eq!(spec.column_unit(columns - 1), Some("mg/L"));
     assert_eq!(spec.column_unit(columns), None);
+}
+
+// ---------------------------------------------------------------------------------------------
+// outcome roles of models with more than two clones (cart_dual_eliana)
+
+const CLONES: &str = r#"clones = ["Lpp", "Lpn", "Lnp", "Lnn"]"#;
+
+#[test]
+fn the_unmodified_dual_text_parses_with_its_clone_and_cd22_roles() {
+    let spec = file::parse(Path::new("dual.toml"), DUAL).expect("cart_dual_eliana parses");
+    let roles = &spec.outcomes;
+    assert_eq!(roles.clones, ["Lpp", "Lpn", "Lnp", "Lnn"]);
+    assert_eq!(roles.cd22_positive.as_deref(), Some("cd22pos_cells"));
+    assert_eq!(roles.cd22_negative.as_deref(), Some("cd22neg_cells"));
+    assert_eq!(roles.cd19_positive.as_deref(), Some("cd19pos_cells"));
+}
+
+#[test]
+fn clones_naming_an_unknown_state() {
+    let text = mutate_dual(CLONES, r#"clones = ["Lpp", "Lpn", "Lnp", "Lxx"]"#);
+    let err = parse_err(&text);
+    assert_err(
+        &err,
+        line_of(&text, "\"Lxx\""),
+        &[
+            "outcomes.clones",
+            "`Lxx`",
+            "states of the model",
+            "Lpp, Lpn, Lnp, Lnn",
+        ],
+    );
+}
+
+#[test]
+fn clones_naming_an_observable() {
+    // cure needs states (which go extinct), not observables
+    let text = mutate_dual(CLONES, r#"clones = ["cd19pos_cells", "cd19neg_cells"]"#);
+    let err = parse_err(&text);
+    assert_err(
+        &err,
+        line_of(&text, "clones = "),
+        &["outcomes.clones", "`cd19pos_cells`", "states of the model"],
+    );
+}
+
+#[test]
+fn clones_listing_a_state_twice() {
+    let text = mutate_dual(CLONES, r#"clones = ["Lpp", "Lpn", "Lpp"]"#);
+    let err = parse_err(&text);
+    assert_err(
+        &err,
+        line_of(&text, "clones = "),
+        &["outcomes.clones", "each clone once", "`Lpp` again"],
+    );
+}
+
+#[test]
+fn clones_empty() {
+    let text = mutate_dual(CLONES, "clones = []");
+    let err = parse_err(&text);
+    assert_err(
+        &err,
+        line_of(&text, "clones = []"),
+        &["outcomes.clones", "at least one"],
+    );
+}
+
+#[test]
+fn cd22_role_naming_a_missing_column() {
+    let text = mutate_dual(
+        "cd22_negative = \"cd22neg_cells\"",
+        "cd22_negative = \"cd22neg_cellz\"",
+    );
+    let err = parse_err(&text);
+    assert_err(
+        &err,
+        line_of(&text, "cd22neg_cellz"),
+        &[
+            "unknown state or observable",
+            "cd22neg_cellz",
+            "cd22neg_cells",
+        ],
+    );
 }

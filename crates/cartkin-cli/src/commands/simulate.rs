@@ -218,7 +218,8 @@ fn print_summary(o: &Outcomes) {
             r.cured
         );
         if let Some(rel) = &r.relapse {
-            println!("Relapse: {} at day {:.1}", rel.cd19, rel.day);
+            let cd22 = rel.cd22.as_deref().unwrap_or_default();
+            println!("Relapse: {}{cd22} at day {:.1}", rel.cd19, rel.day);
         }
     }
     if let Some(a) = &o.b_cell_aplasia {

@@ -121,6 +121,9 @@ struct RawOutcomes {
     blast_fraction: Option<Spanned<String>>,
     cd19_positive: Option<Spanned<String>>,
     cd19_negative: Option<Spanned<String>>,
+    cd22_positive: Option<Spanned<String>>,
+    cd22_negative: Option<Spanned<String>>,
+    clones: Option<Spanned<Vec<Spanned<String>>>>,
     b_cells: Option<Spanned<String>>,
     b_cell_aplasia_below: Option<Spanned<f64>>,
     cytokine: Option<Spanned<String>>,
@@ -226,7 +229,8 @@ impl Validator<'_> {
             .map(|s| s.name.as_str())
             .chain(observables.iter().map(|o| o.name.as_str()))
             .collect();
-        let outcomes = self.outcomes(raw.outcomes, &columns)?;
+        let state_names: Vec<&str> = states.iter().map(|s| s.name.as_str()).collect();
+        let outcomes = self.outcomes(raw.outcomes, &columns, &state_names)?;
         let panels = self.panels(raw.plot, &columns)?;
         let defaults = self.defaults(raw.defaults)?;
         Ok(ModelSpec {
@@ -481,7 +485,57 @@ impl Validator<'_> {
         }
     }
 
-    fn outcomes(&self, raw: RawOutcomes, columns: &[&str]) -> Result<OutcomeRoles, InputError> {
+    /// `outcomes.clones`: a non-empty list of distinct states (cure needs states, which go
+    /// extinct; an observable cannot).
+    fn clones(
+        &self,
+        raw: Option<Spanned<Vec<Spanned<String>>>>,
+        states: &[&str],
+    ) -> Result<Vec<String>, InputError> {
+        let Some(list) = raw else {
+            return Ok(Vec::new());
+        };
+        if list.get_ref().is_empty() {
+            return Err(self.invalid(
+                &list,
+                "outcomes.clones",
+                "at least one state of a leukemic clone",
+                "[]",
+            ));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(list.get_ref().len());
+        for name in list.into_inner() {
+            let n = name.get_ref();
+            if !states.contains(&n.as_str()) {
+                return Err(self.invalid(
+                    &name,
+                    "outcomes.clones",
+                    &format!(
+                        "states of the model ({})",
+                        join_names(states.iter().copied())
+                    ),
+                    format!("`{n}`"),
+                ));
+            }
+            if out.contains(n) {
+                return Err(self.invalid(
+                    &name,
+                    "outcomes.clones",
+                    "each clone once",
+                    format!("`{n}` again"),
+                ));
+            }
+            out.push(name.into_inner());
+        }
+        Ok(out)
+    }
+
+    fn outcomes(
+        &self,
+        raw: RawOutcomes,
+        columns: &[&str],
+        states: &[&str],
+    ) -> Result<OutcomeRoles, InputError> {
         let b_cell_aplasia_below = match raw.b_cell_aplasia_below {
             Some(v) if !(v.get_ref().is_finite() && *v.get_ref() > 0.0) => {
                 return Err(self.invalid(
@@ -516,6 +570,9 @@ impl Validator<'_> {
             blast_fraction: self.column(raw.blast_fraction, columns)?,
             cd19_positive: self.column(raw.cd19_positive, columns)?,
             cd19_negative: self.column(raw.cd19_negative, columns)?,
+            cd22_positive: self.column(raw.cd22_positive, columns)?,
+            cd22_negative: self.column(raw.cd22_negative, columns)?,
+            clones: self.clones(raw.clones, states)?,
             b_cells: self.column(raw.b_cells, columns)?,
             b_cell_aplasia_below,
             cytokine: self.column(raw.cytokine, columns)?,

@@ -133,10 +133,17 @@ pub struct OutcomeRoles {
     pub car_t: Option<String>,
     /// Observable of the marrow blast fraction (MRD and CR).
     pub blast_fraction: Option<String>,
-    /// State of CD19-positive leukemic cells.
+    /// Column (state or observable) of CD19-positive leukemic cells.
     pub cd19_positive: Option<String>,
-    /// State of CD19-negative leukemic cells.
+    /// Column (state or observable) of CD19-negative leukemic cells.
     pub cd19_negative: Option<String>,
+    /// Column of CD22-positive leukemic cells (CD22 typing of relapses, with `cd22_negative`).
+    pub cd22_positive: Option<String>,
+    /// Column of CD22-negative leukemic cells (CD22 typing of relapses, with `cd22_positive`).
+    pub cd22_negative: Option<String>,
+    /// States of every leukemic clone: cure is all of them extinct. Empty when the file gives
+    /// none; then the `cd19_positive`/`cd19_negative` roles that are states are the clones.
+    pub clones: Vec<String>,
     /// Observable of B cells relative to their normal level.
     pub b_cells: Option<String>,
     /// B-cell aplasia is declared while `b_cells` is below this value.

@@ -9,8 +9,11 @@
 //!   **complete remission (CR)** when below [`CR_THRESHOLD`] = 5% blasts. "By day 28" and
 //!   "by month 3" ([`MONTH_3`] = 91.3 days) mean the first crossing happened by then.
 //! - **Relapse**: after CR, the first time blasts rise back to ≥ 5%; its type is CD19-negative
-//!   when the CD19-negative clone outnumbers the CD19-positive one at that time.
-//! - **Cure**: every leukemic clone extinct (fell below one cell).
+//!   when the CD19-negative cells outnumber the CD19-positive ones at that time
+//!   (`outcomes.cd19_negative`/`cd19_positive`), and likewise CD22-negative or positive when the
+//!   model declares `outcomes.cd22_negative` and `cd22_positive`.
+//! - **Cure**: every leukemic clone extinct (fell below one cell): the states listed in
+//!   `outcomes.clones`, or else the CD19 roles that are states.
 //! - **B-cell aplasia**: `outcomes.b_cells` below `outcomes.b_cell_aplasia_below`; duration from
 //!   onset to recovery, or to the end of the simulation if ongoing (then `ongoing_at_end`).
 //! - **CRS**: peak of `outcomes.cytokine` over days 0–28, graded by `outcomes.crs_grade_edges`
@@ -62,6 +65,8 @@ pub struct Relapse {
     pub days_from_remission: f64,
     /// `CD19+` or `CD19-` (or `unknown` when the model has no CD19 split).
     pub cd19: String,
+    /// `CD22+` or `CD22-` when the model has both CD22 roles, else `None` (`null` in JSON).
+    pub cd22: Option<String>,
 }
 
 /// Leukemia response.
@@ -185,8 +190,8 @@ impl Outcomes {
             })
         });
 
-        let extinct_day = |state: &Option<String>| -> Option<Option<f64>> {
-            let name = state.as_ref()?;
+        // None: not a state; Some(None): a state still alive at the end
+        let extinct_day = |name: &str| -> Option<Option<f64>> {
             let i = spec.state_index(name)?;
             let last = sim.trajectory.nodes().last()?;
             let gone = sim.trajectory.layout().log[i] && last.alive & (1 << i) == 0;
@@ -231,21 +236,40 @@ impl Outcomes {
                     (Some(_), _) => "CD19+",
                     _ => "unknown",
                 };
+                let cd22 = match (value(&roles.cd22_positive), value(&roles.cd22_negative)) {
+                    (Some(pos), Some(neg)) if neg > pos => Some("CD22-"),
+                    (Some(_), Some(_)) => Some("CD22+"),
+                    _ => None,
+                };
+                let phenotype = match cd22 {
+                    Some(cd22) => format!("{cd19}{cd22}"),
+                    None => cd19.to_string(),
+                };
                 events.push(Event {
                     time: day,
                     kind: EventKind::Relapse,
-                    detail: format!("{cd19} relapse, blasts ≥ 5%"),
+                    detail: format!("{phenotype} relapse, blasts ≥ 5%"),
                 });
                 Some(Relapse {
                     day,
                     days_from_remission: day - cr,
                     cd19: cd19.into(),
+                    cd22: cd22.map(String::from),
                 })
             });
-            let clones: Vec<Option<f64>> = [&roles.cd19_positive, &roles.cd19_negative]
-                .into_iter()
-                .filter_map(extinct_day)
-                .collect();
+            let clones: Vec<Option<f64>> = if roles.clones.is_empty() {
+                [&roles.cd19_positive, &roles.cd19_negative]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|name| extinct_day(name))
+                    .collect()
+            } else {
+                roles
+                    .clones
+                    .iter()
+                    .map(|name| extinct_day(name).flatten())
+                    .collect()
+            };
             let cured = !clones.is_empty() && clones.iter().all(Option::is_some);
             let cure_day = if cured {
                 clones.iter().flatten().copied().reduce(f64::max)

@@ -20,61 +20,19 @@
 //! dIL6/dt = k_IL6·(IL6_0 − IL6) + p_IL6·kill·(Lp + B)/1e9
 //! dCy/dt = R_Cy − k_Cy·Cy,  k_Cy = ln 2/t½_Cy;  F1..F3, AUCF: Langenhorst 2019
 //! ```
+//!
+//! Everything but the leukemic clones (CAR-T, B cells, lymphocytes, IL-6, drugs) is in
+//! `cart_host.rs`, shared with `cart_dual`.
 
-use super::fludarabine::FludarabinePk;
-use crate::model::dynamics::{Dynamics, Route, RouteKind, SegmentInputs, Structure, fixed};
+use super::cart_host::{CART_ALL_PARAMETERS, Host, N_HOST_PARAMS, ROUTES};
+use crate::model::dynamics::{Dynamics, Route, SegmentInputs, Structure, fixed};
 use crate::patient::Patient;
 
 /// The cart_all structure (`structure = "cart_all"`).
 pub struct CartAll;
 
-const N_PARAMS: usize = 39;
-
-/// Route indices, in the order of [`CartAll::routes`].
-const ROUTE_CAR_T: usize = 0;
-const ROUTE_FLUDARABINE: usize = 1;
-const ROUTE_CYCLOPHOSPHAMIDE: usize = 2;
-
-/// Named parameters (units in `models/cart_all.toml`).
-#[derive(Debug, Clone, Copy)]
-struct Params {
-    rho_e: f64,
-    k_a: f64,
-    k_t: f64,
-    a_m: f64,
-    delta_e: f64,
-    k_em: f64,
-    delta_m: f64,
-    f_mem: f64,
-    gamma: f64,
-    k_e: f64,
-    g_l: f64,
-    l_max: f64,
-    l0: f64,
-    f_neg: f64,
-    f_l: f64,
-    b0: f64,
-    tau_b: f64,
-    c50: f64,
-    r_n: f64,
-    k_n: f64,
-    n0: f64,
-    il6_0: f64,
-    k_il6: f64,
-    p_il6: f64,
-    s_f: f64,
-    s_cy: f64,
-    h_marrow: f64,
-    k_tg: f64,
-}
-
 struct CartAllDynamics {
-    p: Params,
-    pk: FludarabinePk,
-    /// Cyclophosphamide volume [L] (v_cy × weight).
-    v_cy: f64,
-    /// Cyclophosphamide elimination rate [1/day].
-    k_cy: f64,
+    host: Host,
 }
 
 impl Structure for CartAll {
@@ -87,47 +45,7 @@ impl Structure for CartAll {
         ]
     }
     fn parameters(&self) -> &'static [&'static str] {
-        &[
-            "rho_E",
-            "K_A",
-            "K_T",
-            "a_M",
-            "delta_E",
-            "k_EM",
-            "delta_M",
-            "f_mem",
-            "gamma",
-            "K_E",
-            "g_L",
-            "L_max",
-            "L0",
-            "f_neg",
-            "f_L",
-            "B0",
-            "tau_B",
-            "C50",
-            "r_N",
-            "K_N",
-            "N0",
-            "IL6_0",
-            "k_IL6",
-            "p_IL6",
-            "s_F",
-            "s_Cy",
-            "v_Cy",
-            "t_half_Cy",
-            "H_marrow",
-            "k_tg",
-            "CL_nr",
-            "theta_GFR",
-            "V1",
-            "V2",
-            "V3",
-            "Q2",
-            "Q3",
-            "eGFR_max",
-            "F_dose",
-        ]
+        &CART_ALL_PARAMETERS
     }
     fn observables(&self) -> &'static [&'static str] {
         &[
@@ -142,173 +60,63 @@ impl Structure for CartAll {
         ]
     }
     fn routes(&self) -> &'static [Route] {
-        &[
-            Route {
-                name: "car_t",
-                kind: RouteKind::Bolus,
-                unit: "cells",
-            },
-            Route {
-                name: "fludarabine",
-                kind: RouteKind::Infusion,
-                unit: "mg",
-            },
-            Route {
-                name: "cyclophosphamide",
-                kind: RouteKind::Infusion,
-                unit: "mg",
-            },
-        ]
+        ROUTES
     }
     fn build(&self, values: &[f64], patient: &Patient) -> Box<dyn Dynamics> {
-        let v: [f64; N_PARAMS] = fixed(values);
-        let [
-            rho_e,
-            k_a,
-            k_t,
-            a_m,
-            delta_e,
-            k_em,
-            delta_m,
-            f_mem,
-            gamma,
-            k_e,
-            g_l,
-            l_max,
-            l0,
-            f_neg,
-            f_l,
-            b0,
-            tau_b,
-            c50,
-            r_n,
-            k_n,
-            n0,
-            il6_0,
-            k_il6,
-            p_il6,
-            s_f,
-            s_cy,
-            v_cy,
-            t_half_cy,
-            h_marrow,
-            k_tg,
-            cl_nr,
-            theta_gfr,
-            v1,
-            v2,
-            v3,
-            q2,
-            q3,
-            egfr_max,
-            f_dose,
-        ] = v;
-        let p = Params {
-            rho_e,
-            k_a,
-            k_t,
-            a_m,
-            delta_e,
-            k_em,
-            delta_m,
-            f_mem,
-            gamma,
-            k_e,
-            g_l,
-            l_max,
-            l0,
-            f_neg,
-            f_l,
-            b0,
-            tau_b,
-            c50,
-            r_n,
-            k_n,
-            n0,
-            il6_0,
-            k_il6,
-            p_il6,
-            s_f,
-            s_cy,
-            h_marrow,
-            k_tg,
-        };
-        let pk = FludarabinePk::from_typical(
-            [cl_nr, theta_gfr, v1, v2, v3, q2, q3, egfr_max, f_dose],
-            patient,
-        );
+        let v: [f64; N_HOST_PARAMS] = fixed(values);
         Box::new(CartAllDynamics {
-            p,
-            pk,
-            v_cy: v_cy * patient.weight_kg,
-            // t½ in hours, model time in days
-            k_cy: std::f64::consts::LN_2 / (t_half_cy / 24.0),
+            host: Host::new(v, patient),
         })
     }
 }
 
 impl Dynamics for CartAllDynamics {
     fn initial_state(&self, x0: &mut [f64]) {
-        let p = &self.p;
-        x0[0] = 0.0; // E: arrives with the infusion
-        x0[1] = 0.0; // M: arrives with the infusion
+        let p = &self.host.p;
+        let (car_t, [b, n, il6]) = self.host.initial();
+        x0[0..2].copy_from_slice(&car_t);
         x0[2] = (1.0 - p.f_neg) * p.l0;
         x0[3] = p.f_neg * p.l0;
-        x0[4] = p.b0;
-        x0[5] = p.n0;
-        x0[6] = p.il6_0;
+        x0[4..7].copy_from_slice(&[b, n, il6]);
         x0[7..12].fill(0.0);
     }
 
     #[inline]
     fn derivatives(&self, inputs: &SegmentInputs, x: &[f64], dxdt: &mut [f64]) {
-        let p = &self.p;
+        let h = &self.host;
         let (e, m, lp, ln, b, n, il6) = (x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
         let (f1, f2, f3, cy) = (x[7], x[8], x[9], x[10]);
 
-        let car = e + m;
         let antigen = lp + b;
-        let stim = antigen / (p.k_a + antigen);
-        let space = p.k_t / (p.k_t + n + car);
-        let chemo = p.s_f * f1 / self.pk.v1 + p.s_cy * cy / self.v_cy;
-        let kill = p.gamma * e / (p.k_e + e);
-        let crowding = 1.0 - (lp + ln) / p.l_max;
-        let reactivation = p.a_m * stim * m;
+        let chemo = h.chemo(f1, cy);
+        let kill = h.kill(e);
+        let growth = h.leukemic_growth(lp + ln);
+        let chemo_l = h.p.f_l * chemo;
 
-        dxdt[0] = p.rho_e * stim * space * e + reactivation - (p.delta_e + p.k_em + chemo) * e;
-        dxdt[1] = p.k_em * e - reactivation - (p.delta_m + chemo) * m;
-        dxdt[2] = (p.g_l * crowding - kill - p.f_l * chemo) * lp;
-        dxdt[3] = (p.g_l * crowding - p.f_l * chemo) * ln;
-        dxdt[4] = p.b0 / p.tau_b / (1.0 + car / p.c50) - (1.0 / p.tau_b + kill + chemo) * b;
-        dxdt[5] = (p.r_n * (1.0 - (n + car) / p.k_n) - chemo) * n;
-        dxdt[6] = p.k_il6 * (p.il6_0 - il6) + p.p_il6 * kill * antigen * 1e-9;
-        let flu = self
-            .pk
-            .derivatives(inputs.rates[ROUTE_FLUDARABINE], f1, f2, f3);
-        dxdt[7..10].copy_from_slice(&flu[..3]);
-        dxdt[10] = inputs.rates[ROUTE_CYCLOPHOSPHAMIDE] - self.k_cy * cy;
-        dxdt[11] = flu[3];
+        dxdt[0..2].copy_from_slice(&h.car_t(antigen, e, m, n, chemo));
+        dxdt[2] = (growth - kill - chemo_l) * lp;
+        dxdt[3] = (growth - chemo_l) * ln;
+        dxdt[4..6].copy_from_slice(&h.lymphocytes(b, n, e + m, kill, chemo));
+        dxdt[6] = h.il6(il6, kill, antigen);
+        dxdt[7..12].copy_from_slice(&h.drugs(inputs, f1, f2, f3, cy));
     }
 
     fn observe(&self, x: &[f64], out: &mut [f64]) {
-        let p = &self.p;
-        let car = x[0] + x[1];
+        let p = &self.host.p;
         let leukemia = x[2] + x[3];
         let marrow = leukemia + p.h_marrow;
-        out[0] = car;
-        out[1] = p.k_tg * car;
+        out[0..2].copy_from_slice(&self.host.car_t_observables(x[0], x[1]));
         out[2] = leukemia / marrow;
         out[3] = x[2] / marrow;
         out[4] = x[3] / marrow;
         out[5] = x[4] / p.b0;
-        out[6] = x[7] / self.pk.v1;
-        out[7] = x[10] / self.v_cy;
+        out[6..8].copy_from_slice(&self.host.drug_concentrations(x[7], x[10]));
     }
 
     fn apply_bolus(&self, route: usize, amount: f64, x: &mut [f64]) {
-        if route == ROUTE_CAR_T {
-            x[0] += (1.0 - self.p.f_mem) * amount;
-            x[1] += self.p.f_mem * amount;
+        if let Some([e, m]) = self.host.infusion(route, amount) {
+            x[0] += e;
+            x[1] += m;
         }
     }
 }

@@ -2,11 +2,14 @@
 //! [`Structure`](crate::model::Structure) in its own file and listing it in [`STRUCTURES`].
 
 mod cart_all;
+mod cart_dual;
+mod cart_host;
 mod fludarabine;
 mod leon_triana;
 mod stein;
 
 pub use cart_all::CartAll;
+pub use cart_dual::CartDual;
 pub use fludarabine::{
     FLUDARABINE_PARAMETERS, FludarabineDosing, FludarabineLangenhorst2019, FludarabinePk,
     clearance_l_per_h as fludarabine_clearance_l_per_h,
@@ -22,6 +25,7 @@ pub static STRUCTURES: &[&dyn Structure] = &[
     &LeonTriana2021,
     &FludarabineLangenhorst2019,
     &CartAll,
+    &CartDual,
 ];
 
 /// The structure with the given id.

@@ -1,0 +1,328 @@
+//! The "host" shared by `cart_all` and `cart_dual`: everything except the leukemic clones.
+//!
+//! CAR-T effector/memory kinetics, normal B cells, endogenous lymphocytes, the IL-6 signal,
+//! fludarabine (Langenhorst 3-compartment PK) and cyclophosphamide. The two structures differ
+//! only in how leukemia is split into clones and in which targets each clone presents; they
+//! pass the resulting antigen stimulus and kill flux in here, so a change to the host
+//! equations reaches both models at once. The equations are documented in `cart_all.rs` and
+//! `models/cart_all.toml`; the expressions below keep cart_all's floating-point evaluation
+//! order so that factoring them out did not change any cart_all result.
+
+use super::fludarabine::FludarabinePk;
+use crate::model::dynamics::{Route, RouteKind, SegmentInputs};
+use crate::patient::Patient;
+
+/// Number of cart_all parameters ([`CART_ALL_PARAMETERS`]).
+pub(super) const N_HOST_PARAMS: usize = 39;
+
+/// cart_all's parameters in the order `build` receives them; `cart_dual` appends its own.
+pub(super) const CART_ALL_PARAMETERS: [&str; N_HOST_PARAMS] = [
+    "rho_E",
+    "K_A",
+    "K_T",
+    "a_M",
+    "delta_E",
+    "k_EM",
+    "delta_M",
+    "f_mem",
+    "gamma",
+    "K_E",
+    "g_L",
+    "L_max",
+    "L0",
+    "f_neg",
+    "f_L",
+    "B0",
+    "tau_B",
+    "C50",
+    "r_N",
+    "K_N",
+    "N0",
+    "IL6_0",
+    "k_IL6",
+    "p_IL6",
+    "s_F",
+    "s_Cy",
+    "v_Cy",
+    "t_half_Cy",
+    "H_marrow",
+    "k_tg",
+    "CL_nr",
+    "theta_GFR",
+    "V1",
+    "V2",
+    "V3",
+    "Q2",
+    "Q3",
+    "eGFR_max",
+    "F_dose",
+];
+
+/// Route indices, in the order of [`ROUTES`].
+pub(super) const ROUTE_CAR_T: usize = 0;
+const ROUTE_FLUDARABINE: usize = 1;
+const ROUTE_CYCLOPHOSPHAMIDE: usize = 2;
+
+/// Dosing routes of both structures.
+pub(super) const ROUTES: &[Route] = &[
+    Route {
+        name: "car_t",
+        kind: RouteKind::Bolus,
+        unit: "cells",
+    },
+    Route {
+        name: "fludarabine",
+        kind: RouteKind::Infusion,
+        unit: "mg",
+    },
+    Route {
+        name: "cyclophosphamide",
+        kind: RouteKind::Infusion,
+        unit: "mg",
+    },
+];
+
+/// Concatenates two name lists at compile time (`C` must equal `A + B`, checked when the
+/// constant is evaluated), so a structure can extend cart_all's parameter list without
+/// repeating it.
+pub(super) const fn concat<const A: usize, const B: usize, const C: usize>(
+    a: [&'static str; A],
+    b: [&'static str; B],
+) -> [&'static str; C] {
+    assert!(
+        A + B == C,
+        "concat: output length must be the sum of the inputs"
+    );
+    let mut out = [""; C];
+    let mut i = 0;
+    while i < A {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < C {
+        out[i] = b[i - A];
+        i += 1;
+    }
+    out
+}
+
+/// Named cart_all parameters (units in `models/cart_all.toml`); the leukemia parameters are
+/// read by the structures, the rest by [`Host`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Params {
+    pub rho_e: f64,
+    pub k_a: f64,
+    pub k_t: f64,
+    pub a_m: f64,
+    pub delta_e: f64,
+    pub k_em: f64,
+    pub delta_m: f64,
+    pub f_mem: f64,
+    pub gamma: f64,
+    pub k_e: f64,
+    pub g_l: f64,
+    pub l_max: f64,
+    pub l0: f64,
+    pub f_neg: f64,
+    pub f_l: f64,
+    pub b0: f64,
+    pub tau_b: f64,
+    pub c50: f64,
+    pub r_n: f64,
+    pub k_n: f64,
+    pub n0: f64,
+    pub il6_0: f64,
+    pub k_il6: f64,
+    pub p_il6: f64,
+    pub s_f: f64,
+    pub s_cy: f64,
+    pub h_marrow: f64,
+    pub k_tg: f64,
+}
+
+/// Host parameters bound to a patient: the parameter struct, fludarabine PK and the
+/// cyclophosphamide volume and elimination rate.
+pub(super) struct Host {
+    pub p: Params,
+    pk: FludarabinePk,
+    /// Cyclophosphamide volume [L] (v_cy × weight).
+    v_cy: f64,
+    /// Cyclophosphamide elimination rate [1/day].
+    k_cy: f64,
+}
+
+impl Host {
+    /// Binds cart_all's parameter values (in [`CART_ALL_PARAMETERS`] order) and covariates.
+    pub fn new(values: [f64; N_HOST_PARAMS], patient: &Patient) -> Self {
+        let [
+            rho_e,
+            k_a,
+            k_t,
+            a_m,
+            delta_e,
+            k_em,
+            delta_m,
+            f_mem,
+            gamma,
+            k_e,
+            g_l,
+            l_max,
+            l0,
+            f_neg,
+            f_l,
+            b0,
+            tau_b,
+            c50,
+            r_n,
+            k_n,
+            n0,
+            il6_0,
+            k_il6,
+            p_il6,
+            s_f,
+            s_cy,
+            v_cy,
+            t_half_cy,
+            h_marrow,
+            k_tg,
+            cl_nr,
+            theta_gfr,
+            v1,
+            v2,
+            v3,
+            q2,
+            q3,
+            egfr_max,
+            f_dose,
+        ] = values;
+        let p = Params {
+            rho_e,
+            k_a,
+            k_t,
+            a_m,
+            delta_e,
+            k_em,
+            delta_m,
+            f_mem,
+            gamma,
+            k_e,
+            g_l,
+            l_max,
+            l0,
+            f_neg,
+            f_l,
+            b0,
+            tau_b,
+            c50,
+            r_n,
+            k_n,
+            n0,
+            il6_0,
+            k_il6,
+            p_il6,
+            s_f,
+            s_cy,
+            h_marrow,
+            k_tg,
+        };
+        let pk = FludarabinePk::from_typical(
+            [cl_nr, theta_gfr, v1, v2, v3, q2, q3, egfr_max, f_dose],
+            patient,
+        );
+        Host {
+            p,
+            pk,
+            v_cy: v_cy * patient.weight_kg,
+            // t½ in hours, model time in days
+            k_cy: std::f64::consts::LN_2 / (t_half_cy / 24.0),
+        }
+    }
+
+    /// Initial host states `[E, M]` and `[B, N, IL6]`; drugs start at zero.
+    pub fn initial(&self) -> ([f64; 2], [f64; 3]) {
+        // E and M arrive with the infusion
+        ([0.0, 0.0], [self.p.b0, self.p.n0, self.p.il6_0])
+    }
+
+    /// Lymphodepleting kill rate [1/day]: s_F·F1/V1 + s_Cy·Cy/V_Cy.
+    #[inline]
+    pub fn chemo(&self, f1: f64, cy: f64) -> f64 {
+        self.p.s_f * f1 / self.pk.v1 + self.p.s_cy * cy / self.v_cy
+    }
+
+    /// Kill rate [1/day] of a fully recognised target: γ·E/(K_E + E).
+    #[inline]
+    pub fn kill(&self, e: f64) -> f64 {
+        self.p.gamma * e / (self.p.k_e + e)
+    }
+
+    /// Net growth rate of leukemic cells from crowding, `g_L·(1 − leukemia/L_max)` [1/day].
+    #[inline]
+    pub fn leukemic_growth(&self, leukemia: f64) -> f64 {
+        self.p.g_l * (1.0 - leukemia / self.p.l_max)
+    }
+
+    /// `[dE/dt, dM/dt]` given the antigen the CAR binds, endogenous lymphocytes and chemo.
+    #[inline]
+    pub fn car_t(&self, antigen: f64, e: f64, m: f64, n: f64, chemo: f64) -> [f64; 2] {
+        let p = &self.p;
+        let car = e + m;
+        let stim = antigen / (p.k_a + antigen);
+        let space = p.k_t / (p.k_t + n + car);
+        let reactivation = p.a_m * stim * m;
+        [
+            p.rho_e * stim * space * e + reactivation - (p.delta_e + p.k_em + chemo) * e,
+            p.k_em * e - reactivation - (p.delta_m + chemo) * m,
+        ]
+    }
+
+    /// `[dB/dt, dN/dt]`: B cells (production suppressed by CAR-T, killed at `kill_b`) and
+    /// endogenous lymphocytes (logistic, sharing capacity with CAR-T).
+    #[inline]
+    pub fn lymphocytes(&self, b: f64, n: f64, car: f64, kill_b: f64, chemo: f64) -> [f64; 2] {
+        let p = &self.p;
+        [
+            p.b0 / p.tau_b / (1.0 + car / p.c50) - (1.0 / p.tau_b + kill_b + chemo) * b,
+            (p.r_n * (1.0 - (n + car) / p.k_n) - chemo) * n,
+        ]
+    }
+
+    /// dIL6/dt, driven by the killing flux `kill·targets` where `targets` counts every
+    /// killed population weighted by its recognition (cells).
+    #[inline]
+    pub fn il6(&self, il6: f64, kill: f64, targets: f64) -> f64 {
+        let p = &self.p;
+        p.k_il6 * (p.il6_0 - il6) + p.p_il6 * kill * targets * 1e-9
+    }
+
+    /// `[dF1, dF2, dF3, dCy, dAUCF]` for the drug states `[F1, F2, F3, Cy]`.
+    #[inline]
+    pub fn drugs(&self, inputs: &SegmentInputs, f1: f64, f2: f64, f3: f64, cy: f64) -> [f64; 5] {
+        let flu = self
+            .pk
+            .derivatives(inputs.rates[ROUTE_FLUDARABINE], f1, f2, f3);
+        [
+            flu[0],
+            flu[1],
+            flu[2],
+            inputs.rates[ROUTE_CYCLOPHOSPHAMIDE] - self.k_cy * cy,
+            flu[3],
+        ]
+    }
+
+    /// Observables `[car_t, transgene]` from E and M.
+    pub fn car_t_observables(&self, e: f64, m: f64) -> [f64; 2] {
+        let car = e + m;
+        [car, self.p.k_tg * car]
+    }
+
+    /// Observables `[flu_conc, cy_conc]` [mg/L] from F1 and Cy.
+    pub fn drug_concentrations(&self, f1: f64, cy: f64) -> [f64; 2] {
+        [f1 / self.pk.v1, cy / self.v_cy]
+    }
+
+    /// Splits a CAR-T bolus of `amount` cells on `route` into `[E, M]` increments.
+    pub fn infusion(&self, route: usize, amount: f64) -> Option<[f64; 2]> {
+        (route == ROUTE_CAR_T).then_some([(1.0 - self.p.f_mem) * amount, self.p.f_mem * amount])
+    }
+}
