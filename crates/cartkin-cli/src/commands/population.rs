@@ -161,6 +161,7 @@ pub(crate) fn patients_csv(spec: &PopulationSpec, patients: &[PatientResult]) ->
             "rfs_time_day",
             "rfs_event",
             "relapse_type",
+            "relapse_cd22",
             "died_in_remission",
             "cmax",
             "tmax_day",
@@ -191,6 +192,7 @@ pub(crate) fn patients_csv(spec: &PopulationSpec, patients: &[PatientResult]) ->
             p.rfs_event
                 .map_or(String::new(), |e| u8::from(e).to_string()),
             p.relapse_type.clone().unwrap_or_default(),
+            p.relapse_cd22.clone().unwrap_or_default(),
             u8::from(p.died_in_remission).to_string(),
             opt(p.cmax),
             opt(p.tmax_day),

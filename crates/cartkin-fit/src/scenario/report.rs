@@ -67,6 +67,7 @@ pub fn csv(scenario: &Scenario, arms: &[ArmSummary]) -> Result<Vec<u8>, csv::Err
     }
     header.extend(["median_rfs_months".into(), "relapses".into()]);
     header.extend(triple("cd19_negative_relapse_share"));
+    header.extend(triple("cd22_negative_relapse_share"));
     header.extend(triple("crs_any_grade"));
     header.extend(triple("crs_grade3plus"));
     header.extend(
@@ -107,6 +108,10 @@ pub fn csv(scenario: &Scenario, arms: &[ArmSummary]) -> Result<Vec<u8>, csv::Err
         row.extend(with_ci(
             s.cd19_negative_relapse_share,
             s.cd19_negative_relapse_share_ci95,
+        ));
+        row.extend(with_ci(
+            s.cd22_negative_relapse_share,
+            s.cd22_negative_relapse_share_ci95,
         ));
         row.extend(with_ci(s.crs_any_grade, s.crs_any_grade_ci95));
         row.extend(with_ci(s.crs_grade3plus, s.crs_grade3plus_ci95));
@@ -164,12 +169,21 @@ pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
         .or_else(|| scenario.rfs_months.first().copied())
         .unwrap_or(12.0);
     let m = format_value(month);
+    // CD22 typing only for models that carry the second antigen
+    let cd22 = arms
+        .iter()
+        .any(|a| a.summary.cd22_negative_relapse_share.is_some());
     out.push_str(&format!(
         "| arm | remission (CR/CRi by month 3) | MRD-negative | RFS {m} mo | EFS {m} mo | \
-         CD19− share of relapses | CRS any grade | CRS grade ≥ 3 | CAR-T Cmax (geo. mean) | \
-         Flu AUC median [mg·h/L] | Flu AUC ≥ 13.8 |\n"
+         CD19− share of relapses |{} CRS any grade | CRS grade ≥ 3 | CAR-T Cmax (geo. mean) | \
+         Flu AUC median [mg·h/L] | Flu AUC ≥ 13.8 |\n",
+        if cd22 { " CD22− share of relapses |" } else { "" }
     ));
-    out.push_str("|---|---|---|---|---|---|---|---|---|---|---|\n");
+    out.push_str(if cd22 {
+        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+    } else {
+        "|---|---|---|---|---|---|---|---|---|---|---|\n"
+    });
     let at = |points: &[summary::RfsPoint]| {
         points
             .iter()
@@ -178,8 +192,19 @@ pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
     };
     for a in arms {
         let s = &a.summary;
+        let cd22_cell = if cd22 {
+            format!(
+                " {} |",
+                pct(
+                    s.cd22_negative_relapse_share,
+                    s.cd22_negative_relapse_share_ci95
+                )
+            )
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} |{cd22_cell} {} | {} | {} | {} | {} |\n",
             a.arm,
             pct(Some(s.orr), Some(s.orr_ci95)),
             pct(Some(s.mrd_negative_rate), Some(s.mrd_negative_ci95)),

@@ -40,6 +40,8 @@ pub struct PatientResult {
     pub rfs_event: Option<bool>,
     /// `CD19+` or `CD19-` when the RFS event is a relapse.
     pub relapse_type: Option<String>,
+    /// `CD22+` or `CD22-` when the RFS event is a relapse and the model types CD22.
+    pub relapse_cd22: Option<String>,
     /// The RFS event is a non-relapse death.
     pub died_in_remission: bool,
     /// CAR-T Cmax (the model's CAR-T observable).
@@ -125,6 +127,7 @@ pub fn simulate_patient(
         rfs_time_day: None,
         rfs_event: None,
         relapse_type: None,
+        relapse_cd22: None,
         died_in_remission: false,
         cmax: None,
         tmax_day: None,
@@ -175,7 +178,10 @@ pub fn simulate_patient(
     result.responder = true;
     result.remission_day = Some(onset);
     let end = spec.follow_up_days;
-    let relapse = r.relapse.as_ref().map(|rel| (rel.day, rel.cd19.clone()));
+    let relapse = r
+        .relapse
+        .as_ref()
+        .map(|rel| (rel.day, rel.cd19.clone(), rel.cd22.clone()));
     let candidates = [
         (relapse.as_ref().map_or(f64::INFINITY, |x| x.0), 0u8),
         (vp.death_day, 1),
@@ -191,7 +197,10 @@ pub fn simulate_patient(
     result.rfs_event = Some(kind <= 1);
     result.died_in_remission = kind == 1;
     if kind == 0 {
-        result.relapse_type = relapse.map(|x| x.1);
+        if let Some((_, cd19, cd22)) = relapse {
+            result.relapse_type = Some(cd19);
+            result.relapse_cd22 = cd22;
+        }
     }
     result
 }

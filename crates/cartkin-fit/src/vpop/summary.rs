@@ -75,6 +75,10 @@ pub struct Summary {
     pub cd19_negative_relapse_share: Option<f64>,
     /// Its 95% Wilson interval.
     pub cd19_negative_relapse_share_ci95: Option<[f64; 2]>,
+    /// Share of relapses that are CD22-negative (models that type CD22).
+    pub cd22_negative_relapse_share: Option<f64>,
+    /// Its 95% Wilson interval.
+    pub cd22_negative_relapse_share_ci95: Option<[f64; 2]>,
     /// CRS of any grade.
     pub crs_any_grade: Option<f64>,
     /// Its 95% Wilson interval.
@@ -226,6 +230,15 @@ pub fn summarize(patients: &[PatientResult], months: &[f64]) -> Summary {
     flu.sort_by(f64::total_cmp);
     let mrd = ok.iter().filter(|p| p.mrd_negative).count();
     let (cd19_share, cd19_ci) = share_ci(cd19_negative, relapses.len());
+    let typed22: Vec<&&&PatientResult> = relapses
+        .iter()
+        .filter(|p| p.relapse_cd22.is_some())
+        .collect();
+    let cd22_negative = typed22
+        .iter()
+        .filter(|p| p.relapse_cd22.as_deref() == Some("CD22-"))
+        .count();
+    let (cd22_share, cd22_ci) = share_ci(cd22_negative, typed22.len());
     let (crs_any, crs_any_ci) = share_ci(graded.iter().filter(|g| **g >= 1).count(), graded.len());
     let (crs3, crs3_ci) = share_ci(graded.iter().filter(|g| **g >= 3).count(), graded.len());
     let (flu_hi, flu_hi_ci) = share_ci(flu.iter().filter(|a| **a >= 13.8).count(), flu.len());
@@ -244,6 +257,8 @@ pub fn summarize(patients: &[PatientResult], months: &[f64]) -> Summary {
         deaths_in_remission: ok.iter().filter(|p| p.died_in_remission).count(),
         cd19_negative_relapse_share: cd19_share,
         cd19_negative_relapse_share_ci95: cd19_ci,
+        cd22_negative_relapse_share: cd22_share,
+        cd22_negative_relapse_share_ci95: cd22_ci,
         crs_any_grade: crs_any,
         crs_any_grade_ci95: crs_any_ci,
         crs_grade3plus: crs3,
