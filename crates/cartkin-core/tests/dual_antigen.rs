@@ -246,12 +246,13 @@ fn cd22_only_product_does_not_kill_cd19_positive_cd22_negative_cells() {
 }
 
 /// A pre-existing CD19- clone of 2e7 cells (f_neg = 1e-4) relapses after the CD19-only
-/// product as CD19-CD22+; the dual product (w_22 = 1, default CD22 potency r_22 = 0.3) kills
-/// that clone to extinction and relapses later, from the double-negative clone.
+/// product as CD19-CD22+; the dual product (w_22 = 1, CD22 potency r_22 = 0.3, 5% of the CD19-
+/// clone double negative — set here, not taken from the file's defaults) kills that clone to
+/// extinction and relapses later, from the double-negative clone.
 #[test]
 fn dual_product_eliminates_the_cd19_negative_cd22_positive_escape() {
     let options = SolverOptions::default();
-    let cd19_only = dual(&[("f_neg", 1e-4)]);
+    let cd19_only = dual(&[("f_neg", 1e-4), ("r_22", 0.3), ("f_22neg_dn", 0.05)]);
     let sim = simulate(&cd19_only, DOSE, options);
     let escape = response(&cd19_only, &sim)
         .relapse
@@ -260,7 +261,12 @@ fn dual_product_eliminates_the_cd19_negative_cd22_positive_escape() {
     assert_eq!(escape.cd22.as_deref(), Some("CD22+"));
     assert!(value(&sim, &cd19_only, "Lnp", escape.day) > 1e9);
 
-    let dual_product = dual(&[("f_neg", 1e-4), ("w_22", 1.0)]);
+    let dual_product = dual(&[
+        ("f_neg", 1e-4),
+        ("w_22", 1.0),
+        ("r_22", 0.3),
+        ("f_22neg_dn", 0.05),
+    ]);
     let sim = simulate(&dual_product, DOSE, options);
     let (_, end) = sim.trajectory.span();
     assert_eq!(value(&sim, &dual_product, "Lnp", end), 0.0, "Lnp extinct");
@@ -271,7 +277,12 @@ fn dual_product_eliminates_the_cd19_negative_cd22_positive_escape() {
 /// Relapse typing: driven by the double-negative clone, the relapse is CD19- and CD22-.
 #[test]
 fn a_double_negative_relapse_is_typed_cd22_negative() {
-    let model = dual(&[("f_neg", 1e-4), ("w_22", 1.0)]);
+    let model = dual(&[
+        ("f_neg", 1e-4),
+        ("w_22", 1.0),
+        ("r_22", 0.3),
+        ("f_22neg_dn", 0.05),
+    ]);
     let sim = simulate(&model, DOSE, SolverOptions::default());
     let relapse = response(&model, &sim).relapse.expect("relapse");
     assert!(value(&sim, &model, "Lnn", relapse.day) > value(&sim, &model, "Lnp", relapse.day));
