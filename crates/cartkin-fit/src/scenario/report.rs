@@ -177,7 +177,11 @@ pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
         "| arm | remission (CR/CRi by month 3) | MRD-negative | RFS {m} mo | EFS {m} mo | \
          CD19− share of relapses |{} CRS any grade | CRS grade ≥ 3 | CAR-T Cmax (geo. mean) | \
          Flu AUC median [mg·h/L] | Flu AUC ≥ 13.8 |\n",
-        if cd22 { " CD22− share of relapses |" } else { "" }
+        if cd22 {
+            " CD22− share of relapses |"
+        } else {
+            ""
+        }
     ));
     out.push_str(if cd22 {
         "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
