@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Regenerates every figure the README shows (docs/figures/*.png), from a clean checkout.
-# Usage: scripts/figures.sh        (about a minute, most of it the release build)
+# Usage: scripts/figures.sh        (about two minutes, most of it the release build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p cartkin-cli
@@ -38,4 +38,15 @@ cp "$tmp/pop/exposure_by_response.png" "$out/eliana_exposure_by_response.png"
 cp "$tmp/fit/fit_subjects_1.png" "$out/fit_synthetic_subjects.png"
 cp "$tmp/fit/fit_observed_vs_predicted.png" "$out/fit_synthetic_observed_vs_predicted.png"
 cp "$tmp/fit/fit_profile.png" "$out/fit_synthetic_profile_tmax.png"
+# the shipped scenarios (scripts/scenarios/), 1000 patients per arm
+for name in dose_response lymphodepletion lymphodepletion_grid dual_target consolidation; do
+  "$bin" scenario "scripts/scenarios/$name.toml" --out "$tmp/$name" >/dev/null
+done
+cp "$tmp/dose_response/sweep_dose_cells.png" "$out/scenario_dose_response.png"
+cp "$tmp/lymphodepletion/endpoints_by_arm.png" "$out/scenario_lymphodepletion_endpoints.png"
+cp "$tmp/lymphodepletion_grid/heatmap_remission.png" "$out/scenario_lymphodepletion_grid_remission.png"
+cp "$tmp/lymphodepletion_grid/heatmap_crs_grade3plus.png" "$out/scenario_lymphodepletion_grid_crs3.png"
+cp "$tmp/dual_target/survival_by_arm.png" "$out/scenario_dual_target_survival.png"
+cp "$tmp/dual_target/endpoints_by_arm.png" "$out/scenario_dual_target_endpoints.png"
+cp "$tmp/consolidation/survival_by_arm.png" "$out/scenario_consolidation_survival.png"
 ls -1 "$out"

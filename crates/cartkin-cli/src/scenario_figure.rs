@@ -90,13 +90,13 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
     };
     let horizon = scenario.population.follow_up_days / cartkin_fit::vpop::summary::DAYS_PER_MONTH;
     let shown = if picks.len() < scenario.arms.len() {
-        format!(" ({} of {} arms)", picks.len(), scenario.arms.len())
+        format!(" ({} of {} arms shown)", picks.len(), scenario.arms.len())
     } else {
         String::new()
     };
     Figure {
         title: format!(
-            "{} — survival by arm{shown}, {} patients per arm",
+            "{} — survival, n = {} per arm{shown}",
             scenario.name,
             results.first().map_or(0, Vec::len)
         ),

@@ -196,11 +196,11 @@ pub fn simulate_patient(
     result.rfs_time_day = Some((time - onset).max(0.0));
     result.rfs_event = Some(kind <= 1);
     result.died_in_remission = kind == 1;
-    if kind == 0 {
-        if let Some((_, cd19, cd22)) = relapse {
-            result.relapse_type = Some(cd19);
-            result.relapse_cd22 = cd22;
-        }
+    if kind == 0
+        && let Some((_, cd19, cd22)) = relapse
+    {
+        result.relapse_type = Some(cd19);
+        result.relapse_cd22 = cd22;
     }
     result
 }
