@@ -2,12 +2,15 @@
 //! is refused with exit code 1 (2 for usage errors), a message on stderr naming the offending
 //! thing and what was expected, no panic, and no output files.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use cartkin_core::model::{Model, resolve};
 use serde_json::Value;
 use tempfile::TempDir;
+
+use common::{Run, assert_refused, cartkin, files_in};
 
 const MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models");
 const BUNDLED: [&str; 4] = [
@@ -16,39 +19,6 @@ const BUNDLED: [&str; 4] = [
     "leon_triana_2021",
     "stein_2019",
 ];
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn assert_ok(&self) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(0),
-            "expected success\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        self
-    }
-}
-
-fn cartkin(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_cartkin"))
-        .args(args)
-        .env_remove("CARTKIN_MODELS")
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("the cartkin binary runs");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 /// `cartkin simulate --out OUT ARGS...`
 fn simulate(out: &Path, args: &[&str]) -> Run {
@@ -80,44 +50,6 @@ fn num(v: &Value, pointer: &str) -> f64 {
     v.pointer(pointer)
         .and_then(Value::as_f64)
         .unwrap_or_else(|| panic!("no number at {pointer}"))
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("readable dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
-/// Asserts that a usage or input error was reported properly: non-zero exit `code`, every
-/// `parts` in stderr, no panic, nothing on stdout claiming a file was written.
-fn assert_refused(run: &Run, code: i32, parts: &[&str]) {
-    assert_eq!(
-        run.code,
-        Some(code),
-        "expected exit code {code}\nstdout:\n{}\nstderr:\n{}",
-        run.stdout,
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains("panicked"),
-        "panic instead of an error message:\n{}",
-        run.stderr
-    );
-    assert!(
-        !run.stdout.contains("wrote "),
-        "claims to have written files:\n{}",
-        run.stdout
-    );
-    for part in parts {
-        assert!(
-            run.stderr.contains(part),
-            "expected `{part}` in stderr:\n{}",
-            run.stderr
-        );
-    }
 }
 
 /// `cartkin simulate --out FRESH ARGS...` must fail with exit code 1, name every `parts` on

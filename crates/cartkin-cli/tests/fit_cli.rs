@@ -6,12 +6,15 @@
 //! Runs are kept small (a few subjects of the bundled synthetic dataset, written to temporary
 //! files) so that the whole file stays fast in debug builds.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 use tempfile::TempDir;
+
+use common::{Run, assert_refused, cartkin, files_in};
 
 const DATA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -26,44 +29,6 @@ const STEIN_PARAMETERS: [&str; 6] = ["Cmax", "foldx", "Tmax", "alpha", "FB", "be
 
 // =============================================================================================
 // helpers
-
-struct Run {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Run {
-    fn assert_ok(&self) -> &Self {
-        assert_eq!(
-            self.code,
-            Some(0),
-            "expected success\nstdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        assert!(
-            !self.stderr.contains("panicked"),
-            "panic on stderr:\n{}",
-            self.stderr
-        );
-        self
-    }
-}
-
-fn cartkin(args: &[&str]) -> Run {
-    let out = Command::new(env!("CARGO_BIN_EXE_cartkin"))
-        .args(args)
-        .env_remove("CARTKIN_MODELS")
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("the cartkin binary runs");
-    Run {
-        code: out.status.code(),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
 
 fn p(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -124,7 +89,7 @@ impl Scratch {
     /// of `parts`, no panic, and no output directory.
     fn assert_refused(&self, args: &[&str], parts: &[&str]) {
         let run = self.fit_in("out", args);
-        assert_refused_run(&run, 1, parts);
+        assert_refused(&run, 1, parts);
         assert!(
             run.stderr.starts_with("error: "),
             "message should start with `error: `:\n{}",
@@ -135,33 +100,6 @@ impl Scratch {
             !out.exists(),
             "output directory created for bad input {args:?}: {:?}",
             files_in(&out)
-        );
-    }
-}
-
-fn assert_refused_run(run: &Run, code: i32, parts: &[&str]) {
-    assert_eq!(
-        run.code,
-        Some(code),
-        "expected exit code {code}\nstdout:\n{}\nstderr:\n{}",
-        run.stdout,
-        run.stderr
-    );
-    assert!(
-        !run.stderr.contains("panicked"),
-        "panic instead of an error message:\n{}",
-        run.stderr
-    );
-    assert!(
-        !run.stdout.contains("wrote "),
-        "claims to have written files:\n{}",
-        run.stdout
-    );
-    for part in parts {
-        assert!(
-            run.stderr.contains(part),
-            "expected `{part}` in stderr:\n{}",
-            run.stderr
         );
     }
 }
@@ -264,15 +202,6 @@ fn keys(v: &Value, pointer: &str) -> BTreeSet<String> {
         .keys()
         .cloned()
         .collect()
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .expect("readable dir")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
 }
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
@@ -1979,7 +1908,7 @@ fn usage_errors_exit_with_code_2() {
         ][..],
     ] {
         let run = sc.fit_in("out", args);
-        assert_refused_run(&run, 2, &["error:"]);
+        assert_refused(&run, 2, &["error:"]);
         assert!(!sc.out().exists(), "{args:?} created the output directory");
     }
 }
@@ -2027,7 +1956,7 @@ fn underdetermined_pooled_fit_warns_or_is_refused() {
             "no warning for 1 observation and 2 free parameters: {json:#}"
         );
     } else {
-        assert_refused_run(&run, 1, &["observations"]);
+        assert_refused(&run, 1, &["observations"]);
     }
 }
 

@@ -99,11 +99,11 @@ fn bad_files_name_file_line_arm_and_key() {
         ),
         (
             "[[arm]]\nname = \"A\"\nset = { L0 = -5.0 }\n",
-            &["s.toml:10", "arm \"A\"", "set.L0", "bounds"],
+            &["s.toml:11", "arm \"A\"", "set.L0", "bounds"],
         ),
         (
             "[[arm]]\nname = \"A\"\nset = { nope = 1.0 }\n",
-            &["s.toml:10", "arm \"A\"", "set.nope", "unknown parameter"],
+            &["s.toml:11", "arm \"A\"", "set.nope", "unknown parameter"],
         ),
         (
             "[[arm]]\nname = \"A\"\ndose_per_kg = -1\n",
@@ -115,7 +115,7 @@ fn bad_files_name_file_line_arm_and_key() {
         ),
         (
             "[[arm]]\nname = \"A\"\nregimen = \"bogus\"\n",
-            &["s.toml:10", "arm \"A\"", "regimen", "bogus"],
+            &["s.toml:11", "arm \"A\"", "regimen", "bogus"],
         ),
         (
             "[sweep.x]\nkey = \"dose\"\nvalues = [1]\n",

@@ -335,9 +335,10 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
             }
             settings(&d.into_inner(), None, &err)?
         }
-        None => ArmSettings::default(),
+        None => (ArmSettings::default(), KeyOffsets::new()),
     };
-    let mut written: Vec<(String, ArmSettings, usize, String)> = Vec::new();
+    let (defaults, default_offsets) = defaults;
+    let mut written: Vec<(String, ArmSettings, usize, String, KeyOffsets)> = Vec::new();
     for a in &raw.arm {
         let at = a.span().start;
         let arm = a.get_ref();
@@ -358,12 +359,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
                 "expected a non-empty name, unique among the arms".into(),
             ));
         }
-        let s = settings(arm, Some(&label), &err)?;
+        let (s, offsets) = settings(arm, Some(&label), &err)?;
+        let mut all = default_offsets.clone();
+        all.extend(offsets);
         written.push((
             label,
             defaults.merged(&s),
             name.span().start,
             arm.description.clone(),
+            all,
         ));
     }
 
@@ -396,7 +400,13 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
                 "expected at least one [[arm]] or a [sweep]".into(),
             ));
         }
-        written.push((String::new(), defaults.clone(), 0, String::new()));
+        written.push((
+            String::new(),
+            defaults.clone(),
+            0,
+            String::new(),
+            default_offsets.clone(),
+        ));
     }
 
     // expansion: each written arm at each grid point
@@ -412,7 +422,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
         ));
     }
     let mut arms = Vec::with_capacity(total);
-    for (base, (label, written_settings, at, description)) in written.iter().enumerate() {
+    for (base, (label, written_settings, at, description, offsets)) in written.iter().enumerate() {
         let points: Vec<Option<(usize, Option<usize>)>> = match &grid {
             Some(g) => g.iter().copied().map(Some).collect(),
             None => vec![None],
@@ -438,7 +448,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
                     assign(y, j)?;
                 }
             }
-            let arm_err = |key: String, message: String| err(*at, Some(&name), &key, message);
+            // point at the key's own line when it was written in this arm (or the defaults)
+            let arm_err = |key: String, message: String| {
+                let line = offsets.get(&key).copied().unwrap_or(*at);
+                err(line, Some(&name), &key, message)
+            };
             let regimen_name = s.regimen.clone().unwrap_or_else(|| base_regimen.clone());
             let base_reg = regimen::resolve(&relative(dir, &regimen_name))
                 .map_err(|e| arm_err("regimen".into(), e.to_string()))?;
@@ -489,7 +503,11 @@ fn settings(
     arm: &RawArm,
     label: Option<&str>,
     err: &impl Fn(usize, Option<&str>, &str, String) -> FitError,
-) -> Result<ArmSettings, FitError> {
+) -> Result<(ArmSettings, KeyOffsets), FitError> {
+    let mut offsets = KeyOffsets::new();
+    if let Some(r) = &arm.regimen {
+        offsets.insert("regimen".into(), r.span().start);
+    }
     let mut s = ArmSettings {
         regimen: arm.regimen.as_ref().map(|r| r.get_ref().clone()),
         ..Default::default()
@@ -507,6 +525,7 @@ fn settings(
     ];
     for (value, key) in numbers {
         let Some(v) = value else { continue };
+        offsets.insert(key.to_string(), v.span().start);
         let x = v.get_ref().0;
         check(key, x).map_err(|m| err(v.span().start, label, key, m))?;
         // the key is one of NUMERIC_KEYS: set_key cannot fail
@@ -533,9 +552,13 @@ fn settings(
             ));
         }
         s.set.push((name.clone(), x));
+        offsets.insert(format!("set.{name}"), v.span().start);
     }
-    Ok(s)
+    Ok((s, offsets))
 }
+
+/// Where each key of an arm was written (byte offsets), to point errors at the key's line.
+type KeyOffsets = BTreeMap<String, usize>;
 
 /// The valid range of a numeric arm key.
 fn check(key: &str, x: f64) -> Result<(), String> {

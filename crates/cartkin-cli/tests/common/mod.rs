@@ -1,0 +1,87 @@
+//! Helpers shared by the end-to-end tests of the `cartkin` binary.
+
+// each test crate uses its own subset
+#![allow(dead_code)]
+
+use std::path::Path;
+use std::process::Command;
+
+/// What a run of the binary printed and returned.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// Asserts exit code 0 and no panic.
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(
+            self.code,
+            Some(0),
+            "expected success\nstdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        assert!(
+            !self.stderr.contains("panicked"),
+            "panic on stderr:\n{}",
+            self.stderr
+        );
+        self
+    }
+}
+
+/// Runs `cartkin ARGS...` with bundled models only and no backtraces.
+pub fn cartkin(args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_cartkin"))
+        .args(args)
+        .env_remove("CARTKIN_MODELS")
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("the cartkin binary runs");
+    Run {
+        code: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Sorted file names in `dir`.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("readable dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Asserts that a usage or input error was reported properly: non-zero exit `code`, every
+/// `parts` in stderr, no panic, nothing on stdout claiming a file was written.
+pub fn assert_refused(run: &Run, code: i32, parts: &[&str]) {
+    assert_eq!(
+        run.code,
+        Some(code),
+        "expected exit code {code}\nstdout:\n{}\nstderr:\n{}",
+        run.stdout,
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("panicked"),
+        "panic instead of an error message:\n{}",
+        run.stderr
+    );
+    assert!(
+        !run.stdout.contains("wrote "),
+        "claims to have written files:\n{}",
+        run.stdout
+    );
+    for part in parts {
+        assert!(
+            run.stderr.contains(part),
+            "expected `{part}` in stderr:\n{}",
+            run.stderr
+        );
+    }
+}
