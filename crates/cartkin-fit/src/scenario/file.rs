@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen::{self, MAX_CAR_T_CELLS, Regimen};
 use cartkin_core::solve::Method;
-use serde::Deserialize;
 use toml::Spanned;
 
 use super::arm::{ArmSettings, NUMERIC_KEYS};
+use super::raw::{Num, RawArm, RawAxis, RawFile, arm_at, line_of};
 use super::sweep::{self, Axis, Scale};
 use crate::error::FitError;
 use crate::vpop::spec::{self as popspec, PopulationSpec};
@@ -78,92 +78,6 @@ pub struct ArmPlan {
     pub regimen: Regimen,
 }
 
-/// A number written as a TOML integer or float.
-#[derive(Debug, Clone, Copy)]
-struct Num(f64);
-
-impl<'de> Deserialize<'de> for Num {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl serde::de::Visitor<'_> for V {
-            type Value = Num;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a number")
-            }
-            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
-                Ok(Num(v))
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
-                Ok(Num(v as f64))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
-                Ok(Num(v as f64))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawFile {
-    scenario: Spanned<RawHeader>,
-    defaults: Option<Spanned<RawArm>>,
-    #[serde(default)]
-    arm: Vec<Spanned<RawArm>>,
-    sweep: Option<Spanned<RawSweep>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawHeader {
-    name: Spanned<String>,
-    #[serde(default)]
-    description: String,
-    model: Spanned<String>,
-    population: Option<Spanned<String>>,
-    n: Option<Spanned<Num>>,
-    seed: Option<Spanned<Num>>,
-    follow_up_days: Option<Spanned<Num>>,
-    rfs_months: Option<Spanned<Vec<Num>>>,
-    method: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawArm {
-    name: Option<Spanned<String>>,
-    #[serde(default)]
-    description: String,
-    regimen: Option<Spanned<String>>,
-    dose_per_kg: Option<Spanned<Num>>,
-    dose_cells: Option<Spanned<Num>>,
-    fludarabine_mg_per_m2: Option<Spanned<Num>>,
-    cyclophosphamide_mg_per_m2: Option<Spanned<Num>>,
-    fludarabine_target_auc: Option<Spanned<Num>>,
-    infusion_delay_days: Option<Spanned<Num>>,
-    #[serde(default)]
-    set: BTreeMap<String, Spanned<Num>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSweep {
-    x: Spanned<RawAxis>,
-    y: Option<Spanned<RawAxis>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawAxis {
-    key: Spanned<String>,
-    values: Option<Vec<Num>>,
-    from: Option<Num>,
-    to: Option<Num>,
-    points: Option<Num>,
-    scale: Option<String>,
-}
-
 /// Largest number of arms after sweep expansion.
 pub const MAX_ARMS: usize = 400;
 
@@ -174,33 +88,6 @@ pub fn load(path: &Path) -> Result<Scenario, FitError> {
         message: format!("cannot read the scenario file: {e}"),
     })?;
     parse(path, &text)
-}
-
-/// Line (1-based) of a byte offset.
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].matches('\n').count() + 1
-}
-
-/// The name of the `[[arm]]` whose table holds `offset`, if any (for syntax errors).
-fn arm_at(text: &str, offset: usize) -> Option<String> {
-    let before = &text[..offset.min(text.len())];
-    let start = before.rfind("[[arm]]")?;
-    // a later table header ends the arm
-    if before[start + 7..]
-        .lines()
-        .skip(1)
-        .any(|l| l.trim_start().starts_with('['))
-    {
-        return None;
-    }
-    let rest = &text[start..];
-    rest.lines()
-        .skip(1)
-        .take_while(|l| !l.trim_start().starts_with('['))
-        .find_map(|l| {
-            let (k, v) = l.split_once('=')?;
-            (k.trim() == "name").then(|| v.trim().trim_matches('"').to_string())
-        })
 }
 
 /// A named file next to the scenario file, or as given (relative to the working directory).

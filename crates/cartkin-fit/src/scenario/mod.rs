@@ -37,6 +37,7 @@
 
 pub mod arm;
 pub mod file;
+mod raw;
 pub mod report;
 pub mod run;
 pub mod sweep;
