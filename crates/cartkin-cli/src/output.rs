@@ -9,12 +9,29 @@ use anyhow::{Context, Result};
 #[derive(Default)]
 pub struct Outputs {
     files: Vec<(PathBuf, Vec<u8>)>,
+    /// Files written while the run went on, waiting in temporary files to be renamed.
+    streamed: Vec<(PathBuf, tempfile::NamedTempFile)>,
 }
 
 impl Outputs {
     /// Queues `bytes` for `dir/name`.
     pub fn add(&mut self, dir: &Path, name: &str, bytes: Vec<u8>) {
         self.files.push((dir.join(name), bytes));
+    }
+
+    /// A temporary file in `dir` (created if needed) for output too large to hold in memory;
+    /// hand it back with [`Outputs::add_streamed`]. Dropped without that, it is deleted.
+    pub fn temp_file_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("{}: cannot create the output directory", dir.display()))?;
+        tempfile::NamedTempFile::new_in(dir)
+            .with_context(|| format!("{}: cannot write in the output directory", dir.display()))
+    }
+
+    /// Queues a finished temporary file (from [`Outputs::temp_file_in`] with the same `dir`)
+    /// to be renamed to `dir/name` with the other files.
+    pub fn add_streamed(&mut self, dir: &Path, name: &str, file: tempfile::NamedTempFile) {
+        self.streamed.push((dir.join(name), file));
     }
 
     /// Renders `figures` in each of `formats` and queues them as `dir/NAME.EXT`.
@@ -59,6 +76,18 @@ impl Outputs {
             tmp.write_all(&bytes)
                 .and_then(|()| tmp.flush())
                 .and_then(|()| ordinary_permissions(tmp.as_file()))
+                .with_context(|| format!("{}: cannot write", path.display()))?;
+            tmp.persist(&path).with_context(|| {
+                format!(
+                    "{}: cannot move the finished file into place",
+                    path.display()
+                )
+            })?;
+            written.push(path);
+        }
+        for (path, tmp) in self.streamed {
+            ordinary_permissions(tmp.as_file())
+                .and_then(|()| tmp.as_file().sync_data())
                 .with_context(|| format!("{}: cannot write", path.display()))?;
             tmp.persist(&path).with_context(|| {
                 format!(

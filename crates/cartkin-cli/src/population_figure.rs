@@ -3,7 +3,7 @@
 
 use cartkin_core::model::Model;
 use cartkin_fit::survival::KaplanMeier;
-use cartkin_fit::vpop::PatientResult;
+use cartkin_fit::vpop::HasEndpoints;
 
 use crate::plot::{Figure, Panel, Series, SeriesStyle};
 
@@ -30,9 +30,9 @@ fn steps(
 }
 
 /// The population figures.
-pub fn figures(
+pub fn figures<P: HasEndpoints>(
     model: &Model,
-    patients: &[PatientResult],
+    patients: &[P],
     km: &KaplanMeier,
     targets: &[TargetPoint],
 ) -> Vec<(String, Figure)> {
@@ -87,7 +87,8 @@ pub fn figures(
     let by_response = |responder: bool| -> Vec<(f64, f64)> {
         patients
             .iter()
-            .filter(|p| p.error.is_none() && p.responder == responder)
+            .map(HasEndpoints::endpoints)
+            .filter(|p| p.evaluable && p.responder == responder)
             .filter_map(|p| Some((p.auc28?, p.cmax?)))
             .collect()
     };

@@ -158,3 +158,56 @@ fn arms_that_differ_only_in_dose_rule_share_every_other_draw() {
         }
     }
 }
+
+/// Streaming in chunks hands over exactly the patients of a collected run, in order, whatever
+/// the chunk size and thread count; the endpoints kept in memory give the same summary.
+#[test]
+fn streamed_chunks_are_the_collected_patients() {
+    let (model, spec) = cart_all();
+    let regimen = regimen::resolve(&spec.regimen).expect("regimen");
+    let all = run(23, 5, 2);
+    for (chunk, threads) in [(1, 1), (4, 2), (23, 2), (100, 1)] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("pool");
+        let mut got: Vec<PatientResult> = Vec::new();
+        let mut endpoints = Vec::new();
+        let streamed = cartkin_fit::vpop::Streamed {
+            model: &model,
+            spec: &spec,
+            regimen: &regimen,
+            seed: 5,
+            options: SolverOptions::default(),
+        };
+        pool.install(|| {
+            streamed.run::<()>(23, chunk, &|| {}, &mut |c: &[PatientResult]| {
+                assert!(c.len() <= chunk);
+                got.extend_from_slice(c);
+                endpoints.extend(c.iter().map(cartkin_fit::vpop::HasEndpoints::endpoints));
+                Ok(())
+            })
+        })
+        .expect("no sink error");
+        assert_eq!(got, all, "chunk {chunk}, {threads} threads");
+        assert_eq!(
+            summarize(&endpoints, &RFS_MONTHS),
+            summarize(&all, &RFS_MONTHS)
+        );
+    }
+    // a sink error stops the run
+    let mut calls = 0;
+    let streamed = cartkin_fit::vpop::Streamed {
+        model: &model,
+        spec: &spec,
+        regimen: &regimen,
+        seed: 5,
+        options: SolverOptions::default(),
+    };
+    let err = streamed.run(10, 3, &|| {}, &mut |_c: &[PatientResult]| {
+        calls += 1;
+        Err("disk full")
+    });
+    assert_eq!(err, Err("disk full"));
+    assert_eq!(calls, 1);
+}

@@ -6,7 +6,7 @@ use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
 use cartkin_fit::vpop::summary::{self, RFS_MONTHS, Summary};
 use cartkin_fit::vpop::targets::Targets;
-use cartkin_fit::vpop::{PatientResult, PopulationSpec, simulate_population, spec};
+use cartkin_fit::vpop::{Endpoints, HasEndpoints, PatientResult, PopulationSpec, Streamed, spec};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::PopulationArgs;
@@ -32,27 +32,24 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     let bar = ProgressBar::new(n as u64);
     bar.set_style(ProgressStyle::with_template("{spinner} simulating [{elapsed_precise}] {wide_bar} {pos}/{len} patients ({per_sec}, eta {eta})")?);
     let started = std::time::Instant::now();
-    let simulate = || {
-        simulate_population(
-            &model,
-            &spec,
-            &regimen,
-            n,
-            seed,
-            SolverOptions {
-                method: args.method.method(),
-                ..SolverOptions::default()
-            },
-            &|| bar.inc(1),
-        )
+    let run = Streamed {
+        model: &model,
+        spec: &spec,
+        regimen: &regimen,
+        seed,
+        options: SolverOptions {
+            method: args.method.method(),
+            ..SolverOptions::default()
+        },
     };
-    let patients = match args.threads {
+    let simulate = || simulate_streaming(&run, n, &args.out, &|| bar.inc(1));
+    let (patients_file, patients) = match args.threads {
         Some(0) => bail!("--threads: expected at least 1, got 0"),
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()?
-            .install(simulate),
-        None => simulate(),
+            .install(simulate)?,
+        None => simulate()?,
     };
     let elapsed = started.elapsed();
     bar.finish_and_clear();
@@ -80,7 +77,7 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     let comparisons = targets.as_ref().map(|t| t.compare(&summary));
 
     let mut outputs = Outputs::default();
-    outputs.add(&args.out, "patients.csv", patients_csv(&spec, &patients)?);
+    outputs.add_streamed(&args.out, "patients.csv", patients_file);
     // the endpoints at the top level (the contract), with the run's settings beside them
     let mut doc = serde_json::to_value(&summary)?;
     if let Some(map) = doc.as_object_mut() {
@@ -146,6 +143,15 @@ pub fn run(args: PopulationArgs) -> Result<()> {
 /// `patients.csv`: one row per patient (the contract in the README).
 pub(crate) fn patients_csv(spec: &PopulationSpec, patients: &[PatientResult]) -> Result<Vec<u8>> {
     let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(patients_header(spec))?;
+    for p in patients {
+        w.write_record(patient_row(p))?;
+    }
+    w.into_inner().context("finishing patients.csv")
+}
+
+/// The header of `patients.csv`: id, the varying parameters in spec order, then the endpoints.
+fn patients_header(spec: &PopulationSpec) -> Vec<String> {
     let mut header: Vec<String> = vec!["id".into()];
     header.extend(spec.parameters.iter().map(|p| p.name.clone()));
     header.extend(
@@ -174,38 +180,75 @@ pub(crate) fn patients_csv(spec: &PopulationSpec, patients: &[PatientResult]) ->
         ]
         .map(String::from),
     );
-    w.write_record(&header)?;
+    header
+}
+
+/// One patient's row of `patients.csv`.
+fn patient_row(p: &PatientResult) -> Vec<String> {
     let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6e}"));
-    for p in patients {
-        let mut row: Vec<String> = vec![p.id.to_string()];
-        row.extend(p.parameters.iter().map(|v| format!("{v:.6e}")));
-        row.extend([
-            format!("{:.3}", p.weight_kg),
-            format!("{:.2}", p.age_years),
-            format!("{:.2}", p.height_cm),
-            format!("{:.2}", p.egfr),
-            opt(p.dose_cells),
-            u8::from(p.responder).to_string(),
-            u8::from(p.mrd_negative).to_string(),
-            opt(p.remission_day),
-            opt(p.rfs_time_day),
-            p.rfs_event
-                .map_or(String::new(), |e| u8::from(e).to_string()),
-            p.relapse_type.clone().unwrap_or_default(),
-            p.relapse_cd22.clone().unwrap_or_default(),
-            u8::from(p.died_in_remission).to_string(),
-            opt(p.cmax),
-            opt(p.tmax_day),
-            opt(p.auc28),
-            opt(p.crs_peak),
-            p.crs_grade.map_or(String::new(), |g| g.to_string()),
-            opt(p.flu_auc),
-            p.rhs_evaluations.to_string(),
-            p.error.clone().unwrap_or_default(),
-        ]);
-        w.write_record(&row)?;
-    }
-    w.into_inner().context("finishing patients.csv")
+    let mut row: Vec<String> = vec![p.id.to_string()];
+    row.extend(p.parameters.iter().map(|v| format!("{v:.6e}")));
+    row.extend([
+        format!("{:.3}", p.weight_kg),
+        format!("{:.2}", p.age_years),
+        format!("{:.2}", p.height_cm),
+        format!("{:.2}", p.egfr),
+        opt(p.dose_cells),
+        u8::from(p.responder).to_string(),
+        u8::from(p.mrd_negative).to_string(),
+        opt(p.remission_day),
+        opt(p.rfs_time_day),
+        p.rfs_event
+            .map_or(String::new(), |e| u8::from(e).to_string()),
+        p.relapse_type.clone().unwrap_or_default(),
+        p.relapse_cd22.clone().unwrap_or_default(),
+        u8::from(p.died_in_remission).to_string(),
+        opt(p.cmax),
+        opt(p.tmax_day),
+        opt(p.auc28),
+        opt(p.crs_peak),
+        p.crs_grade.map_or(String::new(), |g| g.to_string()),
+        opt(p.flu_auc),
+        p.rhs_evaluations.to_string(),
+        p.error.clone().unwrap_or_default(),
+    ]);
+    row
+}
+
+/// Patients simulated per chunk: each chunk's rows go to disk before the next is simulated,
+/// so memory holds one chunk of full results plus ~120 bytes of endpoints per patient.
+const CHUNK: usize = 4096;
+
+/// Simulates the population, writing `patients.csv` row by row into a temporary file in `dir`
+/// (renamed into place with the other outputs), and returns the patients' endpoints.
+fn simulate_streaming(
+    run: &Streamed<'_>,
+    n: usize,
+    dir: &std::path::Path,
+    progress: &(dyn Fn() + Sync),
+) -> Result<(tempfile::NamedTempFile, Vec<Endpoints>)> {
+    let tmp = Outputs::temp_file_in(dir)?;
+    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp));
+    w.write_record(patients_header(run.spec))?;
+    let mut endpoints = Vec::with_capacity(n);
+    run.run(
+        n,
+        CHUNK,
+        progress,
+        &mut |chunk: &[PatientResult]| -> Result<()> {
+            for p in chunk {
+                w.write_record(patient_row(p))?;
+                endpoints.push(p.endpoints());
+            }
+            Ok(())
+        },
+    )?;
+    let tmp = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("finishing patients.csv: {}", e.error()))?
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("finishing patients.csv: {}", e.error()))?;
+    Ok((tmp, endpoints))
 }
 
 fn print_summary(s: &Summary, n: usize, elapsed: std::time::Duration) {

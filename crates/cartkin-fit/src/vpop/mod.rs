@@ -18,12 +18,14 @@
 //! ```
 
 pub mod calibrate;
+pub mod endpoints;
 pub mod run;
 pub mod sample;
 pub mod spec;
 pub mod summary;
 pub mod targets;
 
-pub use run::{PatientResult, simulate_population};
+pub use endpoints::{Endpoints, HasEndpoints};
+pub use run::{PatientResult, Streamed, simulate_population};
 pub use sample::{Sampler, VirtualPatient};
 pub use spec::PopulationSpec;

@@ -84,6 +84,63 @@ pub fn simulate_population(
         .collect()
 }
 
+/// A population run whose patients are handed over in order, a chunk at a time, instead of
+/// being collected: memory stays at one chunk of full results (plus whatever the caller
+/// keeps, e.g. [`super::Endpoints`]) however many patients are simulated.
+#[derive(Clone, Copy)]
+pub struct Streamed<'a> {
+    /// Model with the typical values.
+    pub model: &'a Model,
+    /// Population.
+    pub spec: &'a PopulationSpec,
+    /// Regimen.
+    pub regimen: &'a Regimen,
+    /// Seed.
+    pub seed: u64,
+    /// Solver settings.
+    pub options: SolverOptions,
+}
+
+impl Streamed<'_> {
+    /// Simulates patients `0..n` in chunks of `chunk` (each chunk in parallel) and calls
+    /// `sink` with each finished chunk in patient order; stops at the first error of `sink`.
+    /// The patients are exactly those of [`simulate_population`] (each patient's result
+    /// depends only on the seed and its index), whatever the chunk size or thread count.
+    pub fn run<E>(
+        &self,
+        n: usize,
+        chunk: usize,
+        progress: &(dyn Fn() + Sync),
+        sink: &mut dyn FnMut(&[PatientResult]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let sampler = Sampler::new(self.spec, self.model);
+        let chunk = chunk.max(1);
+        let mut start = 0;
+        while start < n {
+            let end = (start + chunk).min(n);
+            let results: Vec<PatientResult> = (start..end)
+                .into_par_iter()
+                .map(|i| {
+                    let r = simulate_patient(
+                        self.model,
+                        self.spec,
+                        self.regimen,
+                        &sampler,
+                        self.seed,
+                        i,
+                        self.options,
+                    );
+                    progress();
+                    r
+                })
+                .collect();
+            sink(&results)?;
+            start = end;
+        }
+        Ok(())
+    }
+}
+
 /// Draws patient `index` of a run seeded with `seed` and simulates it: its endpoints, or the
 /// reason its simulation failed. `model` holds the typical values the sampler draws around
 /// (the arm's model in a scenario).

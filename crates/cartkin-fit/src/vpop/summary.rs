@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::run::PatientResult;
+use super::endpoints::{Endpoints, HasEndpoints};
 use crate::survival::{KaplanMeier, Observation};
 
 /// Days per month (365.25 / 12).
@@ -110,10 +110,11 @@ pub struct Summary {
 }
 
 /// The Kaplan–Meier estimate of RFS (months) among evaluable responders.
-pub fn rfs_curve(patients: &[PatientResult]) -> KaplanMeier {
+pub fn rfs_curve<P: HasEndpoints>(patients: &[P]) -> KaplanMeier {
     let data: Vec<Observation> = patients
         .iter()
-        .filter(|p| p.error.is_none() && p.responder)
+        .map(HasEndpoints::endpoints)
+        .filter(|p| p.evaluable && p.responder)
         .filter_map(|p| {
             Some(Observation {
                 time: p.rfs_time_day? / DAYS_PER_MONTH,
@@ -131,10 +132,11 @@ pub fn rfs_curve(patients: &[PatientResult]) -> KaplanMeier {
 /// The Kaplan–Meier estimate of event-free survival (months) from the CAR-T infusion among
 /// evaluable patients: a non-responder has an event at day 0; a responder's RFS is counted from
 /// the infusion (remission day + RFS time).
-pub fn efs_curve(patients: &[PatientResult]) -> KaplanMeier {
+pub fn efs_curve<P: HasEndpoints>(patients: &[P]) -> KaplanMeier {
     let data: Vec<Observation> = patients
         .iter()
-        .filter(|p| p.error.is_none())
+        .map(HasEndpoints::endpoints)
+        .filter(|p| p.evaluable)
         .filter_map(|p| {
             if !p.responder {
                 return Some(Observation {
@@ -210,18 +212,19 @@ pub fn wilson(successes: usize, n: usize) -> [f64; 2] {
 }
 
 /// Endpoints of a simulated population, RFS reported at `months`.
-pub fn summarize(patients: &[PatientResult], months: &[f64]) -> Summary {
-    let ok: Vec<&PatientResult> = patients.iter().filter(|p| p.error.is_none()).collect();
+pub fn summarize<P: HasEndpoints>(patients: &[P], months: &[f64]) -> Summary {
+    let all: Vec<Endpoints> = patients.iter().map(HasEndpoints::endpoints).collect();
+    let ok: Vec<&Endpoints> = all.iter().filter(|p| p.evaluable).collect();
     let n = ok.len();
     let responders = ok.iter().filter(|p| p.responder).count();
-    let km = rfs_curve(patients);
-    let relapses: Vec<&&PatientResult> = ok
+    let km = rfs_curve(&all);
+    let relapses: Vec<&&Endpoints> = ok
         .iter()
         .filter(|p| p.rfs_event == Some(true) && !p.died_in_remission)
         .collect();
     let cd19_negative = relapses
         .iter()
-        .filter(|p| p.relapse_type.as_deref() == Some("CD19-"))
+        .filter(|p| p.relapse_cd19_negative == Some(true))
         .count();
     let graded: Vec<u8> = ok.iter().filter_map(|p| p.crs_grade).collect();
     let mut tmax: Vec<f64> = ok.iter().filter_map(|p| p.tmax_day).collect();
@@ -230,13 +233,13 @@ pub fn summarize(patients: &[PatientResult], months: &[f64]) -> Summary {
     flu.sort_by(f64::total_cmp);
     let mrd = ok.iter().filter(|p| p.mrd_negative).count();
     let (cd19_share, cd19_ci) = share_ci(cd19_negative, relapses.len());
-    let typed22: Vec<&&&PatientResult> = relapses
+    let typed22: Vec<&&&Endpoints> = relapses
         .iter()
-        .filter(|p| p.relapse_cd22.is_some())
+        .filter(|p| p.relapse_cd22_negative.is_some())
         .collect();
     let cd22_negative = typed22
         .iter()
-        .filter(|p| p.relapse_cd22.as_deref() == Some("CD22-"))
+        .filter(|p| p.relapse_cd22_negative == Some(true))
         .count();
     let (cd22_share, cd22_ci) = share_ci(cd22_negative, typed22.len());
     let (crs_any, crs_any_ci) = share_ci(graded.iter().filter(|g| **g >= 1).count(), graded.len());
@@ -251,7 +254,7 @@ pub fn summarize(patients: &[PatientResult], months: &[f64]) -> Summary {
         mrd_negative_ci95: wilson(mrd, n),
         responders,
         rfs_km: km_points(&km, months),
-        efs_km: km_points(&efs_curve(patients), months),
+        efs_km: km_points(&efs_curve(&all), months),
         median_rfs_months: km.median(),
         relapses: relapses.len(),
         deaths_in_remission: ok.iter().filter(|p| p.died_in_remission).count(),
