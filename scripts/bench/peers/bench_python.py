@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """Check and time the scipy peers (solve_ivp LSODA, RK45, DOP853; right-hand side in Python).
 
-Usage: bench_python.py OUT_DIR TYPICAL_CSV POPULATION_CSV POP_N CHECK_N
+Usage: bench_python.py check OUT_DIR TYPICAL_CSV POPULATION_CSV CHECK_N
+       bench_python.py time  OUT_DIR TYPICAL_CSV POPULATION_CSV POP_N
 
-Writes into OUT_DIR (read by report.py):
-  check_<workload>_<tool>_<patient>.csv   states at the check times (untimed run)
-  peaks.csv      workload,tool,patient,tmax,cmax,nfev,segments   (CAR-T peak of the check run)
-  timings.csv    workload,tool,median_s,runs,nfev,total_s   (timed runs; nfev: median)
+check: untimed runs at rtol 1e-6, 1e-7, 1e-8 (atol 1e-8) for report.py's agreement gate:
+  check_<workload>_<tool>_<rtol>_<patient>.csv   states at the check times
+  peaks.csv    rtol,workload,tool_rtol,patient,tmax,cmax,nfev,segments (CAR-T peak)
+time: timed runs at the rtol the gate chose (OUT_DIR/tolerances.csv: workload,tool,rtol):
+  timings.csv  workload,tool,rtol,median_s,runs,nfev,total_s   (population: nfev median)
 Timing is in-process (time.perf_counter around one simulation, interpreter start-up and
 imports excluded): median over repeated runs for workloads 1 and 2; for the population, the
 median over patients of one run each of the first POP_N patients (POP_N <= 1000).
@@ -23,7 +25,9 @@ import leon_triana
 from segments import median_time
 
 METHODS = ["LSODA", "RK45", "DOP853"]
-RTOL, ATOL = 1e-6, 1e-8
+ATOL = 1e-8
+# rtol tried by the agreement gate, loosest first (report.py picks the loosest that passes)
+RTOLS = [1e-6, 1e-7, 1e-8]
 # check times: the sparse points compared with cartkin, and a 0.01-day grid for the peak
 LT_POINTS = [1, 7, 14, 28, 60, 100, 200, 365]
 CA_POINTS = [-4, -2, 0, 1, 3, 7, 10, 14, 21, 28, 60, 100, 180, 365, 730, 1095, 1825]
@@ -57,50 +61,80 @@ def check(out, workload, tool, patient, run, points, names, car_index):
     return [workload, tool, patient, tmax, cmax, r.nfev, r.segments]
 
 
+def read_tolerances(path):
+    with open(path, newline="") as f:
+        return {(r[0], r[1]): float(r[2]) for r in csv.reader(f)}
+
+
 def main(argv):
-    out, typical_csv, population_csv, pop_n, check_n = argv[1:6]
-    pop_n, check_n = int(pop_n), int(check_n)
+    mode, out, typical_csv, population_csv, n = argv[1:6]
+    n = int(n)
     typical = cart_all.read_patients(typical_csv)[0]
     population = cart_all.read_patients(population_csv)
-    peaks, timings = [], []
+    if mode == "check":
+        check_all(out, typical, population, n)
+    else:
+        time_all(out, typical, population, n,
+                 read_tolerances(os.path.join(out, "tolerances.csv")))
+
+
+def check_all(out, typical, population, check_n):
+    """Untimed runs at each candidate rtol, for report.py's agreement gate."""
+    peaks = []
+    for method in METHODS:
+        tool = f"scipy_{method}"
+        for rtol in RTOLS:
+            tag = f"{tool}_{rtol:g}"
+            peaks.append([rtol] + check(out, "leon_triana", tag, 0,
+                                        lambda ts: leon_triana.run(method, ts, rtol, ATOL),
+                                        LT_POINTS, leon_triana.STATES, [0]))
+            peaks.append([rtol] + check(out, "cart_all", tag, 0,
+                                        lambda ts: cart_all.run(typical, method, ts, 1825.0,
+                                                                rtol, ATOL),
+                                        CA_POINTS, cart_all.STATES, [0, 1]))
+            for i in range(check_n):
+                peaks.append([rtol] + check(out, "population", tag, i + 1,
+                                            lambda ts: cart_all.run(population[i], method, ts,
+                                                                    1825.0, rtol, ATOL),
+                                            CA_POINTS, cart_all.STATES, [0, 1]))
+        print(f"  checked {tool}", flush=True)
+    with open(os.path.join(out, "peaks.csv"), "a", newline="") as f:
+        csv.writer(f).writerows(peaks)
+
+
+def time_all(out, typical, population, pop_n, tol):
+    """Timed runs at the rtol chosen by the gate (tolerances.csv)."""
+    timings = []
     for method in METHODS:
         tool = f"scipy_{method}"
         # (1) León-Triana, 365 days
-        peaks.append(check(out, "leon_triana", tool, 0,
-                           lambda ts: leon_triana.run(method, ts, RTOL, ATOL),
-                           LT_POINTS, leon_triana.STATES, [0]))
+        rtol = tol[("leon_triana", tool)]
         pts = np.array(LT_POINTS, float)
-        nfev = leon_triana.run(method, pts, RTOL, ATOL).nfev
-        med, reps = median_time(lambda: leon_triana.run(method, pts, RTOL, ATOL))
-        timings.append(["leon_triana", tool, med, reps, nfev, ""])
-        print(f"  leon_triana {tool}: {med * 1e3:.2f} ms ({reps} runs), nfev {nfev}", flush=True)
+        nfev = leon_triana.run(method, pts, rtol, ATOL).nfev
+        med, reps = median_time(lambda: leon_triana.run(method, pts, rtol, ATOL))
+        timings.append(["leon_triana", tool, rtol, med, reps, nfev, ""])
+        print(f"  leon_triana {tool} rtol {rtol:g}: {med * 1e3:.2f} ms ({reps} runs), "
+              f"nfev {nfev}", flush=True)
         # (2) cart_all, typical ELIANA patient, 5 years
-        peaks.append(check(out, "cart_all", tool, 0,
-                           lambda ts: cart_all.run(typical, method, ts, 1825.0, RTOL, ATOL),
-                           CA_POINTS, cart_all.STATES, [0, 1]))
+        rtol = tol[("cart_all", tool)]
         pts = np.array(CA_POINTS, float)
-        nfev = cart_all.run(typical, method, pts, 1825.0, RTOL, ATOL).nfev
-        med, reps = median_time(lambda: cart_all.run(typical, method, pts, 1825.0, RTOL, ATOL))
-        timings.append(["cart_all", tool, med, reps, nfev, ""])
-        print(f"  cart_all {tool}: {med * 1e3:.2f} ms ({reps} runs), nfev {nfev}", flush=True)
+        nfev = cart_all.run(typical, method, pts, 1825.0, rtol, ATOL).nfev
+        med, reps = median_time(lambda: cart_all.run(typical, method, pts, 1825.0, rtol, ATOL))
+        timings.append(["cart_all", tool, rtol, med, reps, nfev, ""])
+        print(f"  cart_all {tool} rtol {rtol:g}: {med * 1e3:.2f} ms ({reps} runs), "
+              f"nfev {nfev}", flush=True)
         # (3) population: per-patient parameters exported from `cartkin population`
-        for i in range(check_n):
-            peaks.append(check(out, "population", tool, i + 1,
-                               lambda ts: cart_all.run(population[i], method, ts, 1825.0,
-                                                       RTOL, ATOL),
-                               CA_POINTS, cart_all.STATES, [0, 1]))
+        rtol = tol[("population", tool)]
         per, nfevs = [], []
         for p in population[:pop_n]:
             t0 = time.perf_counter()
-            r = cart_all.run(p, method, pts, 1825.0, RTOL, ATOL)
+            r = cart_all.run(p, method, pts, 1825.0, rtol, ATOL)
             per.append(time.perf_counter() - t0)
             nfevs.append(r.nfev)
-        timings.append(["population", tool, float(np.median(per)), len(per),
+        timings.append(["population", tool, rtol, float(np.median(per)), len(per),
                         float(np.median(nfevs)), sum(per)])
-        print(f"  population {tool}: {np.median(per) * 1e3:.2f} ms/patient median over "
-              f"{len(per)} patients ({sum(per):.1f} s)", flush=True)
-    with open(os.path.join(out, "peaks.csv"), "a", newline="") as f:
-        csv.writer(f).writerows(peaks)
+        print(f"  population {tool} rtol {rtol:g}: {sum(per) / len(per) * 1e3:.2f} ms/patient "
+              f"over {len(per)} patients ({sum(per):.1f} s)", flush=True)
     with open(os.path.join(out, "timings.csv"), "a", newline="") as f:
         csv.writer(f).writerows(timings)
 

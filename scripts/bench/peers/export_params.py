@@ -9,6 +9,9 @@ all tools integrate exactly the same patients.
   export_params.py typical MODEL_TOML OUT.csv
       one row: the model's typical values and its default patient
       ([defaults.patient]: weight, height, eGFR; dose_per_kg × weight).
+  export_params.py cartkin-args PATIENTS_CSV K
+      the `cartkin simulate` options that reproduce patient K (1-based) of PATIENTS_CSV
+      (--set for each sampled parameter, covariates, dose), one per line.
   export_params.py population MODEL_TOML PATIENTS_CSV OUT.csv
       one row per patient of `cartkin population --out DIR` (DIR/patients.csv): the sampled
       parameters and covariates from that file (printed there to 7 significant digits), the
@@ -66,6 +69,16 @@ def main(argv):
                 rows.append(row(v, float(r["weight_kg"]), float(r["height_cm"]),
                                 float(r["egfr"]), float(r["dose_cells"])))
         out = argv[4]
+    elif len(argv) == 4 and argv[1] == "cartkin-args":
+        with open(argv[2], newline="") as f:
+            reader = csv.DictReader(f)
+            r = list(reader)[int(argv[3]) - 1]
+            names = reader.fieldnames[1:reader.fieldnames.index("weight_kg")]
+        args = [f"--set={p}={r[p]}" for p in names]
+        args += [f"--weight={r['weight_kg']}", f"--height={r['height_cm']}",
+                 f"--egfr={r['egfr']}", f"--age={r['age_years']}", f"--dose={r['dose_cells']}"]
+        print("\n".join(args))
+        return
     else:
         sys.exit(__doc__)
     with open(out, "w", newline="") as f:
