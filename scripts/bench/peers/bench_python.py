@@ -10,8 +10,8 @@ check: untimed runs at rtol 1e-6, 1e-7, 1e-8 (atol 1e-8) for report.py's agreeme
 time: timed runs at the rtol the gate chose (OUT_DIR/tolerances.csv: workload,tool,rtol):
   timings.csv  workload,tool,rtol,median_s,runs,nfev,total_s   (population: nfev median)
 Timing is in-process (time.perf_counter around one simulation, interpreter start-up and
-imports excluded): median over repeated runs for workloads 1 and 2; for the population, the
-median over patients of one run each of the first POP_N patients (POP_N <= 1000).
+imports excluded): median over repeated runs for workloads 1 and 2; for the population, one
+run of each of the first POP_N patients (median and total recorded; report.py uses total/N).
 """
 import csv
 import os

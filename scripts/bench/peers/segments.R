@@ -108,7 +108,7 @@ simulate_segments <- function(model, x0, doses, t_start, t_end, out_times, rhs =
         # stopped at a root: the last row is the state at the root
         t <- troot[1]
         z <- as.numeric(sol[nrow(sol), 2:(n + 1)])
-        g <- if (rhs == "R") model$root_R(t, z, parms) else model$root_R(t, z, parms)
+        g <- model$root_R(t, z, parms) # which root: the R twin of the compiled one
         ext <- which(model$extinction & alive)
         gone <- ext[z[ext] <= 1e-9]
         kind <- "extinction"

@@ -19,8 +19,6 @@ It reproduces, in Python, what `crates/cartkin-core/src/simulate.rs` (`Runner::r
 The model supplies `derivatives(rates, x, dx)` in natural units (cells, mg), exactly like a
 cartkin `Dynamics` (`crates/cartkin-core/src/model/dynamics.rs`).
 """
-import math
-
 import numpy as np
 from scipy.integrate import solve_ivp
 
