@@ -17,6 +17,7 @@ import csv
 import os
 import sys
 import time
+import warnings
 
 import numpy as np
 
@@ -59,6 +60,11 @@ def check(out, workload, tool, patient, run, points, names, car_index):
     car = r.x[grid][:, car_index].sum(axis=1)
     tmax, cmax = peak(times[grid], car)
     return [workload, tool, patient, tmax, cmax, r.nfev, r.segments]
+
+
+# A trial stage far from the solution can overflow exp(ln x); the solver then rejects the step
+# and retries a smaller one (the result is unaffected). Keep numpy's warnings about it quiet.
+warnings.filterwarnings("ignore", category=RuntimeWarning)
 
 
 def read_tolerances(path):

@@ -214,8 +214,11 @@ def main(work, out_md):
     w = lines.append
     w("# cartkin vs. peer ODE tools (scipy, deSolve)")
     w("")
+    during = env["load_during"]
     w(f"Measured {env['date']} on {env['nproc']} cores ({env['cpu']}), load average "
-      f"{env['load_before']} before and {env['load_after']} after the timed runs. "
+      f"{env['load_before']} before and {env['load_after']} after the timed runs; during them "
+      f"the 1-minute load average (which counts the benchmark's own process) had median "
+      f"{during[len(during) // 2]:.2f} and maximum {during[-1]:.2f} (sampled every 10 s). "
       f"Reproduce with `{env['command']}` (took {env['elapsed_min']:.1f} min end to end).")
     w("")
     w("Versions: " + "; ".join(f"{k} {v}" for k, v in env["versions"].items()) + ".")
@@ -390,6 +393,7 @@ def environment(work, load_before, load_after, started, pop_n):
         "command": "scripts/bench/peers/run.sh" + ("" if pop_n == "1000"
                                                    else f" (PEERS_POP_N={pop_n})"),
         "elapsed_min": (time.time() - float(started)) / 60.0,
+        "load_during": sorted(float(v) for v in open(os.path.join(work, "load.txt"))),
         "check_days": {"leon_triana": ["1", "7", "14", "28", "60", "100", "200", "365"],
                        "cart_all": ["-4", "-2", "0", "1", "3", "7", "10", "14", "21", "28",
                                     "60", "100", "180", "365", "730", "1095", "1825"]},

@@ -103,6 +103,9 @@ while awk '{exit !($1 >= 1.0)}' /proc/loadavg && ((waited < ${PEERS_MAX_WAIT:-60
   waited=$((waited + 30))
 done
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# sample the 1-minute load average every 10 s while timing (it includes the benchmark itself)
+(while :; do cut -d' ' -f1 /proc/loadavg >>"$work/load.txt"; sleep 10; done) &
+sampler=$!
 echo "## criterion (cargo bench -p cartkin-core --bench simulate); load average $load_before"
 cargo bench -q -p cartkin-core --bench simulate 2>/dev/null | tee "$work/criterion.txt" |
   grep -E "RHS evaluations|time:" | sed 's/^/    /'
@@ -125,6 +128,7 @@ python3 "$here/bench_python.py" time "$work" "$work/typical.csv" "$work/populati
 echo "## deSolve (R and compiled C right-hand sides), timed"
 Rscript "$here/bench_R.R" time "$work" "$work/typical.csv" "$work/population.csv" "$pop_n" "$work/lib"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+kill "$sampler"
 
 echo "## report"
 python3 "$here/report.py" env "$work" "$load_before" "$load_after" "$started" "$pop_n"
