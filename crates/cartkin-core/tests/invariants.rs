@@ -297,3 +297,42 @@ fn a_sliver_step_at_a_segment_end_does_not_underflow_the_next_segment() {
     );
     assert!(value(&sim, &model, "transgene", 365.0) > 0.0);
 }
+
+/// Outcome queries interpolate only the states an observable declares it reads
+/// (`Dynamics::observable_inputs`) and evaluate it alone (`Dynamics::observe_one`): both must
+/// agree with `observe` for every bundled model, or outcomes would silently change.
+#[test]
+fn observable_inputs_and_observe_one_agree_with_observe() {
+    for (name, path) in cartkin_core::model::list_bundled() {
+        let model = cartkin_core::model::Model::load(&path).expect("valid model");
+        let dynamics = model.dynamics(&child());
+        let (n, n_obs) = (model.spec().states.len(), model.spec().observables.len());
+        let observe = |x: &[f64]| {
+            let mut out = [0.0; cartkin_core::outcome::MAX_COLUMNS];
+            dynamics.observe(x, &mut out);
+            out
+        };
+        for scale in [1e-3, 0.7, 1e4, 3e9] {
+            let x: Vec<f64> = (0..n).map(|i| scale * (1.0 + i as f64)).collect();
+            let base = observe(&x);
+            for (j, &expected) in base.iter().enumerate().take(n_obs) {
+                let one = dynamics.observe_one(j, &x);
+                assert_eq!(
+                    one.to_bits(),
+                    expected.to_bits(),
+                    "{name}: observe_one({j})"
+                );
+                let inputs = dynamics.observable_inputs(j);
+                for i in (0..n).filter(|i| inputs & (1 << i) == 0) {
+                    let mut y = x.clone();
+                    y[i] = 3.0 * y[i] + 7.0;
+                    assert_eq!(
+                        observe(&y)[j].to_bits(),
+                        expected.to_bits(),
+                        "{name}: observable {j} reads state {i}, which it does not declare"
+                    );
+                }
+            }
+        }
+    }
+}

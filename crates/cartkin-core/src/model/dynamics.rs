@@ -71,6 +71,23 @@ pub trait Dynamics: Send + Sync {
     /// Observables computed from the states.
     fn observe(&self, x: &[f64], out: &mut [f64]);
 
+    /// Observable `j` alone (as `observe` would write it to `out[j]`), for queries that need
+    /// one column at many times. Default: every observable, then pick one.
+    fn observe_one(&self, j: usize, x: &[f64]) -> f64 {
+        // as large as any caller's observable buffer (`outcome::MAX_COLUMNS`)
+        let mut out = [0.0; 2 * MAX_STATES + 16];
+        self.observe(x, &mut out);
+        out[j]
+    }
+
+    /// The states observable `j` reads, as a bit mask (bit `i` = state `i`). Outcome queries
+    /// between nodes interpolate only these states, so declaring fewer saves work; declaring
+    /// too few gives wrong outcomes (`tests/invariants.rs` checks every built-in model).
+    /// Default: every state.
+    fn observable_inputs(&self, _j: usize) -> u32 {
+        u32::MAX
+    }
+
     /// Adds a bolus `amount` (route unit) given by `route` (index into the structure's routes).
     fn apply_bolus(&self, _route: usize, _amount: f64, _x: &mut [f64]) {}
 }

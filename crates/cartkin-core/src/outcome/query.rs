@@ -44,14 +44,29 @@ impl<'a> NodeTable<'a> {
 
     /// Column `index` (states first, then observables).
     pub fn column(&self, index: usize) -> Column<'_> {
-        Column { table: self, index }
+        let n = self.sim.trajectory.layout().n;
+        let all = if n >= 32 { u32::MAX } else { (1 << n) - 1 };
+        let states = if index < n {
+            1 << index
+        } else {
+            self.sim.dynamics.observable_inputs(index - n) & all
+        };
+        Column {
+            table: self,
+            index,
+            states,
+        }
     }
 }
 
 /// Reads one column (state or observable) of a simulation.
+///
+/// Between nodes it interpolates only the states the column reads (`states`): one column's
+/// quadrature or root finding needs one or two polynomials, not the model's dozen.
 pub struct Column<'a> {
     table: &'a NodeTable<'a>,
     index: usize,
+    states: u32,
 }
 
 /// Tolerance of crossing times [day].
@@ -64,23 +79,46 @@ impl Column<'_> {
 
     /// Value at time `t` (NaN outside the simulated span).
     pub fn at(&self, t: f64) -> f64 {
-        let mut buf = [0.0; MAX_COLUMNS];
-        if self.table.sim.columns_at(t, &mut buf) {
-            buf[self.index]
+        let trajectory = &self.table.sim.trajectory;
+        let Some(k) = trajectory.interval(t) else {
+            return f64::NAN;
+        };
+        let nodes = trajectory.nodes();
+        let (a, b) = (&nodes[k], &nodes[k + 1]);
+        if b.t <= a.t || t >= b.t {
+            // zero-width interval (a jump) or exactly at the right end
+            return self.node(if t >= b.t { k + 1 } else { k });
+        }
+        let mut piece = Piece::EMPTY;
+        if self.fill_piece(k, &mut piece) {
+            self.in_piece(&piece, t)
         } else {
             f64::NAN
         }
     }
 
-    /// Value at `t` inside interval `piece`.
+    /// Value at `t` inside interval `piece` (built by [`Column::piece`]).
+    #[inline]
     fn in_piece(&self, piece: &Piece, t: f64) -> f64 {
-        let mut buf = [0.0; MAX_COLUMNS];
-        self.table.sim.columns_in(piece, t, &mut buf);
-        buf[self.index]
+        let sim = self.table.sim;
+        let layout = sim.trajectory.layout();
+        let n = layout.n;
+        if self.index < n {
+            return layout.natural(self.index, piece.coordinate(self.index, t), piece.alive());
+        }
+        let mut x = [0.0; MAX_STATES];
+        let mut states = self.states;
+        while states != 0 {
+            let i = states.trailing_zeros() as usize;
+            states &= states - 1;
+            x[i] = layout.natural(i, piece.coordinate(i, t), piece.alive());
+        }
+        sim.dynamics.observe_one(self.index - n, &x[..n])
     }
 
-    fn piece(&self, k: usize) -> Option<Piece> {
-        self.table.sim.trajectory.piece_of(k)
+    /// Interval `k`'s interpolant of the states this column reads, into `piece`.
+    fn fill_piece(&self, k: usize, piece: &mut Piece) -> bool {
+        self.table.sim.trajectory.fill_piece(k, self.states, piece)
     }
 
     fn nodes(&self) -> &[crate::solve::Node] {
@@ -122,7 +160,10 @@ impl Column<'_> {
                 continue;
             }
             let far = |g: f64| beyond(g + level);
-            let piece = self.piece(k)?;
+            let mut piece = Piece::EMPTY;
+            if !self.fill_piece(k, &mut piece) {
+                return None;
+            }
             return Some(illinois(
                 ta.max(from),
                 tb,
@@ -141,6 +182,7 @@ impl Column<'_> {
             .filter(|&k| nodes[k].t >= from && nodes[k].t <= to)
             .max_by(|&a, &b| self.node(a).total_cmp(&self.node(b)))?;
         let mut result = (nodes[best].t, self.node(best));
+        let mut piece = Piece::EMPTY;
         for (a, b) in [
             (best.saturating_sub(1), best),
             (best, (best + 1).min(nodes.len() - 1)),
@@ -149,7 +191,9 @@ impl Column<'_> {
             if hi - lo <= TIME_TOLERANCE {
                 continue;
             }
-            let Some(piece) = self.piece(a) else { continue };
+            if !self.fill_piece(a, &mut piece) {
+                continue;
+            }
             let t = golden_max(lo, hi, |t| self.in_piece(&piece, t));
             let v = self.in_piece(&piece, t);
             if v > result.1 {
@@ -179,12 +223,12 @@ impl Column<'_> {
         ];
         let nodes = self.nodes();
         let mut total = 0.0;
+        let mut piece = Piece::EMPTY;
         for k in 0..nodes.len().saturating_sub(1) {
             let (a, b) = (nodes[k].t.max(from), nodes[k + 1].t.min(to));
-            if b <= a {
+            if b <= a || !self.fill_piece(k, &mut piece) {
                 continue;
             }
-            let Some(piece) = self.piece(k) else { continue };
             let (mid, half) = (0.5 * (a + b), 0.5 * (b - a));
             total += half
                 * X.iter()

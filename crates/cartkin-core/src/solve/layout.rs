@@ -72,12 +72,18 @@ impl Layout {
     #[inline]
     pub fn to_natural(&self, z: &[f64], alive: Alive, x: &mut [f64]) {
         for i in 0..self.n {
-            let active = alive & (1 << i) != 0;
-            x[i] = match (active, self.log[i]) {
-                (false, _) => 0.0,
-                (true, true) => z[i].exp(),
-                (true, false) => z[i] * self.scale[i],
-            };
+            x[i] = self.natural(i, z[i], alive);
+        }
+    }
+
+    /// Natural value of state `i` from its solver coordinate `z`.
+    #[inline]
+    pub fn natural(&self, i: usize, z: f64, alive: Alive) -> f64 {
+        let active = alive & (1 << i) != 0;
+        match (active, self.log[i]) {
+            (false, _) => 0.0,
+            (true, true) => z.exp(),
+            (true, false) => z * self.scale[i],
         }
     }
 

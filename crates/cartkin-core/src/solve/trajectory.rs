@@ -37,6 +37,9 @@ pub struct Trajectory {
 
 /// The interpolating polynomials of one interval, in Newton form: built once, evaluated at
 /// many times (quadrature, root finding) for the cost of a Horner pass per state.
+///
+/// A piece may hold only some states (`states`, a bit mask): an outcome query of one column
+/// builds and evaluates only the states that column reads.
 #[derive(Debug, Clone, Copy)]
 pub struct Piece {
     /// Start and end of the interval [day].
@@ -47,12 +50,27 @@ pub struct Piece {
     c: [[f64; 8]; MAX_STATES],
     order: usize,
     alive: Alive,
+    /// States whose polynomial is built (the others are zero).
+    states: u32,
 }
 
 impl Piece {
+    /// A piece holding no state, to be filled by [`Trajectory::fill_piece`].
+    pub const EMPTY: Piece = Piece {
+        t0: 0.0,
+        t1: 0.0,
+        x: [0.0; 8],
+        c: [[0.0; 8]; MAX_STATES],
+        order: 1,
+        alive: 0,
+        states: 0,
+    };
+
     /// Hermite interpolation through value and derivative at `pts` (2 to 4 nodes), in Newton
-    /// form with doubled nodes.
-    fn new(pts: &[&Node], n_states: usize) -> Self {
+    /// form with doubled nodes, for the states in the bit mask `states` (below `n_states`).
+    /// Built in place: rows of other states are left as they were (and never read), so a
+    /// piece reused along a trajectory costs only the states it holds.
+    fn build(&mut self, pts: &[&Node], n_states: usize, states: u32) {
         let m = pts.len();
         let order = 2 * m;
         let mut x = [0.0; 8];
@@ -68,8 +86,10 @@ impl Piece {
                 row[j] = if d > 0.0 { 1.0 / d } else { 0.0 };
             }
         }
-        let mut c = [[0.0; 8]; MAX_STATES];
-        for (i, ci) in c.iter_mut().enumerate().take(n_states) {
+        for (i, ci) in self.c.iter_mut().enumerate().take(n_states) {
+            if states & (1 << i) == 0 {
+                continue;
+            }
             for (j, p) in pts.iter().enumerate() {
                 ci[2 * j] = p.z[i];
                 ci[2 * j + 1] = p.z[i];
@@ -88,28 +108,39 @@ impl Piece {
                 }
             }
         }
-        Piece {
-            t0: 0.0,
-            t1: 0.0,
-            x,
-            c,
-            order,
-            alive: pts[0].alive,
-        }
+        self.x = x;
+        self.order = order;
+        self.alive = pts[0].alive;
+        self.states = states;
     }
 
-    /// Natural-unit state at `t` (inside `[t0, t1]`).
+    /// Natural-unit state at `t` (inside `[t0, t1]`); states the piece does not hold are
+    /// those of a zero solver coordinate.
     #[inline]
     pub fn state(&self, layout: &Layout, t: f64, x: &mut [f64]) {
         let mut z = [0.0; MAX_STATES];
-        for (zi, ci) in z.iter_mut().zip(&self.c).take(layout.n) {
-            let mut v = ci[self.order - 1];
-            for j in (0..self.order - 1).rev() {
-                v = v * (t - self.x[j]) + ci[j];
+        for (i, zi) in z.iter_mut().enumerate().take(layout.n) {
+            if self.states & (1 << i) != 0 {
+                *zi = self.coordinate(i, t);
             }
-            *zi = v;
         }
         layout.to_natural(&z, self.alive, x);
+    }
+
+    /// Solver coordinate `i` at `t` (inside `[t0, t1]`; zero if the piece does not hold `i`).
+    #[inline]
+    pub fn coordinate(&self, i: usize, t: f64) -> f64 {
+        let ci = &self.c[i];
+        let mut v = ci[self.order - 1];
+        for j in (0..self.order - 1).rev() {
+            v = v * (t - self.x[j]) + ci[j];
+        }
+        v
+    }
+
+    /// Presence mask of the interval.
+    pub fn alive(&self) -> Alive {
+        self.alive
     }
 }
 
@@ -162,7 +193,7 @@ impl Trajectory {
 
     /// Index `k` of the interval `[nodes[k], nodes[k+1]]` used at time `t`
     /// (the last node at or before `t`, so values are right-continuous at jumps).
-    fn interval(&self, t: f64) -> Option<usize> {
+    pub(crate) fn interval(&self, t: f64) -> Option<usize> {
         let n = self.nodes.len();
         if n < 2 || !(t >= self.nodes[0].t && t <= self.nodes[n - 1].t) {
             return None;
@@ -184,7 +215,7 @@ impl Trajectory {
             self.layout.to_natural(&node.z, node.alive, x);
             return true;
         }
-        self.piece(k).state(&self.layout, t, x);
+        self.piece(k, u32::MAX).state(&self.layout, t, x);
         true
     }
 
@@ -195,18 +226,40 @@ impl Trajectory {
 
     /// The interpolant of interval `k`; `None` for a zero-width interval (a jump).
     pub fn piece_of(&self, k: usize) -> Option<Piece> {
-        let (a, b) = (self.nodes.get(k)?, self.nodes.get(k + 1)?);
-        (b.t > a.t).then(|| self.piece(k))
+        self.piece_of_states(k, u32::MAX)
     }
 
-    fn piece(&self, k: usize) -> Piece {
+    /// As [`Trajectory::piece_of`], holding only the states in the bit mask `states`.
+    pub fn piece_of_states(&self, k: usize, states: u32) -> Option<Piece> {
+        let (a, b) = (self.nodes.get(k)?, self.nodes.get(k + 1)?);
+        (b.t > a.t).then(|| self.piece(k, states))
+    }
+
+    fn piece(&self, k: usize, states: u32) -> Piece {
+        let mut piece = Piece::EMPTY;
+        self.fill(k, states, &mut piece);
+        piece
+    }
+
+    /// As [`Trajectory::piece_of_states`], written into `piece` (no copy of a fresh piece);
+    /// `false` for a zero-width interval or `k` out of range.
+    pub fn fill_piece(&self, k: usize, states: u32, piece: &mut Piece) -> bool {
+        match (self.nodes.get(k), self.nodes.get(k + 1)) {
+            (Some(a), Some(b)) if b.t > a.t => {
+                self.fill(k, states, piece);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn fill(&self, k: usize, states: u32, piece: &mut Piece) {
         let (pts, m) = self.stencil(k);
-        let mut piece = Piece::new(&pts[..m], self.layout.n);
+        piece.build(&pts[..m], self.layout.n, states);
         piece.t0 = self.nodes[k].t;
         piece.t1 = self.nodes[k + 1].t;
         // the presence mask of the interval is its left node's (a jump starts a new interval)
         piece.alive = self.nodes[k].alive;
-        piece
     }
 
     /// Nodes used to interpolate interval `k`: its two ends plus each neighbour that lies in

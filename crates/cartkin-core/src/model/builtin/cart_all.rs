@@ -31,6 +31,18 @@ use crate::patient::Patient;
 /// The cart_all structure (`structure = "cart_all"`).
 pub struct CartAll;
 
+const N_OBSERVABLES: usize = 8;
+const OBSERVABLES: [&str; N_OBSERVABLES] = [
+    "car_t",
+    "transgene",
+    "blast_fraction",
+    "blasts_cd19pos",
+    "blasts_cd19neg",
+    "b_cell_fraction",
+    "flu_conc",
+    "cy_conc",
+];
+
 struct CartAllDynamics {
     host: Host,
 }
@@ -48,16 +60,7 @@ impl Structure for CartAll {
         &CART_ALL_PARAMETERS
     }
     fn observables(&self) -> &'static [&'static str] {
-        &[
-            "car_t",
-            "transgene",
-            "blast_fraction",
-            "blasts_cd19pos",
-            "blasts_cd19neg",
-            "b_cell_fraction",
-            "flu_conc",
-            "cy_conc",
-        ]
+        &OBSERVABLES
     }
     fn routes(&self) -> &'static [Route] {
         ROUTES
@@ -111,6 +114,30 @@ impl Dynamics for CartAllDynamics {
         out[4] = x[3] / marrow;
         out[5] = x[4] / p.b0;
         out[6..8].copy_from_slice(&self.host.drug_concentrations(x[7], x[10]));
+    }
+
+    /// The same expressions as `observe` (so the same values), one at a time.
+    #[inline]
+    fn observe_one(&self, j: usize, x: &[f64]) -> f64 {
+        let p = &self.host.p;
+        let marrow = || x[2] + x[3] + p.h_marrow;
+        match j {
+            0 => self.host.car_t_observables(x[0], x[1])[0],
+            1 => self.host.car_t_observables(x[0], x[1])[1],
+            2 => (x[2] + x[3]) / marrow(),
+            3 => x[2] / marrow(),
+            4 => x[3] / marrow(),
+            5 => x[4] / p.b0,
+            6 => self.host.drug_concentrations(x[7], x[10])[0],
+            7 => self.host.drug_concentrations(x[7], x[10])[1],
+            _ => f64::NAN,
+        }
+    }
+
+    fn observable_inputs(&self, j: usize) -> u32 {
+        // the observables in `observe`'s order: states E, M | Lp, Ln | Lp, Ln | Lp, Ln | B | F1 | Cy
+        const INPUTS: [u32; 8] = [0b11, 0b11, 0b1100, 0b1100, 0b1100, 1 << 4, 1 << 7, 1 << 10];
+        INPUTS.get(j).copied().unwrap_or(u32::MAX)
     }
 
     fn apply_bolus(&self, route: usize, amount: f64, x: &mut [f64]) {

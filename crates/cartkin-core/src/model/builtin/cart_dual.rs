@@ -183,6 +183,28 @@ impl Dynamics for CartDualDynamics {
         out[11..13].copy_from_slice(&self.host.drug_concentrations(x[9], x[12]));
     }
 
+    fn observable_inputs(&self, j: usize) -> u32 {
+        // CAR-T from E, M (0, 1); leukemia from the clones (2..6); B (6); F1 (9); Cy (12)
+        const CAR: u32 = 0b11;
+        const CLONES: u32 = 0b11_1100;
+        const INPUTS: [u32; 13] = [
+            CAR,
+            CAR,
+            CLONES,
+            CLONES,
+            CLONES,
+            CLONES,
+            CLONES,
+            CLONES,
+            CLONES,
+            CLONES,
+            1 << 6,
+            1 << 9,
+            1 << 12,
+        ];
+        INPUTS.get(j).copied().unwrap_or(u32::MAX)
+    }
+
     fn apply_bolus(&self, route: usize, amount: f64, x: &mut [f64]) {
         if let Some([e, m]) = self.host.infusion(route, amount) {
             x[0] += e;

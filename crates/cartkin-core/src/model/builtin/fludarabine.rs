@@ -166,4 +166,7 @@ impl Dynamics for FludarabineDynamics {
     fn observe(&self, x: &[f64], out: &mut [f64]) {
         out[0] = x[0] / self.pk.v1;
     }
+    fn observable_inputs(&self, _j: usize) -> u32 {
+        1
+    }
 }

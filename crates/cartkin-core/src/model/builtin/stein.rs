@@ -103,4 +103,7 @@ impl Dynamics for SteinDynamics {
     fn observe(&self, x: &[f64], out: &mut [f64]) {
         out[0] = x[0] + x[1];
     }
+    fn observable_inputs(&self, _j: usize) -> u32 {
+        0b11
+    }
 }
