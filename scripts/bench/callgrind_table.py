@@ -123,12 +123,14 @@ def main():
     row("  right-hand side (`Adapter::system`: ln↔linear, cart_all derivatives, finite check)",
         incl(system), f"{calls(system) / n_sims:,.0f} calls, {incl(system) / max(calls(system), 1):.0f} Ir each")
     row("    of which `exp` (libm)", incl(exp, caller=system))
-    row("  ode_solvers Dopri5 stepping (stage arithmetic, error norm, controller)",
-        incl(integ) - incl(system, caller=integ) - incl(solout, caller=integ) - incl(alloc_entry, caller=integ))
+    # the stepper (ode_solvers' Dopri5, or cartkin's solve/dopri5.rs inlined into the segment)
+    seg = r"integrate::integrate_segment$"
+    stepping = incl(seg) - incl(system) - incl(solout) - incl(alloc_entry, caller=integ + "|" + seg)
+    row("  Dopri5 stepping (stage arithmetic, error norm, controller, result list)", stepping)
     row("  node recording (`Adapter::solout`: copy to `Node`, blow-up/extinction/washout checks)",
         incl(solout))
     row("  segment starts, events, extinction bisection, setup (rest of `simulate`)",
-        incl(sim) - incl(integ) - incl(alloc_entry, caller=sim))
+        incl(sim) - incl(seg) - incl(alloc_entry, caller=sim))
     row("`Outcomes::compute`", incl(out))
     row("  observables at every node (`NodeTable::new`)", incl(r"NodeTable::new$"))
     row("  AUC0–28d quadrature (`Column::integral`)", incl(r"Column::integral$"))

@@ -78,12 +78,20 @@ impl Piece {
             x[2 * j] = p.t;
             x[2 * j + 1] = p.t;
         }
-        // reciprocals of the node spacings, shared by every state (divisions are the cost here)
+        // reciprocals of the node spacings, shared by every state (divisions are the cost here):
+        // with doubled nodes x[j] - x[j-k] is t_b - t_a for nodes a = (j-k)/2, b = j/2, so the
+        // 28 entries of a degree-7 piece take the 6 divisions of distinct node pairs
+        let mut pair = [[0.0; 4]; 4];
+        for b in 1..m {
+            for a in 0..b {
+                let d = pts[b].t - pts[a].t;
+                pair[a][b] = if d > 0.0 { 1.0 / d } else { 0.0 };
+            }
+        }
         let mut inv = [[0.0; 8]; 8];
         for (k, row) in inv.iter_mut().enumerate().take(order).skip(1) {
             for j in k..order {
-                let d = x[j] - x[j - k];
-                row[j] = if d > 0.0 { 1.0 / d } else { 0.0 };
+                row[j] = pair[(j - k) / 2][j / 2];
             }
         }
         for (i, ci) in self.c.iter_mut().enumerate().take(n_states) {
