@@ -6,6 +6,7 @@
 //! control: a log state is resolved to a *relative* error of about `atol + rtol·|ln x|`, a
 //! linear one to an absolute error of `(atol + rtol·|x/scale|)·scale`.
 
+mod dopri5;
 pub(crate) mod integrate;
 mod layout;
 pub(crate) mod trajectory;

@@ -1,0 +1,341 @@
+//! Dormand–Prince 5(4) on fixed-size arrays: the same method, step controller and arithmetic
+//! as ode_solvers 0.6.2's `Dopri5` with the settings cartkin uses, without its overhead.
+//!
+//! ode_solvers forms every stage with nalgebra temporaries (a fresh vector per `k·h·a` term),
+//! allocates its stage vectors per segment and appends every accepted step to a result list
+//! that cartkin never reads; together that was a quarter of a 5-year `cart_all` simulation
+//! (BENCHMARKS.md, "One simulation"). Here the stages are plain loops over `[f64; N]` and each
+//! accepted step goes straight to [`System::solout`].
+//!
+//! Every floating-point operation is the one ode_solvers performs, in the same order
+//! (`y + (k·h)·a` term by term, including the zero coefficient; the error estimate
+//! `(k1·e1 + k3·e3 + … + k7·e7)·h`; the PI controller and the initial step of Hairer's
+//! DOPRI5), so the accepted steps and every node are bitwise those of ode_solvers. Not
+//! implemented because cartkin never uses them: dense output and the stiffness test
+//! (`integrate.rs` turns it off).
+
+use ode_solvers::dop_shared::IntegrationError;
+use ode_solvers::{SVector, System};
+
+/// Runge–Kutta matrix rows 2..7 (row 7 holds the 5th-order weights: first same as last).
+const A: [[f64; 6]; 6] = [
+    [1.0 / 5.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+    [3.0 / 40.0, 9.0 / 40.0, 0.0, 0.0, 0.0, 0.0],
+    [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0, 0.0, 0.0, 0.0],
+    [
+        19372.0 / 6561.0,
+        -25360.0 / 2187.0,
+        64448.0 / 6561.0,
+        -212.0 / 729.0,
+        0.0,
+        0.0,
+    ],
+    [
+        9017.0 / 3168.0,
+        -355.0 / 33.0,
+        46732.0 / 5247.0,
+        49.0 / 176.0,
+        -5103.0 / 18656.0,
+        0.0,
+    ],
+    [
+        35.0 / 384.0,
+        0.0,
+        500.0 / 1113.0,
+        125.0 / 192.0,
+        -2187.0 / 6784.0,
+        11.0 / 84.0,
+    ],
+];
+/// Nodes c2..c7.
+const C: [f64; 6] = [1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0];
+/// Error-estimate weights e1, e3..e7 (e2 = 0).
+const E1: f64 = 71.0 / 57600.0;
+const E3: f64 = -71.0 / 16695.0;
+const E4: f64 = 71.0 / 1920.0;
+const E5: f64 = -17253.0 / 339200.0;
+const E6: f64 = 22.0 / 525.0;
+const E7: f64 = -1.0 / 40.0;
+
+/// Settings of one integration (ode_solvers' `Dopri5::from_param` arguments that matter).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Settings {
+    pub rtol: f64,
+    pub atol: f64,
+    pub safety: f64,
+    pub beta: f64,
+    pub fac_min: f64,
+    pub fac_max: f64,
+    pub h_max: f64,
+    /// Initial step; 0 to choose it (Hairer's `hinit`).
+    pub h0: f64,
+    pub n_max: u32,
+}
+
+/// Work done, as ode_solvers counts it.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Stats {
+    pub num_eval: u32,
+    pub accepted_steps: u32,
+    pub rejected_steps: u32,
+}
+
+fn sign(a: f64, b: f64) -> f64 {
+    if b > 0.0 { a.abs() } else { -a.abs() }
+}
+
+/// Integrates `f` from `x` to `x_end` starting at `y0`, calling `f.solout` after every
+/// accepted step (a `true` ends the integration there).
+pub(crate) fn integrate<const N: usize, F: System<f64, SVector<f64, N>>>(
+    f: &mut F,
+    mut x: f64,
+    x_end: f64,
+    y0: SVector<f64, N>,
+    s: &Settings,
+) -> Result<Stats, IntegrationError> {
+    let mut stats = Stats::default();
+    let posneg = sign(1.0, x_end - x);
+    let h_max = s.h_max.abs();
+    let uround = f64::EPSILON;
+    // PI controller (ode_solvers' `Controller`)
+    let alpha = 0.2 - s.beta * 0.75;
+    let (facc1, facc2) = (1.0 / s.fac_min, 1.0 / s.fac_max);
+    let mut fac_old: f64 = 1.0e-4;
+    let mut reject = false;
+
+    let mut y = y0;
+    let mut h = s.h0;
+    if h == 0.0 {
+        h = hinit(f, x, &y, posneg, h_max, s.rtol, s.atol);
+        stats.num_eval += 2;
+    }
+    let zero = SVector::<f64, N>::zeros();
+    let mut k = [zero; 7];
+    f.system(x, &y, &mut k[0]);
+    stats.num_eval += 1;
+
+    let mut n_step = 0;
+    let mut last = false;
+    while !last {
+        if n_step > s.n_max {
+            return Err(IntegrationError::MaxNumStepReached { x, n_step });
+        }
+        if 0.1 * h.abs() <= uround * x.abs() {
+            return Err(IntegrationError::StepSizeUnderflow { x });
+        }
+        if (x + 1.01 * h - x_end) * posneg > 0.0 {
+            h = x_end - x;
+            last = true;
+        }
+        n_step += 1;
+
+        let mut y_next = zero;
+        for stage in 1..7 {
+            y_next = y;
+            for (j, kj) in k.iter().enumerate().take(stage) {
+                let a = A[stage - 1][j];
+                for i in 0..N {
+                    y_next[i] += kj[i] * h * a;
+                }
+            }
+            f.system(x + h * C[stage - 1], &y_next, &mut k[stage]);
+        }
+        k[1] = k[6];
+        stats.num_eval += 6;
+
+        // error estimate, into k[3] as ode_solvers does (k4 is not needed afterwards)
+        let mut err = 0.0;
+        for i in 0..N {
+            let e = (k[0][i] * E1
+                + k[2][i] * E3
+                + k[3][i] * E4
+                + k[4][i] * E5
+                + k[5][i] * E6
+                + k[1][i] * E7)
+                * h;
+            let sc = s.atol + y[i].abs().max(y_next[i].abs()) * s.rtol;
+            err += (e / sc) * (e / sc);
+        }
+        err = (err / N as f64).sqrt();
+
+        // step size control
+        let fac11 = err.powf(alpha);
+        let fac = facc2.max(facc1.min(fac11 * fac_old.powf(-s.beta) / s.safety));
+        let mut h_new = h / fac;
+        if err <= 1.0 {
+            fac_old = err.max(1.0e-4);
+            if h_new.abs() > h_max {
+                h_new = posneg * h_max;
+            }
+            if reject {
+                h_new = posneg * h_new.abs().min(h.abs());
+            }
+            reject = false;
+            stats.accepted_steps += 1;
+
+            k[0] = k[1];
+            y = y_next;
+            x += h;
+            if f.solout(x, &y_next, &k[0]) {
+                last = true;
+            }
+            if last {
+                return Ok(stats);
+            }
+        } else {
+            h_new = h / facc1.min(fac11 / s.safety);
+            reject = true;
+            last = false;
+            if stats.accepted_steps >= 1 {
+                stats.rejected_steps += 1;
+            }
+        }
+        h = h_new;
+    }
+    Ok(stats)
+}
+
+/// Initial step size (Hairer & Wanner's `hinit`, as in ode_solvers).
+fn hinit<const N: usize, F: System<f64, SVector<f64, N>>>(
+    f: &F,
+    x: f64,
+    y: &SVector<f64, N>,
+    posneg: f64,
+    h_max: f64,
+    rtol: f64,
+    atol: f64,
+) -> f64 {
+    let mut f0 = SVector::<f64, N>::zeros();
+    f.system(x, y, &mut f0);
+    let (mut d0, mut d1) = (0.0, 0.0);
+    for i in 0..N {
+        let sci = atol + y[i].abs() * rtol;
+        d0 += (y[i] / sci) * (y[i] / sci);
+        d1 += (f0[i] / sci) * (f0[i] / sci);
+    }
+    let tol = 1.0e-10;
+    let mut h0 = if d0 < tol || d1 < tol {
+        1.0e-6
+    } else {
+        0.01 * (d0 / d1).sqrt()
+    };
+    h0 = h0.min(h_max);
+    h0 = sign(h0, posneg);
+
+    let mut y1 = SVector::<f64, N>::zeros();
+    for i in 0..N {
+        y1[i] = y[i] + f0[i] * h0;
+    }
+    let mut f1 = SVector::<f64, N>::zeros();
+    f.system(x + h0, &y1, &mut f1);
+    let mut d2 = 0.0;
+    for i in 0..N {
+        let sci = atol + y[i].abs() * rtol;
+        d2 += ((f1[i] - f0[i]) / sci) * ((f1[i] - f0[i]) / sci);
+    }
+    d2 = d2.sqrt() / h0;
+
+    let h1 = if d1.sqrt().max(d2.abs()) <= 1.0e-15 {
+        1.0e-6_f64.max(h0.abs() * 1.0e-3)
+    } else {
+        (0.01 / d1.sqrt().max(d2)).powf(1.0 / 5.0)
+    };
+    sign((100.0 * h0.abs()).min(h1.min(h_max)), posneg)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ode_solvers::{Dopri5, OutputType};
+
+    /// Van der Pol (μ = 8: fast and slow phases, rejected steps) plus a fast linear decay
+    /// (a stability-limited mode like fludarabine's), recording every accepted step.
+    type Step = (f64, [f64; 3], [f64; 3]);
+
+    struct Test<'a> {
+        steps: &'a mut Vec<Step>,
+        stop_after: usize,
+    }
+
+    impl System<f64, SVector<f64, 3>> for Test<'_> {
+        fn system(&self, _t: f64, y: &SVector<f64, 3>, dy: &mut SVector<f64, 3>) {
+            dy[0] = y[1];
+            dy[1] = 8.0 * (1.0 - y[0] * y[0]) * y[1] - y[0];
+            dy[2] = -23.0 * y[2] + y[0].exp();
+        }
+        fn solout(&mut self, t: f64, y: &SVector<f64, 3>, dy: &SVector<f64, 3>) -> bool {
+            self.steps
+                .push((t, [y[0], y[1], y[2]], [dy[0], dy[1], dy[2]]));
+            self.steps.len() >= self.stop_after
+        }
+    }
+
+    #[test]
+    fn steps_are_bitwise_those_of_ode_solvers() {
+        let mut rejections = 0;
+        for (rtol, atol, end, stop_after) in [
+            (1e-6, 1e-8, 40.0, usize::MAX),
+            (1e-3, 1e-6, 40.0, usize::MAX),
+            (1e-9, 1e-11, 5.0, usize::MAX),
+            (1e-6, 1e-8, 40.0, 57),
+        ] {
+            let y0 = SVector::<f64, 3>::new(2.0, 0.0, 1.0);
+            let (mut reference, mut ours) = (Vec::new(), Vec::new());
+            let mut solver = Dopri5::from_param(
+                Test {
+                    steps: &mut reference,
+                    stop_after,
+                },
+                0.0,
+                end,
+                end,
+                y0,
+                rtol,
+                atol,
+                0.9,
+                0.04,
+                0.2,
+                10.0,
+                end,
+                0.0,
+                100_000,
+                u32::MAX,
+                OutputType::Sparse,
+            );
+            let expected = solver.integrate().expect("ode_solvers integrates");
+            drop(solver);
+            let settings = Settings {
+                rtol,
+                atol,
+                safety: 0.9,
+                beta: 0.04,
+                fac_min: 0.2,
+                fac_max: 10.0,
+                h_max: end,
+                h0: 0.0,
+                n_max: 100_000,
+            };
+            let mut test = Test {
+                steps: &mut ours,
+                stop_after,
+            };
+            let stats = integrate(&mut test, 0.0, end, y0, &settings).expect("integrates");
+            assert_eq!(
+                (stats.num_eval, stats.accepted_steps, stats.rejected_steps),
+                (
+                    expected.num_eval,
+                    expected.accepted_steps,
+                    expected.rejected_steps
+                ),
+                "rtol {rtol}"
+            );
+            rejections += expected.rejected_steps;
+            assert_eq!(ours.len(), reference.len());
+            for (a, b) in ours.iter().zip(&reference) {
+                // bitwise: same operations in the same order
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "rtol {rtol}");
+            }
+        }
+        assert!(rejections > 0, "the cases exercise rejected steps");
+    }
+}
