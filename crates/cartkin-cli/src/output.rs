@@ -75,30 +75,27 @@ impl Outputs {
             })?;
             tmp.write_all(&bytes)
                 .and_then(|()| tmp.flush())
-                .and_then(|()| ordinary_permissions(tmp.as_file()))
                 .with_context(|| format!("{}: cannot write", path.display()))?;
-            tmp.persist(&path).with_context(|| {
-                format!(
-                    "{}: cannot move the finished file into place",
-                    path.display()
-                )
-            })?;
-            written.push(path);
+            written.push(persist(tmp, path)?);
         }
         for (path, tmp) in self.streamed {
-            ordinary_permissions(tmp.as_file())
-                .and_then(|()| tmp.as_file().sync_data())
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            tmp.persist(&path).with_context(|| {
-                format!(
-                    "{}: cannot move the finished file into place",
-                    path.display()
-                )
-            })?;
-            written.push(path);
+            written.push(persist(tmp, path)?);
         }
         Ok(written)
     }
+}
+
+/// Gives a finished temporary file ordinary permissions and renames it to `path`.
+fn persist(tmp: tempfile::NamedTempFile, path: PathBuf) -> Result<PathBuf> {
+    ordinary_permissions(tmp.as_file())
+        .with_context(|| format!("{}: cannot write", path.display()))?;
+    tmp.persist(&path).with_context(|| {
+        format!(
+            "{}: cannot move the finished file into place",
+            path.display()
+        )
+    })?;
+    Ok(path)
 }
 
 /// Temporary files are created private (0600); results are ordinary files (0644).

@@ -103,26 +103,41 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
         x_label: "Months".into(),
         times: Vec::new(),
         panels: vec![
-            Panel {
-                title: "Relapse-free survival of responders, from remission".into(),
-                y_label: "Relapse-free survival".into(),
-                x_label: Some("Months since remission onset".into()),
-                x_range: Some((0.0, horizon)),
-                y_range: Some((0.0, 1.0)),
-                series: curve(rfs_curve),
-                ..Default::default()
-            },
-            Panel {
-                title: "Event-free survival from infusion (no remission = event)".into(),
-                y_label: "Event-free survival".into(),
-                x_label: Some("Months since CAR-T infusion".into()),
-                x_range: Some((0.0, horizon)),
-                y_range: Some((0.0, 1.0)),
-                series: curve(efs_curve),
-                ..Default::default()
-            },
+            survival_panel(
+                "Relapse-free survival of responders, from remission",
+                "Relapse-free survival",
+                "Months since remission onset",
+                horizon,
+                curve(rfs_curve),
+            ),
+            survival_panel(
+                "Event-free survival from infusion (no remission = event)",
+                "Event-free survival",
+                "Months since CAR-T infusion",
+                horizon,
+                curve(efs_curve),
+            ),
         ],
         events: Vec::new(),
+    }
+}
+
+/// A Kaplan–Meier panel: survival from 0 to 1 over `horizon` months.
+fn survival_panel(
+    title: &str,
+    y_label: &str,
+    x_label: &str,
+    horizon: f64,
+    series: Vec<Series>,
+) -> Panel {
+    Panel {
+        title: title.into(),
+        y_label: y_label.into(),
+        x_label: Some(x_label.into()),
+        x_range: Some((0.0, horizon)),
+        y_range: Some((0.0, 1.0)),
+        series,
+        ..Default::default()
     }
 }
 

@@ -8,15 +8,15 @@
 //! `models/cart_all.toml`; the expressions below keep cart_all's floating-point evaluation
 //! order so that factoring them out did not change any cart_all result.
 
-use super::fludarabine::FludarabinePk;
+use super::fludarabine::{FLUDARABINE_PARAMETERS, FludarabinePk};
 use crate::model::dynamics::{Route, RouteKind, SegmentInputs};
 use crate::patient::Patient;
 
 /// Number of cart_all parameters ([`CART_ALL_PARAMETERS`]).
 pub(super) const N_HOST_PARAMS: usize = 39;
 
-/// cart_all's parameters in the order `build` receives them; `cart_dual` appends its own.
-pub(super) const CART_ALL_PARAMETERS: [&str; N_HOST_PARAMS] = [
+/// cart_all's own parameters (before the Langenhorst PK's).
+const HOST_OWN_PARAMETERS: [&str; N_HOST_PARAMS - FLUDARABINE_PARAMETERS.len()] = [
     "rho_E",
     "K_A",
     "K_T",
@@ -47,16 +47,12 @@ pub(super) const CART_ALL_PARAMETERS: [&str; N_HOST_PARAMS] = [
     "t_half_Cy",
     "H_marrow",
     "k_tg",
-    "CL_nr",
-    "theta_GFR",
-    "V1",
-    "V2",
-    "V3",
-    "Q2",
-    "Q3",
-    "eGFR_max",
-    "F_dose",
 ];
+
+/// cart_all's parameters in the order `build` receives them (its own, then the Langenhorst
+/// PK's); `cart_dual` appends its own.
+pub(super) const CART_ALL_PARAMETERS: [&str; N_HOST_PARAMS] =
+    concat(HOST_OWN_PARAMETERS, FLUDARABINE_PARAMETERS);
 
 /// Route indices, in the order of [`ROUTES`].
 pub(super) const ROUTE_CAR_T: usize = 0;
