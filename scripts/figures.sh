@@ -38,7 +38,7 @@ cp "$tmp/pop/exposure_by_response.png" "$out/eliana_exposure_by_response.png"
 cp "$tmp/fit/fit_subjects_1.png" "$out/fit_synthetic_subjects.png"
 cp "$tmp/fit/fit_observed_vs_predicted.png" "$out/fit_synthetic_observed_vs_predicted.png"
 cp "$tmp/fit/fit_profile.png" "$out/fit_synthetic_profile_tmax.png"
-# the shipped scenarios (scripts/scenarios/), 1000 patients per arm
+# the shipped scenarios (scripts/scenarios/), their own n per arm (1000; 400 in the grid)
 for name in dose_response lymphodepletion lymphodepletion_grid dual_target consolidation; do
   "$bin" scenario "scripts/scenarios/$name.toml" --out "$tmp/$name" >/dev/null
 done

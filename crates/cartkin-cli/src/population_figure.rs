@@ -11,7 +11,7 @@ use crate::plot::{Figure, Panel, Series, SeriesStyle};
 pub type TargetPoint = (f64, f64, [f64; 2]);
 
 /// Step-function points (t, value) of a Kaplan–Meier quantity.
-fn steps(
+pub(crate) fn steps(
     km: &KaplanMeier,
     value: impl Fn(&cartkin_fit::survival::KmStep) -> f64,
     start: f64,

@@ -9,6 +9,7 @@ use cartkin_fit::vpop::summary::{efs_curve, rfs_curve};
 
 use crate::plot::heatmap::Heatmap;
 use crate::plot::{Figure, Panel, Series, SeriesStyle};
+use crate::population_figure::steps;
 
 /// Most curves overlaid in one panel (the palette has eight colours).
 const MAX_CURVES: usize = 8;
@@ -43,21 +44,6 @@ fn stem(key: &str) -> String {
     key.replace('.', "_")
 }
 
-/// Step-function points (t, S(t)) of a Kaplan–Meier curve.
-fn steps(km: &KaplanMeier) -> Vec<(f64, f64)> {
-    let mut out = vec![(0.0, 1.0)];
-    let mut last = 1.0;
-    for s in &km.steps {
-        out.push((s.time, last));
-        last = s.survival;
-        out.push((s.time, last));
-    }
-    if let Some(t) = km.steps.last().map(|s| s.time) {
-        out.push((t, last));
-    }
-    out
-}
-
 /// Indices of at most [`MAX_CURVES`] arms, evenly spread and including the first and last.
 fn chosen(n: usize) -> Vec<usize> {
     if n <= MAX_CURVES {
@@ -81,7 +67,7 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
                 let km = f(&results[a]);
                 Series::from_pairs(
                     scenario.arms[a].name.clone(),
-                    &steps(&km),
+                    &steps(&km, |s| s.survival, 1.0),
                     SeriesStyle::Line,
                 )
                 .with_colour(colour)
@@ -179,17 +165,6 @@ fn endpoints() -> [(&'static str, &'static str, Endpoint); 4] {
     ]
 }
 
-/// The month of the RFS panel: 12 if reported, else the first reported month.
-fn rfs_month(scenario: &Scenario) -> f64 {
-    scenario
-        .rfs_months
-        .iter()
-        .copied()
-        .find(|m| (*m - 12.0).abs() < 1e-9)
-        .or_else(|| scenario.rfs_months.first().copied())
-        .unwrap_or(12.0)
-}
-
 fn retitle(title: &str, month: f64) -> String {
     title.replace(
         "12 months",
@@ -202,7 +177,7 @@ fn retitle(title: &str, month: f64) -> String {
 
 /// Endpoints of each arm with 95% CI whiskers, one colour per arm.
 fn endpoints_by_arm(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
-    let month = rfs_month(scenario);
+    let month = scenario.headline_month();
     let panels = endpoints()
         .into_iter()
         .enumerate()
@@ -278,7 +253,7 @@ fn one_variable(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
     let Some(sweep) = &scenario.sweep else {
         return endpoints_by_arm(scenario, arms);
     };
-    let month = rfs_month(scenario);
+    let month = scenario.headline_month();
     let log_x = sweep.x.scale == Scale::Log;
     let panels = endpoints()
         .into_iter()
@@ -353,7 +328,7 @@ fn heatmaps(scenario: &Scenario, arms: &[ArmSummary]) -> Named<Heatmap> {
     let Some(y) = &sweep.y else {
         return Vec::new();
     };
-    let month = rfs_month(scenario);
+    let month = scenario.headline_month();
     let names = ["remission", "rfs", "crs_grade3plus", "cd19_negative_share"];
     let mut out = Vec::new();
     for (b, base) in scenario.base_arms.iter().enumerate() {

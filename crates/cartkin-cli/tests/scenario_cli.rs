@@ -145,3 +145,26 @@ fn bad_scenarios_name_the_file_line_arm_and_key_and_write_nothing() {
     let run = cartkin(&["scenario", "no/such/file.toml"]);
     assert_refused(&run, 1, &["no/such/file.toml", "cannot read"]);
 }
+
+#[test]
+fn a_rerun_with_fewer_arms_notes_the_earlier_files_and_huge_runs_are_refused() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let out = tmp.path().join("out");
+    let out_s = out.to_str().expect("utf-8");
+    let file = write(tmp.path(), SCENARIO);
+    cartkin(&["scenario", &file, "--out", out_s]).assert_ok();
+    let one_arm = SCENARIO
+        .split("[[arm]]\nname = \"no LD\"")
+        .next()
+        .expect("first arm");
+    let file = write(tmp.path(), one_arm);
+    let run = cartkin(&["scenario", &file, "--out", out_s]);
+    run.assert_ok();
+    assert!(
+        run.stderr.contains("from an earlier run") && run.stderr.contains("002_no_ld.csv"),
+        "{}",
+        run.stderr
+    );
+    let run = cartkin(&["scenario", &file, "--n", "9000000", "--out", out_s]);
+    assert_refused(&run, 1, &["--n", "exceeds"]);
+}

@@ -92,7 +92,7 @@ values = [1e9, 1e11]
 /// Every error names the file, the line, the arm (when in an arm) and the key.
 #[test]
 fn bad_files_name_file_line_arm_and_key() {
-    let cases: [(&str, &[&str]); 9] = [
+    let cases: [(&str, &[&str]); 14] = [
         (
             "[[arm]]\nname = \"A\"\ndose = 3\n",
             &["s.toml:11", "arm \"A\"", "unknown field `dose`"],
@@ -126,6 +126,26 @@ fn bad_files_name_file_line_arm_and_key() {
             &["sweep.x.points", "[2, 100]"],
         ),
         ("", &["s.toml:1", "at least one [[arm]] or a [sweep]"]),
+        (
+            "[sweep.x]\nkey = \"set.nope\"\nvalues = [1.0]\n",
+            &["s.toml:10", "set.nope", "unknown parameter"],
+        ),
+        (
+            "[sweep.x]\nkey = \"set.L0\"\nvalues = [0.0, 1e9]\nscale = \"log\"\n",
+            &["sweep.x.values", "positive values on a log scale"],
+        ),
+        (
+            "[sweep.x]\nkey = \"dose_cells\"\nvalues = [1e7, 1e7]\n",
+            &["sweep.x.values", "distinct"],
+        ),
+        (
+            "[sweep.x]\nkey = \"dose_cells\"\nvalues = [1e7]\n[sweep.y]\nkey = \"dose_per_kg\"\nvalues = [1e6]\n",
+            &["sweep.y.key", "sets the same dose"],
+        ),
+        (
+            "[[arm]]\nname = \"A\"\nfludarabine_mg_per_m2 = 30\nfludarabine_target_auc = 20\n",
+            &["s.toml:12", "fludarabine_target_auc", "not both"],
+        ),
     ];
     for (tail, wanted) in cases {
         let err = parse(&format!("{BASE}{tail}")).unwrap_err();
@@ -187,4 +207,46 @@ fn results_do_not_depend_on_the_thread_count() {
     assert!(csv.starts_with("arm,dose_per_kg,n,not_evaluable,remission,remission_lo,remission_hi"));
     let md = scenario::report::markdown(&s, &summaries);
     assert!(md.contains("| dose_per_kg=1e6 |"), "{md}");
+}
+
+/// A dose or fludarabine setting given at a more specific level replaces the other form of
+/// it from the defaults, so what the table says is what the patients got.
+#[test]
+fn exclusive_settings_follow_the_most_specific_level() {
+    let s = parse(&format!(
+        "{BASE}[defaults]\ndose_per_kg = 1e6\nfludarabine_target_auc = 20\n[[arm]]\nname = \"A\"\ndose_cells = 1e8\nfludarabine_mg_per_m2 = 25\n"
+    ))
+    .unwrap();
+    let a = &s.arms[0].settings;
+    assert_eq!((a.dose_per_kg, a.dose_cells), (None, Some(1e8)));
+    assert_eq!(
+        (a.fludarabine_mg_per_m2, a.fludarabine_target_auc),
+        (Some(25.0), None)
+    );
+    let results = scenario::simulate_arms(&s, 4, options(), &|| {});
+    assert!(results[0].iter().all(|p| p.dose_cells == Some(1e8)));
+}
+
+/// An arm without responders has no RFS: the table says so instead of 100%.
+#[test]
+fn no_responders_means_no_rfs() {
+    let s = parse(&format!(
+        "{BASE}[[arm]]\nname = \"tiny\"\nregimen = \"none\"\ndose_cells = 1.0\nset = {{ rho_E = 1e-3, gamma = 0.5 }}\n"
+    ))
+    .unwrap();
+    let results = scenario::simulate_arms(&s, 8, options(), &|| {});
+    let arms = scenario::summarize(&s, &results);
+    assert_eq!(arms[0].summary.responders, 0);
+    assert!(arms[0].summary.rfs_km.iter().all(|p| p.survival.is_nan()));
+    let csv = String::from_utf8(scenario::report::csv(&s, &arms).unwrap()).unwrap();
+    let row = csv.lines().nth(1).unwrap();
+    assert!(
+        !row.contains("NaN") && !row.contains("1.000000,1.000000,1.000000"),
+        "{row}"
+    );
+    let md = scenario::report::markdown(&s, &arms);
+    assert!(
+        !md.contains("NaN") && !md.contains("100.0% [100.0, 100.0]"),
+        "{md}"
+    );
 }

@@ -266,7 +266,7 @@ fn print_summary(s: &Summary, n: usize, elapsed: std::time::Duration) {
         100.0 * s.orr_ci95[1],
         100.0 * s.mrd_negative_rate
     );
-    for p in &s.rfs_km {
+    for p in s.rfs_km.iter().filter(|p| p.survival.is_finite()) {
         println!(
             "RFS {:>2} mo: {:.1}% [{:.1}, {:.1}] ({} at risk)",
             p.month,

@@ -17,7 +17,18 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
     if n == 0 {
         bail!("--n: expected at least one patient per arm");
     }
-    let total = (n * scenario.arms.len()) as u64;
+    // every arm's patients are held until the tables are written: cap the run (a single arm
+    // of any size streams through `cartkin population`)
+    let total = n
+        .checked_mul(scenario.arms.len())
+        .filter(|t| *t <= MAX_PATIENTS)
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--n: {n} patients in each of {} arms exceeds {MAX_PATIENTS} simulated patients in one scenario; \
+                 use fewer patients or arms (or `cartkin population` for one large arm)",
+                scenario.arms.len()
+            )
+        })? as u64;
     let bar = ProgressBar::new(total);
     bar.set_style(ProgressStyle::with_template(
         "{spinner} {msg} [{elapsed_precise}] {wide_bar} {pos}/{len} patients ({per_sec}, eta {eta})",
@@ -75,15 +86,50 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
             outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
         }
     }
-    outputs.commit_and_list(&args.out)?;
+    let written = outputs.commit(&args.out)?;
+    for path in &written {
+        println!("wrote {}", path.display());
+    }
+    note_stale(&args.out, &written);
     println!(
         "{} arms x {n} patients in {:.2} s ({:.0} patients/s)",
         scenario.arms.len(),
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64()
     );
-    print!("{}", table(&arms));
+    print!("{}", table(&arms, scenario.headline_month()));
     Ok(())
+}
+
+/// Most patients simulated in one scenario (all arms): their results are held in memory
+/// (≈ 0.5 KB each) until the tables are written.
+const MAX_PATIENTS: usize = 2_000_000;
+
+/// Says so when the output directory holds result files this run did not write (from an
+/// earlier run with other arms), rather than deleting anything.
+fn note_stale(out: &std::path::Path, written: &[std::path::PathBuf]) {
+    let ours = ["csv", "md", "json", "png", "svg"];
+    let stale: Vec<String> = [out.to_path_buf(), out.join("patients")]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && !written.contains(p))
+        .filter(|p| {
+            p.extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| ours.contains(&e))
+        })
+        .map(|p| p.display().to_string())
+        .collect();
+    if let Some(first) = stale.first() {
+        eprintln!(
+            "note: {} file(s) in {} are from an earlier run (e.g. {first}); use a fresh --out to keep runs apart",
+            stale.len(),
+            out.display()
+        );
+    }
 }
 
 /// A file-name-safe version of an arm name.
@@ -102,24 +148,14 @@ fn slug(name: &str) -> String {
     if s.is_empty() { "arm".into() } else { s }
 }
 
-/// A short console table: remission, RFS at the first reported month, CRS ≥ 3.
-fn table(arms: &[report::ArmSummary]) -> String {
+/// A short console table: remission, RFS at `month`, CD19-negative relapses, CRS ≥ 3.
+fn table(arms: &[report::ArmSummary], month: f64) -> String {
     let width = arms
         .iter()
         .map(|a| a.arm.chars().count())
         .max()
         .unwrap_or(3)
         .max(3);
-    let month = arms
-        .first()
-        .and_then(|a| {
-            a.summary
-                .rfs_km
-                .iter()
-                .find(|p| (p.month - 12.0).abs() < 1e-9)
-                .or(a.summary.rfs_km.first())
-        })
-        .map_or(12.0, |p| p.month);
     let mut out = format!(
         "{:<width$}  {:>9}  {:>10}  {:>9}  {:>9}\n",
         "arm",
@@ -128,7 +164,10 @@ fn table(arms: &[report::ArmSummary]) -> String {
         "CD19- rel",
         "CRS >= 3"
     );
-    let pct = |v: Option<f64>| v.map_or("-".into(), |x| format!("{:.1}%", 100.0 * x));
+    let pct = |v: Option<f64>| {
+        v.filter(|x| x.is_finite())
+            .map_or("-".into(), |x| format!("{:.1}%", 100.0 * x))
+    };
     for a in arms {
         let s = &a.summary;
         let rfs = s

@@ -42,6 +42,15 @@ pub const NUMERIC_KEYS: [&str; 6] = [
 impl ArmSettings {
     /// Sets numeric `key` (one of [`NUMERIC_KEYS`] or `set.PARAM`) to `value`.
     pub fn set_key(&mut self, key: &str, value: f64) -> Result<(), String> {
+        // the two ways of giving the CAR-T dose, and of dosing fludarabine, exclude each
+        // other: a more specific level (sweep over arm over defaults) replaces the other one
+        match key {
+            "dose_per_kg" => self.dose_cells = None,
+            "dose_cells" => self.dose_per_kg = None,
+            "fludarabine_mg_per_m2" => self.fludarabine_target_auc = None,
+            "fludarabine_target_auc" => self.fludarabine_mg_per_m2 = None,
+            _ => {}
+        }
         let slot = match key {
             "dose_per_kg" => &mut self.dose_per_kg,
             "dose_cells" => &mut self.dose_cells,
@@ -72,15 +81,35 @@ impl ArmSettings {
             set.retain(|(n, _)| n != name);
             set.push((name.clone(), *v));
         }
+        // a pair of exclusive keys comes from one level: `over` if it sets either of them
+        let pair = |a: Option<f64>, b: Option<f64>, base_a: Option<f64>, base_b: Option<f64>| {
+            if a.is_some() || b.is_some() {
+                (a, b)
+            } else {
+                (base_a, base_b)
+            }
+        };
+        let (dose_per_kg, dose_cells) = pair(
+            over.dose_per_kg,
+            over.dose_cells,
+            self.dose_per_kg,
+            self.dose_cells,
+        );
+        let (fludarabine_mg_per_m2, fludarabine_target_auc) = pair(
+            over.fludarabine_mg_per_m2,
+            over.fludarabine_target_auc,
+            self.fludarabine_mg_per_m2,
+            self.fludarabine_target_auc,
+        );
         ArmSettings {
             regimen: over.regimen.clone().or_else(|| self.regimen.clone()),
-            dose_per_kg: over.dose_per_kg.or(self.dose_per_kg),
-            dose_cells: over.dose_cells.or(self.dose_cells),
-            fludarabine_mg_per_m2: over.fludarabine_mg_per_m2.or(self.fludarabine_mg_per_m2),
+            dose_per_kg,
+            dose_cells,
+            fludarabine_mg_per_m2,
             cyclophosphamide_mg_per_m2: over
                 .cyclophosphamide_mg_per_m2
                 .or(self.cyclophosphamide_mg_per_m2),
-            fludarabine_target_auc: over.fludarabine_target_auc.or(self.fludarabine_target_auc),
+            fludarabine_target_auc,
             infusion_delay_days: over.infusion_delay_days.or(self.infusion_delay_days),
             set,
         }
@@ -149,11 +178,18 @@ impl ArmSettings {
 
     /// A one-line description of what the arm sets (for tables).
     pub fn describe(&self) -> String {
-        use super::sweep::format_value as f;
         let mut parts = Vec::new();
         if let Some(r) = &self.regimen {
             parts.push(format!("regimen {r}"));
         }
+        parts.extend(self.describe_changes());
+        parts.join("; ")
+    }
+
+    /// What the arm changes besides choosing a regimen.
+    pub fn describe_changes(&self) -> Vec<String> {
+        use super::sweep::format_value as f;
+        let mut parts = Vec::new();
         if let Some(v) = self.dose_per_kg {
             parts.push(format!("{} cells/kg", f(v)));
         }
@@ -175,7 +211,7 @@ impl ArmSettings {
         for (n, v) in &self.set {
             parts.push(format!("{n} = {}", f(*v)));
         }
-        parts.join("; ")
+        parts
     }
 }
 
@@ -204,5 +240,36 @@ mod tests {
         assert_eq!(m.set.len(), 2);
         assert!(m.set.contains(&("L0".to_string(), 5e9)));
         assert!(m.describe().contains("regimen none"));
+    }
+
+    /// The two dose forms, and the two fludarabine dosings, exclude each other: the most
+    /// specific level wins whole.
+    #[test]
+    fn exclusive_pairs_come_from_one_level() {
+        let defaults = ArmSettings {
+            dose_per_kg: Some(1e6),
+            fludarabine_target_auc: Some(20.0),
+            ..Default::default()
+        };
+        let arm = ArmSettings {
+            dose_cells: Some(1e9),
+            fludarabine_mg_per_m2: Some(0.0),
+            ..Default::default()
+        };
+        let m = defaults.merged(&arm);
+        assert_eq!((m.dose_per_kg, m.dose_cells), (None, Some(1e9)));
+        assert_eq!(
+            (m.fludarabine_mg_per_m2, m.fludarabine_target_auc),
+            (Some(0.0), None)
+        );
+        // a sweep value replaces the other form too
+        let mut swept = m.clone();
+        swept.set_key("dose_per_kg", 3e6).unwrap();
+        assert_eq!((swept.dose_per_kg, swept.dose_cells), (Some(3e6), None));
+        swept.set_key("fludarabine_target_auc", 15.0).unwrap();
+        assert_eq!(swept.fludarabine_mg_per_m2, None);
+        // a level that sets neither keeps the other level's
+        let kept = defaults.merged(&ArmSettings::default());
+        assert_eq!(kept.dose_per_kg, Some(1e6));
     }
 }

@@ -16,7 +16,7 @@ use super::raw::{Num, RawArm, RawAxis, RawFile, arm_at, line_of};
 use super::sweep::{self, Axis, Scale};
 use crate::error::FitError;
 use crate::vpop::spec::{self as popspec, PopulationSpec};
-use crate::vpop::summary::RFS_MONTHS;
+use crate::vpop::summary::{DAYS_PER_MONTH, RFS_MONTHS};
 
 /// A validated scenario: every arm's model, population and regimen are built.
 #[derive(Debug, Clone)]
@@ -48,12 +48,25 @@ pub struct Scenario {
     pub arms: Vec<ArmPlan>,
 }
 
+impl Scenario {
+    /// The month shown where one RFS figure stands for all: 12 if reported, else the first
+    /// reported month.
+    pub fn headline_month(&self) -> f64 {
+        self.rfs_months
+            .iter()
+            .copied()
+            .find(|m| (*m - 12.0).abs() < 1e-9)
+            .or_else(|| self.rfs_months.first().copied())
+            .unwrap_or(12.0)
+    }
+}
+
 /// The swept variables.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sweep {
-    /// First variable (x axis of plots; rows of a heatmap).
+    /// First variable (x axis of plots; columns of a heatmap).
     pub x: Axis,
-    /// Optional second variable.
+    /// Optional second variable (rows of a heatmap).
     pub y: Option<Axis>,
 }
 
@@ -177,6 +190,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
         }
         population.follow_up_days = days;
     }
+    // 1% slack: "1825 days" is five years of 365 days, 60 months of 30.44 days are 1826
+    let follow_up = population.follow_up_days;
+    let within = |months: f64| months * DAYS_PER_MONTH <= 1.01 * follow_up;
     let rfs_months = match &h.rfs_months {
         Some(m) => {
             let months: Vec<f64> = m.get_ref().iter().map(|x| x.0).collect();
@@ -190,8 +206,21 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
             }
             months
         }
-        None => RFS_MONTHS.to_vec(),
+        None => RFS_MONTHS.iter().copied().filter(|m| within(*m)).collect(),
     };
+    // a Kaplan–Meier estimate past the last follow-up would repeat its last value as if seen
+    if let Some(m) = rfs_months.iter().find(|m| !within(**m)) {
+        let at = h.rfs_months.as_ref().map_or(0, |r| r.span().start);
+        return Err(err(
+            at,
+            None,
+            "scenario.rfs_months",
+            format!(
+                "expected months within the follow-up of {} days, got {m} months",
+                population.follow_up_days
+            ),
+        ));
+    }
     let method = match h
         .method
         .as_ref()
@@ -262,16 +291,28 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
     let sweep = match &raw.sweep {
         Some(s) => {
             let s = s.get_ref();
-            let x = axis(&s.x, "sweep.x", &err)?;
-            let y = s.y.as_ref().map(|y| axis(y, "sweep.y", &err)).transpose()?;
+            let x = axis(&s.x, "sweep.x", &model, &err)?;
+            let y =
+                s.y.as_ref()
+                    .map(|y| axis(y, "sweep.y", &model, &err))
+                    .transpose()?;
+            let exclusive = |a: &str, b: &str| {
+                let pair = |p: &str, q: &str| (a == p && b == q) || (a == q && b == p);
+                a == b
+                    || pair("dose_per_kg", "dose_cells")
+                    || pair("fludarabine_mg_per_m2", "fludarabine_target_auc")
+            };
             if let Some(y) = &y
-                && y.key == x.key
+                && exclusive(&x.key, &y.key)
             {
                 return Err(err(
                     s.y.as_ref().map_or(0, |y| y.span().start),
                     None,
                     "sweep.y.key",
-                    format!("expected a different key from sweep.x ({})", x.key),
+                    format!(
+                        "expected a key that can vary together with sweep.x ({}); {} sets the same dose",
+                        x.key, y.key
+                    ),
                 ));
             }
             Some(Sweep { x, y })
@@ -322,7 +363,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
                     let v = axis.values[k];
                     s.set_key(&axis.key, v)
                         .map_err(|m| err(*at, Some(label), &axis.key, m))?;
-                    let part = format!("{}={}", axis.key, sweep::format_value(v));
+                    let part = format!("{}={}", axis.key, sweep::labels(&axis.values)[k]);
                     name = if name.is_empty() {
                         part
                     } else {
@@ -353,12 +394,22 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
                     format!("expected at most {MAX_CAR_T_CELLS:e} cells, got {cells:e}"),
                 ));
             }
+            // dosing to a target AUC needs the model's fludarabine clearance
+            if regimen.targets_auc()
+                && let Some(p) = typical_patient(&arm_model)
+                && arm_model.fludarabine_dosing(&p).is_none()
+            {
+                return Err(arm_err(
+                    "fludarabine_target_auc".into(),
+                    format!(
+                        "expected a model with fludarabine PK (CL_nr, theta_GFR, eGFR_max, F_dose) to dose to a target AUC; {} has none",
+                        arm_model.name()
+                    ),
+                ));
+            }
+            // every name is non-empty: a written arm has one, a sweep point adds its values
             arms.push(ArmPlan {
-                name: if name.is_empty() {
-                    format!("arm {}", arms.len() + 1)
-                } else {
-                    name
-                },
+                name,
                 base,
                 grid: point,
                 description: description.clone(),
@@ -383,6 +434,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
         base_arms: written.into_iter().map(|w| w.0).collect(),
         arms,
     })
+}
+
+/// The model's typical patient, if its covariates are valid.
+fn typical_patient(model: &Model) -> Option<cartkin_core::patient::Patient> {
+    let t = model.spec().defaults.patient;
+    cartkin_core::patient::Patient::new(
+        t.weight_kg,
+        t.height_cm,
+        None,
+        t.egfr,
+        t.age_years,
+        "typical patient",
+    )
+    .ok()
 }
 
 /// An arm's settings, each number checked for its key's range.
@@ -419,14 +484,28 @@ fn settings(
         s.set_key(key, x)
             .map_err(|m| err(v.span().start, label, key, m))?;
     }
-    if arm.dose_per_kg.is_some() && arm.dose_cells.is_some() {
-        let at = arm.dose_cells.as_ref().map_or(0, |v| v.span().start);
-        return Err(err(
-            at,
-            label,
+    for (a, b, a_key, b_key) in [
+        (
+            &arm.dose_per_kg,
+            &arm.dose_cells,
+            "dose_per_kg",
             "dose_cells",
-            "expected dose_per_kg or dose_cells, not both".into(),
-        ));
+        ),
+        (
+            &arm.fludarabine_mg_per_m2,
+            &arm.fludarabine_target_auc,
+            "fludarabine_mg_per_m2",
+            "fludarabine_target_auc",
+        ),
+    ] {
+        if let (Some(_), Some(second)) = (a, b) {
+            return Err(err(
+                second.span().start,
+                label,
+                b_key,
+                format!("expected {a_key} or {b_key}, not both"),
+            ));
+        }
     }
     for (name, v) in &arm.set {
         let x = v.get_ref().0;
@@ -471,6 +550,7 @@ fn check(key: &str, x: f64) -> Result<(), String> {
 fn axis(
     raw: &Spanned<RawAxis>,
     name: &str,
+    model: &Model,
     err: &impl Fn(usize, Option<&str>, &str, String) -> FitError,
 ) -> Result<Axis, FitError> {
     let at = raw.span().start;
@@ -545,8 +625,30 @@ fn axis(
             format!("expected 1 to 100 values, got {}", values.len()),
         ));
     }
+    let field = format!("{name}.values");
     for v in &values {
-        check(&key, *v).map_err(|m| err(at, None, &format!("{name}.values"), m))?;
+        check(&key, *v).map_err(|m| err(at, None, &field, m))?;
+        if scale == Scale::Log && *v <= 0.0 {
+            return Err(err(
+                at,
+                None,
+                &field,
+                format!("expected positive values on a log scale, got {v}"),
+            ));
+        }
+    }
+    let mut sorted = values.clone();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(err(at, None, &field, "expected distinct values".into()));
+    }
+    // a swept parameter must exist and every value lie within its bounds
+    if let Some(param) = key.strip_prefix("set.") {
+        let mut m = model.clone();
+        for v in &values {
+            m.set(param, *v)
+                .map_err(|e| err(a.key.span().start, None, &key, e.to_string()))?;
+        }
     }
     Ok(Axis { key, values, scale })
 }

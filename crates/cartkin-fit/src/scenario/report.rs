@@ -86,7 +86,11 @@ pub fn csv(scenario: &Scenario, arms: &[ArmSummary]) -> Result<Vec<u8>, csv::Err
     header.extend(triple("flu_auc_at_least_13_8"));
     header.push("settings".into());
     w.write_record(&header)?;
-    let num = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6}"));
+    // undefined values (no responder for RFS, no relapse for a share) are empty cells
+    let num = |v: Option<f64>| {
+        v.filter(|x| x.is_finite())
+            .map_or(String::new(), |x| format!("{x:.6}"))
+    };
     let sci = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.4e}"));
     let with_ci = |v: Option<f64>, ci: Option<[f64; 2]>| {
         [num(v), num(ci.map(|c| c[0])), num(ci.map(|c| c[1]))]
@@ -137,7 +141,7 @@ pub fn csv(scenario: &Scenario, arms: &[ArmSummary]) -> Result<Vec<u8>, csv::Err
 
 /// A percentage with its CI: `82.1% [79.0, 85.0]`, or `–`.
 fn pct(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
-    match (v, ci) {
+    match (v.filter(|x| x.is_finite()), ci) {
         (Some(v), Some([lo, hi])) => {
             format!("{:.1}% [{:.1}, {:.1}]", 100.0 * v, 100.0 * lo, 100.0 * hi)
         }
@@ -161,13 +165,7 @@ pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
         scenario.population.follow_up_days,
         scenario.path.display()
     ));
-    let month = scenario
-        .rfs_months
-        .iter()
-        .copied()
-        .find(|m| (*m - 12.0).abs() < 1e-9)
-        .or_else(|| scenario.rfs_months.first().copied())
-        .unwrap_or(12.0);
+    let month = scenario.headline_month();
     let m = format_value(month);
     // CD22 typing only for models that carry the second antigen
     let cd22 = arms
@@ -229,10 +227,12 @@ pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
     }
     out.push_str("\n## Arm settings\n\n");
     for (a, plan) in arms.iter().zip(&scenario.arms) {
-        let settings = if a.settings.is_empty() {
-            "the population's defaults".to_string()
+        // the regimen is named first; the rest is what the arm changes
+        let changes = plan.settings.describe_changes().join("; ");
+        let settings = if changes.is_empty() {
+            "the population's defaults otherwise".to_string()
         } else {
-            a.settings.clone()
+            changes
         };
         out.push_str(&format!(
             "- **{}**: regimen `{}`; {}{}\n",

@@ -50,6 +50,19 @@ pub fn points(x: &Axis, y: Option<&Axis>) -> Vec<(usize, Option<usize>)> {
     }
 }
 
+/// Labels of an axis's values for arm names: compact ([`format_value`]) unless two would read
+/// the same, then Rust's shortest round-trip form (distinct for distinct values).
+pub fn labels(values: &[f64]) -> Vec<String> {
+    let compact: Vec<String> = values.iter().map(|v| format_value(*v)).collect();
+    let mut sorted = compact.clone();
+    sorted.sort();
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        values.iter().map(|v| format!("{v:e}")).collect()
+    } else {
+        compact
+    }
+}
+
 /// A compact label of a value for arm names (`3e+06`, `0.25`, `30`).
 pub fn format_value(v: f64) -> String {
     if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
@@ -104,6 +117,15 @@ mod tests {
         assert_eq!(p[2], (0, Some(2)));
         assert_eq!(p[3], (1, Some(0)));
         assert_eq!(points(&x, None), vec![(0, None), (1, None)]);
+    }
+
+    #[test]
+    fn labels_stay_distinct() {
+        assert_eq!(labels(&[1e5, 1e6]), vec!["1e5", "1e6"]);
+        assert_eq!(
+            labels(&[1.00001e6, 1.00002e6]),
+            vec!["1.00001e6", "1.00002e6"]
+        );
     }
 
     #[test]

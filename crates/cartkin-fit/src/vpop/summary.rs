@@ -15,7 +15,7 @@ pub const RFS_MONTHS: [f64; 6] = [6.0, 12.0, 18.0, 24.0, 36.0, 60.0];
 pub struct RfsPoint {
     /// Months since remission onset.
     pub month: f64,
-    /// Kaplan–Meier estimate.
+    /// Kaplan–Meier estimate (NaN when nobody is in the curve).
     pub survival: f64,
     /// Greenwood 95% CI (log-log).
     pub ci95: [f64; 2],
@@ -156,8 +156,20 @@ pub fn efs_curve<P: HasEndpoints>(patients: &[P]) -> KaplanMeier {
     })
 }
 
-/// Kaplan–Meier points at `months`.
+/// Kaplan–Meier points at `months`; with nobody in the curve (e.g. no responder) every
+/// point is NaN (`null` in JSON), not a survival of 1.
 fn km_points(km: &KaplanMeier, months: &[f64]) -> Vec<RfsPoint> {
+    if km.n == 0 {
+        return months
+            .iter()
+            .map(|&m| RfsPoint {
+                month: m,
+                survival: f64::NAN,
+                ci95: [f64::NAN; 2],
+                at_risk: 0,
+            })
+            .collect();
+    }
     months
         .iter()
         .map(|&m| RfsPoint {
