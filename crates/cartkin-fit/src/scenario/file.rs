@@ -382,8 +382,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
                 err(line, Some(&name), &key, message)
             };
             let regimen_name = s.regimen.clone().unwrap_or_else(|| base_regimen.clone());
-            let base_reg = regimen::resolve(&relative(dir, &regimen_name))
-                .map_err(|e| arm_err("regimen".into(), e.to_string()))?;
+            let base_reg = regimen::resolve(&relative(dir, &regimen_name)).map_err(|e| {
+                // the core names its command-line flag; here the value comes from a file key
+                let message = match e {
+                    cartkin_core::InputError::Unknown { name, available, .. } => format!(
+                        "unknown regimen `{name}`; expected one of {available} or a regimen file"
+                    ),
+                    other => other.to_string(),
+                };
+                arm_err("regimen".into(), message)
+            })?;
             let regimen = s.regimen(&base_reg).map_err(|(k, m)| arm_err(k, m))?;
             let arm_model = s.model(&model).map_err(|(k, m)| arm_err(k, m))?;
             if let Some(cells) = s.dose_cells
