@@ -385,7 +385,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
             let base_reg = regimen::resolve(&relative(dir, &regimen_name)).map_err(|e| {
                 // the core names its command-line flag; here the value comes from a file key
                 let message = match e {
-                    cartkin_core::InputError::Unknown { name, available, .. } => format!(
+                    cartkin_core::InputError::Unknown {
+                        name, available, ..
+                    } => format!(
                         "unknown regimen `{name}`; expected one of {available} or a regimen file"
                     ),
                     other => other.to_string(),
