@@ -88,17 +88,8 @@ pub struct SimulateArgs {
     /// Override a parameter (repeatable), e.g. --set gamma=3.5.
     #[arg(long = "set", value_name = "PARAM=VALUE")]
     pub set: Vec<String>,
-    /// Total CAR-T dose [viable CAR+ cells].
-    #[arg(
-        long,
-        value_name = "CELLS",
-        conflicts_with = "dose_per_kg",
-        allow_negative_numbers = true
-    )]
-    pub dose: Option<f64>,
-    /// CAR-T dose per kg body weight [cells/kg].
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub dose_per_kg: Option<f64>,
+    #[command(flatten)]
+    pub dose: DoseArgs,
     /// Body weight [kg] (default: the model's typical patient).
     #[arg(long, value_name = "KG", allow_negative_numbers = true)]
     pub weight: Option<f64>,
@@ -208,17 +199,9 @@ pub struct FitArgs {
     /// Profile-likelihood of this parameter (with its plot).
     #[arg(long, value_name = "PARAM")]
     pub profile: Option<String>,
-    /// CAR-T dose for long-format data [cells].
-    #[arg(
-        long,
-        value_name = "CELLS",
-        conflicts_with = "dose_per_kg",
-        allow_negative_numbers = true
-    )]
-    pub dose: Option<f64>,
-    /// CAR-T dose for long-format data [cells/kg].
-    #[arg(long, value_name = "N", allow_negative_numbers = true)]
-    pub dose_per_kg: Option<f64>,
+    /// CAR-T dose for long-format data (without EVID=1 dose records).
+    #[command(flatten)]
+    pub dose: DoseArgs,
     /// Regimen for long-format data.
     #[arg(long, value_name = "NAME|PATH")]
     pub regimen: Option<String>,
@@ -340,4 +323,32 @@ pub struct ScenarioArgs {
     /// Figure format.
     #[arg(long, value_enum, default_value_t = FormatArg::Png)]
     pub format: FormatArg,
+}
+
+/// The CAR-T dose on the command line: total cells or cells per kg.
+#[derive(Args, Debug, Clone, Copy)]
+pub struct DoseArgs {
+    /// Total CAR-T dose [viable CAR+ cells].
+    #[arg(
+        long,
+        value_name = "CELLS",
+        conflicts_with = "dose_per_kg",
+        allow_negative_numbers = true
+    )]
+    pub dose: Option<f64>,
+    /// CAR-T dose per kg body weight [cells/kg].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub dose_per_kg: Option<f64>,
+}
+
+impl DoseArgs {
+    /// The dose given, if any (clap keeps the two flags exclusive).
+    pub fn dose(self) -> Option<cartkin_core::regimen::CarTDose> {
+        use cartkin_core::regimen::CarTDose;
+        match (self.dose, self.dose_per_kg) {
+            (Some(c), _) => Some(CarTDose::Cells(c)),
+            (None, Some(k)) => Some(CarTDose::PerKg(k)),
+            (None, None) => None,
+        }
+    }
 }

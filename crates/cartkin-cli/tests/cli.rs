@@ -10,7 +10,7 @@ use cartkin_core::model::{Model, resolve};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::{Run, assert_refused, cartkin, files_in};
+use common::{Run, assert_refused, cartkin, files_in, json, num};
 
 const MODELS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../models");
 const BUNDLED: [&str; 4] = [
@@ -42,14 +42,7 @@ fn simulate_ok(args: &[&str]) -> (TempDir, PathBuf) {
 }
 
 fn outcomes(out: &Path) -> Value {
-    let text = std::fs::read_to_string(out.join("outcomes.json")).expect("outcomes.json");
-    serde_json::from_str(&text).expect("outcomes.json is JSON")
-}
-
-fn num(v: &Value, pointer: &str) -> f64 {
-    v.pointer(pointer)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("no number at {pointer}"))
+    json(&out.join("outcomes.json"))
 }
 
 /// `cartkin simulate --out FRESH ARGS...` must fail with exit code 1, name every `parts` on

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::{Run, assert_refused, cartkin, files_in};
+use common::{Run, assert_refused, cartkin, files_in, json, num};
 
 const DATA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -87,6 +87,13 @@ impl Scratch {
 
     /// `cartkin fit ARGS` must fail with exit code 1, an `error: ` message containing every one
     /// of `parts`, no panic, and no output directory.
+    /// [`Scratch::assert_refused`] for a pooled Stein fit of `data` with `extra` arguments.
+    fn refused_pooled(&self, data: &Path, extra: &[&str], parts: &[&str]) {
+        let mut args = vec!["--model", "stein_2019", "--data", p(data), "--pooled"];
+        args.extend_from_slice(extra);
+        self.assert_refused(&args, parts);
+    }
+
     fn assert_refused(&self, args: &[&str], parts: &[&str]) {
         let run = self.fit_in("out", args);
         assert_refused(&run, 1, parts);
@@ -176,14 +183,7 @@ fn count_observations(path: &Path) -> (usize, usize) {
 }
 
 fn fit_json(out: &Path) -> Value {
-    let text = std::fs::read_to_string(out.join("fit.json")).expect("fit.json");
-    serde_json::from_str(&text).expect("fit.json is JSON")
-}
-
-fn num(v: &Value, pointer: &str) -> f64 {
-    v.pointer(pointer)
-        .and_then(Value::as_f64)
-        .unwrap_or_else(|| panic!("no number at {pointer} in {v:#}"))
+    json(&out.join("fit.json"))
 }
 
 fn strings(v: &Value, pointer: &str) -> Vec<String> {
@@ -1440,16 +1440,9 @@ fn negative_dv_with_the_default_log_additive_error() {
 fn unknown_estimate_parameter() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--estimate",
-            "Cmax,bogus",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--estimate", "Cmax,bogus"],
         &["--estimate", "bogus", "Cmax", "Tmax"],
     );
 }
@@ -1458,16 +1451,9 @@ fn unknown_estimate_parameter() {
 fn duplicate_estimate_parameter() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--estimate",
-            "Cmax,Tmax,Cmax",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--estimate", "Cmax,Tmax,Cmax"],
         &["--estimate", "Cmax", "twice"],
     );
 }
@@ -1476,16 +1462,9 @@ fn duplicate_estimate_parameter() {
 fn unknown_error_model() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--error",
-            "gaussian",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--error", "gaussian"],
         &["--error", "gaussian", "additive", "log-additive"],
     );
 }
@@ -1494,16 +1473,9 @@ fn unknown_error_model() {
 fn unknown_optimizer() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--optimizer",
-            "bfgs",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--optimizer", "bfgs"],
         &["--optimizer", "bfgs", "nelder-mead", "lbfgs", "pso"],
     );
 }
@@ -1512,34 +1484,16 @@ fn unknown_optimizer() {
 fn unknown_blq_method() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--blq",
-            "xyz",
-        ],
-        &["--blq", "xyz", "m3", "drop"],
-    );
+    sc.refused_pooled(&data, &["--blq", "xyz"], &["--blq", "xyz", "m3", "drop"]);
 }
 
 #[test]
 fn observe_without_equals() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--observe",
-            "transgene",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--observe", "transgene"],
         &["--observe", "transgene", "="],
     );
 }
@@ -1548,16 +1502,9 @@ fn observe_without_equals() {
 fn observe_cmt_zero() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--observe",
-            "0=transgene",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--observe", "0=transgene"],
         &["--observe", "0=transgene", "positive"],
     );
 }
@@ -1566,16 +1513,9 @@ fn observe_cmt_zero() {
 fn observe_unknown_output_is_refused() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--observe",
-            "1=nothing",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--observe", "1=nothing"],
         &["nothing", "transgene"],
     );
 }
@@ -1584,16 +1524,9 @@ fn observe_unknown_output_is_refused() {
 fn observe_unknown_output_names_the_flag() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--observe",
-            "1=nothing",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--observe", "1=nothing"],
         &["--observe", "nothing", "transgene"],
     );
 }
@@ -1602,18 +1535,9 @@ fn observe_unknown_output_names_the_flag() {
 fn profile_of_a_parameter_not_estimated() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--estimate",
-            "Cmax",
-            "--profile",
-            "Tmax",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--estimate", "Cmax", "--profile", "Tmax"],
         &["--profile", "Tmax", "not estimated", "Cmax"],
     );
 }
@@ -1622,16 +1546,9 @@ fn profile_of_a_parameter_not_estimated() {
 fn initial_out_of_bounds_is_refused() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--initial",
-            "Tmax=500",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--initial", "Tmax=500"],
         &["Tmax", "500", "0.1", "100"],
     );
 }
@@ -1640,16 +1557,9 @@ fn initial_out_of_bounds_is_refused() {
 fn initial_out_of_bounds_names_the_flag() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--initial",
-            "Tmax=500",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--initial", "Tmax=500"],
         &["--initial", "Tmax", "500", "0.1", "100"],
     );
 }
@@ -1658,16 +1568,9 @@ fn initial_out_of_bounds_names_the_flag() {
 fn initial_unknown_parameter_names_the_flag() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--initial",
-            "bogus=0.3",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--initial", "bogus=0.3"],
         &["--initial", "bogus", "Cmax"],
     );
 }
@@ -1676,16 +1579,9 @@ fn initial_unknown_parameter_names_the_flag() {
 fn initial_not_a_number() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--initial",
-            "Tmax=abc",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--initial", "Tmax=abc"],
         &["--initial", "Tmax=abc", "number"],
     );
 }
@@ -1694,16 +1590,9 @@ fn initial_not_a_number() {
 fn threads_zero() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--threads",
-            "0",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--threads", "0"],
         &["--threads", "at least 1", "0"],
     );
 }
@@ -1712,18 +1601,7 @@ fn threads_zero() {
 fn non_positive_sigma() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--sigma-add",
-            "0",
-        ],
-        &["--sigma-add", "positive"],
-    );
+    sc.refused_pooled(&data, &["--sigma-add", "0"], &["--sigma-add", "positive"]);
 }
 
 #[test]
@@ -1734,16 +1612,9 @@ fn fit_file_with_an_unknown_key_names_file_and_line() {
         "bad_fit.toml",
         "estimate = [\"Cmax\"]\nerror = \"log-additive\"\nbogus = 1\n",
     );
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--fit",
-            p(&fit_file),
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--fit", p(&fit_file)],
         &["bad_fit.toml:3", "bogus", "estimate"],
     );
 }
@@ -1753,16 +1624,9 @@ fn fit_file_with_a_wrong_type_names_file_and_line() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
     let fit_file = sc.write("bad_fit.toml", "# settings\nestimate = \"Cmax\"\n");
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--fit",
-            p(&fit_file),
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--fit", p(&fit_file)],
         &["bad_fit.toml:2", "sequence"],
     );
 }
@@ -1772,16 +1636,9 @@ fn fit_file_missing() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
     let fit_file = sc.path("no_such_fit.toml");
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--fit",
-            p(&fit_file),
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--fit", p(&fit_file)],
         &["no_such_fit.toml", "cannot read"],
     );
 }
@@ -1791,16 +1648,9 @@ fn fit_file_with_a_bad_value_names_the_file() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
     let fit_file = sc.write("bad_fit.toml", "estimate = [\"Cmax\"]\nerror = \"foo\"\n");
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--fit",
-            p(&fit_file),
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--fit", p(&fit_file)],
         &["bad_fit.toml", "foo", "log-additive"],
     );
 }
@@ -1809,36 +1659,16 @@ fn fit_file_with_a_bad_value_names_the_file() {
 fn dose_with_a_dataset_that_has_dose_rows() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--dose",
-            "1e8",
-        ],
-        &["--dose", "dose records"],
-    );
+    sc.refused_pooled(&data, &["--dose", "1e8"], &["--dose", "dose records"]);
 }
 
 #[test]
 fn regimen_with_a_dataset_that_has_dose_rows() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--estimate",
-            "Cmax",
-            "--regimen",
-            "eliana",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--estimate", "Cmax", "--regimen", "eliana"],
         &["--regimen", "dose records"],
     );
 }
@@ -1857,16 +1687,9 @@ fn unknown_model() {
 fn long_format_flag_on_a_nonmem_file() {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--data-format",
-            "long",
-        ],
+    sc.refused_pooled(
+        &data,
+        &["--data-format", "long"],
         &["data.csv:1", "observable"],
     );
 }
@@ -1967,18 +1790,7 @@ fn observation_beyond_the_simulation_horizon_is_refused() {
         "late.csv",
         "ID,TIME,DV,CMT\n1,5,1000,1\n1,10,20000,1\n1,40000,100,1\n",
     );
-    sc.assert_refused(
-        &[
-            "--model",
-            "stein_2019",
-            "--data",
-            p(&data),
-            "--pooled",
-            "--estimate",
-            "Cmax",
-        ],
-        &["late.csv:4", "TIME"],
-    );
+    sc.refused_pooled(&data, &["--estimate", "Cmax"], &["late.csv:4", "TIME"]);
 }
 
 #[test]

@@ -166,6 +166,13 @@ fn streamed_chunks_are_the_collected_patients() {
     let (model, spec) = cart_all();
     let regimen = regimen::resolve(&spec.regimen).expect("regimen");
     let all = run(23, 5, 2);
+    let streamed = cartkin_fit::vpop::Streamed {
+        model: &model,
+        spec: &spec,
+        regimen: &regimen,
+        seed: 5,
+        options: SolverOptions::default(),
+    };
     for (chunk, threads) in [(1, 1), (4, 2), (23, 2), (100, 1)] {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
@@ -173,13 +180,6 @@ fn streamed_chunks_are_the_collected_patients() {
             .expect("pool");
         let mut got: Vec<PatientResult> = Vec::new();
         let mut endpoints = Vec::new();
-        let streamed = cartkin_fit::vpop::Streamed {
-            model: &model,
-            spec: &spec,
-            regimen: &regimen,
-            seed: 5,
-            options: SolverOptions::default(),
-        };
         pool.install(|| {
             streamed.run::<()>(23, chunk, &|| {}, &mut |c: &[PatientResult]| {
                 assert!(c.len() <= chunk);
@@ -197,13 +197,6 @@ fn streamed_chunks_are_the_collected_patients() {
     }
     // a sink error stops the run
     let mut calls = 0;
-    let streamed = cartkin_fit::vpop::Streamed {
-        model: &model,
-        spec: &spec,
-        regimen: &regimen,
-        seed: 5,
-        options: SolverOptions::default(),
-    };
     let err = streamed.run(10, 3, &|| {}, &mut |_c: &[PatientResult]| {
         calls += 1;
         Err("disk full")

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 use cartkin_core::model::{self, Model};
-use cartkin_core::regimen::{self, CarTDose};
+use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
 use cartkin_fit::data::{self, Dataset};
 use cartkin_fit::error_model::{BlqMethod, ErrorKind};
@@ -237,24 +237,12 @@ fn settings(
             "--regimen: the data file has dose records (EVID=1 rows), which define every dose; remove the flag or the rows"
         );
     }
-    let dose = match (args.dose, args.dose_per_kg) {
-        (Some(c), _) => Some(CarTDose::Cells(c)),
-        (None, Some(k)) => Some(CarTDose::PerKg(k)),
-        (None, None) => None,
-    };
+    let dose = args.dose.dose();
     if let Some(d) = dose {
         if has_doses {
             bail!("--dose/--dose-per-kg: the data file has dose records; remove them or the flag");
         }
-        let typical = model.spec().defaults.patient;
-        let patient = cartkin_core::patient::Patient::new(
-            typical.weight_kg,
-            typical.height_cm,
-            None,
-            typical.egfr,
-            typical.age_years,
-            "model defaults",
-        )?;
+        let patient = model.spec().defaults.patient.patient("model defaults")?;
         d.validate(&patient, "command line")?;
     }
     if !has_doses && (dose.is_some() || args.regimen.is_some()) {

@@ -39,18 +39,17 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         "command line",
     )?;
     let has_car_t = model.routes().iter().any(|r| r.name == "car_t");
-    let dose = match (args.dose, args.dose_per_kg) {
-        (Some(c), _) => Some(CarTDose::Cells(c)),
-        (None, Some(k)) => Some(CarTDose::PerKg(k)),
-        (None, None) => spec.defaults.dose.map(|d| match d {
+    let given = args.dose.dose();
+    let dose = given.or_else(|| {
+        spec.defaults.dose.map(|d| match d {
             DefaultDose::Cells(c) => CarTDose::Cells(c),
             DefaultDose::PerKg(k) => CarTDose::PerKg(k),
-        }),
-    };
+        })
+    });
     let dose = dose
         .map(|d| d.validate(&patient, "command line"))
         .transpose()?;
-    if dose.is_some() && !has_car_t && (args.dose.is_some() || args.dose_per_kg.is_some()) {
+    if dose.is_some() && !has_car_t && given.is_some() {
         bail!(
             "model `{}` has no CAR-T dosing route (its dose is built into its parameters); drop --dose/--dose-per-kg",
             spec.name

@@ -6,6 +6,8 @@
 use std::path::Path;
 use std::process::Command;
 
+use serde_json::Value;
+
 /// What a run of the binary printed and returned.
 pub struct Run {
     pub code: Option<i32>,
@@ -84,4 +86,17 @@ pub fn assert_refused(run: &Run, code: i32, parts: &[&str]) {
             run.stderr
         );
     }
+}
+
+/// A JSON output file, parsed.
+pub fn json(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// The number at a JSON pointer.
+pub fn num(v: &Value, pointer: &str) -> f64 {
+    v.pointer(pointer)
+        .and_then(Value::as_f64)
+        .unwrap_or_else(|| panic!("no number at {pointer} in {v:#}"))
 }

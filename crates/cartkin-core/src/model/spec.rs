@@ -100,6 +100,22 @@ pub struct PatientDefaults {
     pub age_years: f64,
 }
 
+impl PatientDefaults {
+    /// The typical patient these covariates describe (BSA by Mosteller); `origin` names where
+    /// they came from in an error. A loaded model's defaults were validated, so this fails
+    /// only for hand-built ones.
+    pub fn patient(&self, origin: &str) -> Result<crate::patient::Patient, crate::InputError> {
+        crate::patient::Patient::new(
+            self.weight_kg,
+            self.height_cm,
+            None,
+            self.egfr,
+            self.age_years,
+            origin,
+        )
+    }
+}
+
 /// The CAR-T dose a model uses when none is given.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 #[serde(rename_all = "snake_case")]

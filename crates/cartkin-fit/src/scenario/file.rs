@@ -406,7 +406,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
             }
             // dosing to a target AUC needs the model's fludarabine clearance
             if regimen.targets_auc()
-                && let Some(p) = typical_patient(&arm_model)
+                && let Ok(p) = arm_model.spec().defaults.patient.patient("typical patient")
                 && arm_model.fludarabine_dosing(&p).is_none()
             {
                 return Err(arm_err(
@@ -444,20 +444,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
         base_arms: written.into_iter().map(|w| w.0).collect(),
         arms,
     })
-}
-
-/// The model's typical patient, if its covariates are valid.
-fn typical_patient(model: &Model) -> Option<cartkin_core::patient::Patient> {
-    let t = model.spec().defaults.patient;
-    cartkin_core::patient::Patient::new(
-        t.weight_kg,
-        t.height_cm,
-        None,
-        t.egfr,
-        t.age_years,
-        "typical patient",
-    )
-    .ok()
 }
 
 /// An arm's settings, each number checked for its key's range.

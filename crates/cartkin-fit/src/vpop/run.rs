@@ -73,15 +73,14 @@ pub fn simulate_population(
     options: SolverOptions,
     progress: &(dyn Fn() + Sync),
 ) -> Vec<PatientResult> {
-    let sampler = Sampler::new(spec, model);
-    (0..n)
-        .into_par_iter()
-        .map(|i| {
-            let result = simulate_patient(model, spec, regimen, &sampler, seed, i, options);
-            progress();
-            result
-        })
-        .collect()
+    let run = Streamed {
+        model,
+        spec,
+        regimen,
+        seed,
+        options,
+    };
+    run.range(&Sampler::new(spec, model), 0..n, progress)
 }
 
 /// A population run whose patients are handed over in order, a chunk at a time, instead of
@@ -118,26 +117,35 @@ impl Streamed<'_> {
         let mut start = 0;
         while start < n {
             let end = (start + chunk).min(n);
-            let results: Vec<PatientResult> = (start..end)
-                .into_par_iter()
-                .map(|i| {
-                    let r = simulate_patient(
-                        self.model,
-                        self.spec,
-                        self.regimen,
-                        &sampler,
-                        self.seed,
-                        i,
-                        self.options,
-                    );
-                    progress();
-                    r
-                })
-                .collect();
-            sink(&results)?;
+            sink(&self.range(&sampler, start..end, progress))?;
             start = end;
         }
         Ok(())
+    }
+
+    /// Patients `range`, in parallel and in order.
+    fn range(
+        &self,
+        sampler: &Sampler<'_>,
+        range: std::ops::Range<usize>,
+        progress: &(dyn Fn() + Sync),
+    ) -> Vec<PatientResult> {
+        range
+            .into_par_iter()
+            .map(|i| {
+                let r = simulate_patient(
+                    self.model,
+                    self.spec,
+                    self.regimen,
+                    sampler,
+                    self.seed,
+                    i,
+                    self.options,
+                );
+                progress();
+                r
+            })
+            .collect()
     }
 }
 

@@ -92,16 +92,8 @@ impl<'a> Sampler<'a> {
         let egfr = covariate("egfr", typical.egfr);
         // covariate draws are truncated to valid ranges, so this cannot fail; fall back to the
         // typical patient rather than panic
-        let patient = Patient::new(weight, height, None, egfr, age, "population").or_else(|_| {
-            Patient::new(
-                typical.weight_kg,
-                typical.height_cm,
-                None,
-                typical.egfr,
-                typical.age_years,
-                "population",
-            )
-        });
+        let patient = Patient::new(weight, height, None, egfr, age, "population")
+            .or_else(|_| typical.patient("population"));
         let patient = match patient {
             Ok(p) => p,
             Err(_) => Patient {
