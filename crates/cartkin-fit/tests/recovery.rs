@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use cartkin_core::model::{self, Model};
 use cartkin_core::outcome::MAX_COLUMNS;
 use cartkin_core::patient::Patient;
-use cartkin_core::regimen::Dose;
+use cartkin_core::regimen::{Dose, DoseKind};
 use cartkin_core::simulate::{Request, simulate};
 use cartkin_fit::data::{Dataset, DoseRecord, Observation, OutputRef, Subject};
 use cartkin_fit::error_model::ErrorKind;
@@ -36,76 +36,11 @@ fn synthetic(
     seed: u64,
     doses: &[(f64, u32, f64)],
 ) -> Dataset {
-    let patient = Patient::new(35.0, 140.0, None, 120.0, 11.0, "test").expect("patient");
-    let routes = model.routes();
-    let core_doses: Vec<Dose> = doses
-        .iter()
-        .map(|&(time, cmt, amount)| Dose {
-            time,
-            route: routes[cmt as usize - 1].name,
-            amount,
-            kind: cartkin_core::regimen::DoseKind::Bolus,
-        })
-        .collect();
-    let sim = simulate(&Request {
-        model,
-        patient,
-        doses: core_doses,
-        start: None,
-        days: times.iter().copied().fold(0.0, f64::max),
-        options: cartkin_core::solve::SolverOptions {
-            rtol: 1e-10,
-            atol: 1e-12,
-            ..Default::default()
-        },
-    })
-    .expect("simulation");
-    let column = model.spec().column_index(output).expect("column");
-    let mut buf = [0.0; MAX_COLUMNS];
-    let truth: Vec<f64> = times
-        .iter()
-        .map(|&t| {
-            assert!(sim.columns_at(t, &mut buf));
-            buf[column]
-        })
-        .collect();
-    let mut rng = StdRng::seed_from_u64(seed);
-    let noise = Normal::new(0.0, sigma).expect("sigma");
-    let subjects = (0..n)
-        .map(|i| Subject {
-            id: format!("{}", i + 1),
-            covariates: BTreeMap::from([("WT".to_string(), 35.0), ("HT".to_string(), 140.0)]),
-            doses: doses
-                .iter()
-                .map(|&(time, cmt, amount)| DoseRecord {
-                    time,
-                    cmt,
-                    amount,
-                    rate: None,
-                    line: 0,
-                })
-                .collect(),
-            observations: times
-                .iter()
-                .zip(&truth)
-                .map(|(&time, &f)| Observation {
-                    time,
-                    output: OutputRef::Name(output.to_string()),
-                    value: Some(f * noise.sample(&mut rng).exp()),
-                    blq: false,
-                    lloq: None,
-                    line: 0,
-                })
-                .collect(),
-        })
-        .collect();
-    Dataset {
-        path: PathBuf::from("synthetic.csv"),
-        subjects,
-    }
+    simulated(model, output, times, (n, sigma, seed), doses, false)
 }
 
-/// As [`synthetic`], with CMT ≥ 2 doses given as 1-hour infusions.
+/// As [`synthetic`], with CMT ≥ 2 doses given as 1-hour infusions (noise from `seed + 1`, as
+/// the datasets these tests were written against).
 fn synthetic_infused(
     model: &Model,
     output: &str,
@@ -115,20 +50,31 @@ fn synthetic_infused(
     seed: u64,
     doses: &[(f64, u32, f64)],
 ) -> Dataset {
-    let mut data = synthetic(model, output, times, n, sigma, seed, doses);
-    // `synthetic` simulated boluses; redo the truth with infusions and re-noise
+    simulated(model, output, times, (n, sigma, seed + 1), doses, true)
+}
+
+/// The dataset: the truth simulated at tight tolerances, then `n` noisy copies.
+fn simulated(
+    model: &Model,
+    output: &str,
+    times: &[f64],
+    (n, sigma, noise_seed): (usize, f64, u64),
+    doses: &[(f64, u32, f64)],
+    infused: bool,
+) -> Dataset {
     let patient = Patient::new(35.0, 140.0, None, 120.0, 11.0, "test").expect("patient");
     let routes = model.routes();
+    // (how the dose enters the model, the RATE of its data record)
     let kind = |cmt: u32, amount: f64| {
-        if cmt >= 2 {
+        if infused && cmt >= 2 {
             (
-                cartkin_core::regimen::DoseKind::Infusion {
+                DoseKind::Infusion {
                     duration: 1.0 / 24.0,
                 },
                 Some(amount * 24.0),
             )
         } else {
-            (cartkin_core::regimen::DoseKind::Bolus, None)
+            (DoseKind::Bolus, None)
         }
     };
     let core_doses: Vec<Dose> = doses
@@ -155,18 +101,47 @@ fn synthetic_infused(
     .expect("simulation");
     let column = model.spec().column_index(output).expect("column");
     let mut buf = [0.0; MAX_COLUMNS];
-    let mut rng = StdRng::seed_from_u64(seed + 1);
+    let truth: Vec<f64> = times
+        .iter()
+        .map(|&t| {
+            assert!(sim.columns_at(t, &mut buf));
+            buf[column]
+        })
+        .collect();
+    let mut rng = StdRng::seed_from_u64(noise_seed);
     let noise = Normal::new(0.0, sigma).expect("sigma");
-    for s in &mut data.subjects {
-        for d in &mut s.doses {
-            d.rate = kind(d.cmt, d.amount).1;
-        }
-        for o in &mut s.observations {
-            assert!(sim.columns_at(o.time, &mut buf));
-            o.value = Some(buf[column] * noise.sample(&mut rng).exp());
-        }
+    let subjects = (0..n)
+        .map(|i| Subject {
+            id: format!("{}", i + 1),
+            covariates: BTreeMap::from([("WT".to_string(), 35.0), ("HT".to_string(), 140.0)]),
+            doses: doses
+                .iter()
+                .map(|&(time, cmt, amount)| DoseRecord {
+                    time,
+                    cmt,
+                    amount,
+                    rate: kind(cmt, amount).1,
+                    line: 0,
+                })
+                .collect(),
+            observations: times
+                .iter()
+                .zip(&truth)
+                .map(|(&time, &f)| Observation {
+                    time,
+                    output: OutputRef::Name(output.to_string()),
+                    value: Some(f * noise.sample(&mut rng).exp()),
+                    blq: false,
+                    lloq: None,
+                    line: 0,
+                })
+                .collect(),
+        })
+        .collect();
+    Dataset {
+        path: PathBuf::from("synthetic.csv"),
+        subjects,
     }
-    data
 }
 
 fn assert_recovered(
