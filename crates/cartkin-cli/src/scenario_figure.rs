@@ -66,7 +66,7 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
             .map(|(colour, &a)| {
                 let km = f(&results[a]);
                 Series::from_pairs(
-                    scenario.arms[a].name.clone(),
+                    legend_label(scenario, a),
                     &steps(&km, |s| s.survival, 1.0),
                     SeriesStyle::Line,
                 )
@@ -106,6 +106,37 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
         ],
         events: Vec::new(),
     }
+}
+
+/// A short legend label for arm `a`: a swept arm's values with their units ("Flu/Cy (ELIANA),
+/// 3.162e7 cells") rather than its full name, which repeats the key and overflows legends.
+fn legend_label(scenario: &Scenario, a: usize) -> String {
+    use cartkin_fit::scenario::sweep::labels;
+    let arm = &scenario.arms[a];
+    let (Some(sweep), Some((i, j))) = (&scenario.sweep, arm.grid) else {
+        return arm.name.clone();
+    };
+    let value = |axis: &cartkin_fit::scenario::sweep::Axis, k: usize| {
+        let v = &labels(&axis.values)[k];
+        match axis.key.as_str() {
+            "dose_cells" => format!("{v} cells"),
+            "dose_per_kg" => format!("{v} cells/kg"),
+            "fludarabine_mg_per_m2" => format!("Flu {v} mg/m²"),
+            "cyclophosphamide_mg_per_m2" => format!("Cy {v} mg/m²"),
+            "fludarabine_target_auc" => format!("Flu AUC {v}"),
+            "infusion_delay_days" => format!("infusion +{v} d"),
+            key => format!("{}={v}", key.strip_prefix("set.").unwrap_or(key)),
+        }
+    };
+    let mut parts = vec![value(&sweep.x, i)];
+    if let (Some(y), Some(j)) = (&sweep.y, j) {
+        parts.push(value(y, j));
+    }
+    let base = &scenario.base_arms[arm.base];
+    if !base.is_empty() {
+        parts.insert(0, base.clone());
+    }
+    parts.join(", ")
 }
 
 /// A Kaplan–Meier panel: survival from 0 to 1 over `horizon` months.
