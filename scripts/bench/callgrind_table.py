@@ -4,7 +4,7 @@
 Usage: callgrind_table.py CALLGRIND_OUT [FLOOR_CALLGRIND_OUT]
 
 FLOOR_CALLGRIND_OUT, a profile of `profile_simulation --floor`, adds the floor (the same number
-of RHS evaluations alone, function `rhs_floor`) and the ratio of the whole to it.
+of RHS evaluations alone, function `replay_rhs`) and the ratio of the whole to it.
 
 Reads the raw callgrind file (not callgrind_annotate's output, which splits a function by the
 source file of its inlined lines), sums each function's self cost, and takes inclusive costs
@@ -149,11 +149,11 @@ def main():
     floor = None
     if len(sys.argv) > 2:
         _, floor_edges = parse(sys.argv[2])
-        hits = [(n, c) for (a, b), (n, c) in floor_edges.items() if b.endswith("rhs_floor")]
+        hits = [(n, c) for (a, b), (n, c) in floor_edges.items() if b.endswith("replay_rhs")]
         if hits:
             floor = sum(c for _, c in hits) / sum(n for n, _ in hits)
     if floor is not None:
-        row("floor: the same RHS evaluations alone (`rhs_floor`)", floor * n_sims,
+        row("floor: the same RHS evaluations alone, at the run's own states (`replay_rhs`)", floor * n_sims,
             f"whole / floor = {total / n_sims / floor:.2f}")
 
     print(f"callgrind, {n_sims} simulations; instructions (Ir) per simulation with outcomes\n")

@@ -6,13 +6,16 @@
 
 use std::hint::black_box;
 
-use cartkin_core::model::{self, MAX_STATES, Model, SegmentInputs};
+use cartkin_core::model::{self, Model};
 use cartkin_core::outcome::Outcomes;
 use cartkin_core::patient::Patient;
 use cartkin_core::regimen::{self, Regimen};
 use cartkin_core::simulate::{Request, simulate};
 use cartkin_core::solve::{Layout, Method, SolverOptions};
 use criterion::{Criterion, criterion_group, criterion_main};
+
+#[path = "shared/floor.rs"]
+mod shared;
 
 fn setup(name: &str, regimen_name: &str) -> (Model, Regimen, Patient) {
     let model = Model::load(&model::resolve(name).expect("model")).expect("valid model");
@@ -60,8 +63,8 @@ fn bench_model(c: &mut Criterion, w: Workload) {
     });
 }
 
-/// The floor: the same number of right-hand-side evaluations as one 5-year `cart_all`
-/// simulation, with nothing else (no stepping, interpolation, events or outcomes).
+/// The floor: the right-hand-side evaluations of one 5-year `cart_all` simulation replayed at
+/// its own states, with nothing else (`shared/floor.rs`).
 fn bench_rhs_floor(c: &mut Criterion) {
     let (model, regimen, patient) = setup("cart_all", "eliana");
     let request = Request::with_regimen(
@@ -73,26 +76,15 @@ fn bench_rhs_floor(c: &mut Criterion) {
         SolverOptions::default(),
     );
     let sim = simulate(&request).expect("simulation");
-    let evaluations = sim.stats.rhs_evaluations;
     let layout = Layout::of(model.spec());
     let dynamics = model.dynamics(&patient);
-    let node = sim.trajectory.nodes()[sim.trajectory.nodes().len() / 3];
-    let inputs = SegmentInputs::default();
-    let n = layout.n;
     c.bench_function("cart_all_rhs_floor_one_simulation", |b| {
         b.iter(|| {
-            let mut acc = 0.0;
-            let mut z = node.z;
-            for k in 0..evaluations {
-                z[0] = node.z[0] + k as f64 * 1e-12; // defeat hoisting
-                let (mut x, mut dx, mut dz) =
-                    ([0.0; MAX_STATES], [0.0; MAX_STATES], [0.0; MAX_STATES]);
-                layout.to_natural(&z[..n], node.alive, &mut x[..n]);
-                dynamics.derivatives(&inputs, &x[..n], &mut dx[..n]);
-                layout.to_solver_rate(&x[..n], &dx[..n], node.alive, &mut dz[..n]);
-                acc += dz[2];
-            }
-            black_box(acc)
+            black_box(shared::replay_rhs(
+                dynamics.as_ref(),
+                &layout,
+                black_box(&sim),
+            ))
         })
     });
 }

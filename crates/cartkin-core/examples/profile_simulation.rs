@@ -8,17 +8,16 @@
 //! Usage: `cargo run --release -p cartkin-core --example profile_simulation -- [REPS]
 //! [--no-outcomes] [--json] [--floor]`; `--json` prints the outcomes (to compare two builds
 //! exactly); `--floor` repeats only the RHS evaluations of one simulation, as the bench
-//! `cart_all_rhs_floor_one_simulation` does (function `rhs_floor`).
+//! `cart_all_rhs_floor_one_simulation` does (`benches/shared/floor.rs`).
 
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cartkin_core::model::{self, MAX_STATES, Model, SegmentInputs};
+use cartkin_core::model::{self, Model};
 use cartkin_core::outcome::Outcomes;
 use cartkin_core::patient::Patient;
 use cartkin_core::regimen;
-use cartkin_core::simulate::Simulation;
 use cartkin_core::simulate::{Request, simulate};
 use cartkin_core::solve::{Layout, SolverOptions};
 
@@ -46,6 +45,9 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
+
+#[path = "../benches/shared/floor.rs"]
+mod floor;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -103,8 +105,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     if args.iter().any(|a| a == "--floor") {
         let sim = simulate(&request)?;
+        let layout = Layout::of(model.spec());
+        let dynamics = model.dynamics(&patient);
         for _ in 0..reps {
-            black_box(rhs_floor(&model, &patient, &sim));
+            black_box(floor::replay_rhs(dynamics.as_ref(), &layout, &sim));
         }
         return Ok(());
     }
@@ -117,25 +121,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         black_box(sim);
     }
     Ok(())
-}
-
-/// The RHS evaluations of `sim` alone, as in the bench `cart_all_rhs_floor_one_simulation`.
-#[inline(never)]
-fn rhs_floor(model: &Model, patient: &Patient, sim: &Simulation) -> f64 {
-    let layout = Layout::of(model.spec());
-    let dynamics = model.dynamics(patient);
-    let node = sim.trajectory.nodes()[sim.trajectory.nodes().len() / 3];
-    let inputs = SegmentInputs::default();
-    let n = layout.n;
-    let mut acc = 0.0;
-    let mut z = node.z;
-    for k in 0..sim.stats.rhs_evaluations {
-        z[0] = node.z[0] + k as f64 * 1e-12; // defeat hoisting
-        let (mut x, mut dx, mut dz) = ([0.0; MAX_STATES], [0.0; MAX_STATES], [0.0; MAX_STATES]);
-        layout.to_natural(&z[..n], node.alive, &mut x[..n]);
-        dynamics.derivatives(&inputs, &x[..n], &mut dx[..n]);
-        layout.to_solver_rate(&x[..n], &dx[..n], node.alive, &mut dz[..n]);
-        acc += dz[2];
-    }
-    acc
 }
