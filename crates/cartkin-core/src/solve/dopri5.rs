@@ -1,5 +1,6 @@
-//! Dormand–Prince 5(4) on fixed-size arrays: the same method, step controller and arithmetic
-//! as ode_solvers 0.6.2's `Dopri5` with the settings cartkin uses, without its overhead.
+//! Dormand–Prince 5(4) on fixed-size arrays: the method, step controller (PI, Hairer's
+//! defaults as ode_solvers 0.6.2 sets them) and initial step of ode_solvers' `Dopri5`, with the
+//! arithmetic of Hairer's DOPRI5 and without ode_solvers' overhead.
 //!
 //! ode_solvers forms every stage with nalgebra temporaries (a fresh vector per `k·h·a` term),
 //! allocates its stage vectors per segment and appends every accepted step to a result list
@@ -7,12 +8,13 @@
 //! (BENCHMARKS.md, "One simulation"). Here the stages are plain loops over `[f64; N]` and each
 //! accepted step goes straight to [`System::solout`].
 //!
-//! Every floating-point operation is the one ode_solvers performs, in the same order
-//! (`y + (k·h)·a` term by term, including the zero coefficient; the error estimate
-//! `(k1·e1 + k3·e3 + … + k7·e7)·h`; the PI controller and the initial step of Hairer's
-//! DOPRI5), so the accepted steps and every node are bitwise those of ode_solvers. Not
-//! implemented because cartkin never uses them: dense output and the stiffness test
-//! (`integrate.rs` turns it off).
+//! Stages are `y + h·(Σ a_ij k_j)` as in Hairer's Fortran (ode_solvers adds `(k_j·h)·a_ij`
+//! term by term: three operations per term instead of two), and the controller's
+//! `err^α · fac_old^−β` is one `exp` of logarithms instead of two `powf` (5% of a simulation's
+//! time). Both change results only by round-off: the same steps, evaluations and rejections
+//! as ode_solvers, nodes within the tolerance scale of its nodes (test below); cart_all's
+//! outcomes moved by < 1e-7 relative. Not implemented because cartkin never uses them: dense
+//! output and the stiffness test (`integrate.rs` turns it off).
 
 use ode_solvers::dop_shared::IntegrationError;
 use ode_solvers::{SVector, System};
@@ -57,6 +59,9 @@ const E5: f64 = -17253.0 / 339200.0;
 const E6: f64 = 22.0 / 525.0;
 const E7: f64 = -1.0 / 40.0;
 
+/// ln of the floor of the previous step's error in the PI controller (1e-4, as ode_solvers).
+const LN_FAC_OLD_MIN: f64 = -9.210_340_371_976_182;
+
 /// Settings of one integration (ode_solvers' `Dopri5::from_param` arguments that matter).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Settings {
@@ -100,7 +105,7 @@ pub(crate) fn integrate<const N: usize, F: System<f64, SVector<f64, N>>>(
     // PI controller (ode_solvers' `Controller`)
     let alpha = 0.2 - s.beta * 0.75;
     let (facc1, facc2) = (1.0 / s.fac_min, 1.0 / s.fac_max);
-    let mut fac_old: f64 = 1.0e-4;
+    let mut ln_fac_old = LN_FAC_OLD_MIN;
     let mut reject = false;
 
     let mut y = y0;
@@ -129,41 +134,56 @@ pub(crate) fn integrate<const N: usize, F: System<f64, SVector<f64, N>>>(
         }
         n_step += 1;
 
+        // stages 2..7 as in Hairer's DOPRI5: y + h·Σ a_ij k_j
         let mut y_next = zero;
         for stage in 1..7 {
-            y_next = y;
-            for (j, kj) in k.iter().enumerate().take(stage) {
-                let a = A[stage - 1][j];
+            // term by term over all states (j outer) so that the state loop vectorises
+            let a = &A[stage - 1];
+            for i in 0..N {
+                y_next[i] = a[0] * k[0][i];
+            }
+            for (j, kj) in k.iter().enumerate().take(stage).skip(1) {
                 for i in 0..N {
-                    y_next[i] += kj[i] * h * a;
+                    y_next[i] += a[j] * kj[i];
                 }
+            }
+            for i in 0..N {
+                y_next[i] = y[i] + h * y_next[i];
             }
             f.system(x + h * C[stage - 1], &y_next, &mut k[stage]);
         }
         k[1] = k[6];
         stats.num_eval += 6;
 
-        // error estimate, into k[3] as ode_solvers does (k4 is not needed afterwards)
-        let mut err = 0.0;
+        // error norm: RMS over states of the error estimate over its tolerance scale; the
+        // quotients first (independent divisions, vectorised), then four partial sums, so that
+        // the divisions and the additions are not one serial chain
+        let mut q = [0.0; N];
         for i in 0..N {
-            let e = (k[0][i] * E1
-                + k[2][i] * E3
-                + k[3][i] * E4
-                + k[4][i] * E5
-                + k[5][i] * E6
-                + k[1][i] * E7)
-                * h;
+            let e = h
+                * (E1 * k[0][i]
+                    + E3 * k[2][i]
+                    + E4 * k[3][i]
+                    + E5 * k[4][i]
+                    + E6 * k[5][i]
+                    + E7 * k[1][i]);
             let sc = s.atol + y[i].abs().max(y_next[i].abs()) * s.rtol;
-            err += (e / sc) * (e / sc);
+            q[i] = e / sc;
         }
-        err = (err / N as f64).sqrt();
+        let mut partial = [0.0; 4];
+        for (i, qi) in q.iter().enumerate() {
+            partial[i % 4] += qi * qi;
+        }
+        // err² (mean square); err itself is only needed through its logarithm
+        let err_sq = ((partial[0] + partial[1]) + (partial[2] + partial[3])) / N as f64;
 
-        // step size control
-        let fac11 = err.powf(alpha);
-        let fac = facc2.max(facc1.min(fac11 * fac_old.powf(-s.beta) / s.safety));
+        // step size control: the PI controller's err^α · fac_old^−β as one exp of logarithms
+        // (ln fac_old is the previous accepted step's ln err, floored), not two `powf`
+        let ln_err = 0.5 * err_sq.ln();
+        let fac = facc2.max(facc1.min((alpha * ln_err - s.beta * ln_fac_old).exp() / s.safety));
         let mut h_new = h / fac;
-        if err <= 1.0 {
-            fac_old = err.max(1.0e-4);
+        if err_sq <= 1.0 {
+            ln_fac_old = ln_err.max(LN_FAC_OLD_MIN);
             if h_new.abs() > h_max {
                 h_new = posneg * h_max;
             }
@@ -183,7 +203,7 @@ pub(crate) fn integrate<const N: usize, F: System<f64, SVector<f64, N>>>(
                 return Ok(stats);
             }
         } else {
-            h_new = h / facc1.min(fac11 / s.safety);
+            h_new = h / facc1.min((alpha * ln_err).exp() / s.safety);
             reject = true;
             last = false;
             if stats.accepted_steps >= 1 {
@@ -249,7 +269,9 @@ mod tests {
     use ode_solvers::{Dopri5, OutputType};
 
     /// Van der Pol (μ = 8: fast and slow phases, rejected steps) plus a fast linear decay
-    /// (a stability-limited mode like fludarabine's), recording every accepted step.
+    /// (a stability-limited mode like fludarabine's), recording every accepted step. The same
+    /// steps, evaluations and rejections as ode_solvers, and every node within the tolerance
+    /// scale `atol + rtol·|y|` of its node.
     type Step = (f64, [f64; 3], [f64; 3]);
 
     struct Test<'a> {
@@ -271,7 +293,7 @@ mod tests {
     }
 
     #[test]
-    fn steps_are_bitwise_those_of_ode_solvers() {
+    fn steps_agree_with_ode_solvers_to_round_off() {
         let mut rejections = 0;
         for (rtol, atol, end, stop_after) in [
             (1e-6, 1e-8, 40.0, usize::MAX),
@@ -331,10 +353,20 @@ mod tests {
             );
             rejections += expected.rejected_steps;
             assert_eq!(ours.len(), reference.len());
-            for (a, b) in ours.iter().zip(&reference) {
-                // bitwise: same operations in the same order
-                assert_eq!(format!("{a:?}"), format!("{b:?}"), "rtol {rtol}");
+            let mut worst: f64 = 0.0;
+            for ((ta, ya, da), (tb, yb, db)) in ours.iter().zip(&reference) {
+                worst = worst.max((ta - tb).abs() / tb.abs().max(1.0));
+                for i in 0..3 {
+                    let scale = atol + rtol * yb[i].abs().max(db[i].abs());
+                    worst = worst.max((ya[i] - yb[i]).abs() / scale);
+                    worst = worst.max((da[i] - db[i]).abs() / (atol + rtol * db[i].abs()));
+                }
             }
+            // A wrong coefficient would show as ~1/rtol units. Round-off alone (the sums are
+            // grouped as in Hairer's code, not as in ode_solvers') gives ~1e-4 units at rtol 1e-6
+            // and up to ~1.5 at 1e-9, where 1e-16 per step over ~2,000 steps of Van der Pol's
+            // sensitive phases nears the tolerance itself.
+            assert!(worst < 4.0, "rtol {rtol}: {worst:e} tolerance units apart");
         }
         assert!(rejections > 0, "the cases exercise rejected steps");
     }
