@@ -49,7 +49,12 @@ struct Adapter<'a, const N: usize> {
     layout: &'a Layout,
     inputs: SegmentInputs,
     alive: Alive,
-    extinction: bool,
+    /// Live states that go extinct below one cell (none if extinction is off).
+    extinguishable: Alive,
+    /// Bounds of a sane solver coordinate: `BLOW_UP` for a log state, `±BLOW_UP_LINEAR` in
+    /// natural units for a linear one.
+    upper: [f64; N],
+    lower: [f64; N],
     /// Washout states that may be frozen in this segment (none while anything is infused).
     washout: Alive,
     nodes: &'a mut Vec<Node>,
@@ -100,30 +105,25 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
             self.nodes.pop();
         }
         self.nodes.push(node);
+        // one branch-free pass: NaN fails both bounds
+        let (mut bad, mut below, mut bad_rate) = (0 as Alive, 0 as Alive, false);
         for i in 0..N {
-            let bad = !z[i].is_finite()
-                || (self.layout.log[i] && z[i] > BLOW_UP)
-                || (!self.layout.log[i] && z[i].abs() * self.layout.scale[i] > BLOW_UP_LINEAR);
-            if bad {
-                *self.stop = SegmentOutcome::BlowUp(i, t);
-                return true;
-            }
+            bad |= Alive::from(!(z[i] <= self.upper[i] && z[i] >= self.lower[i])) << i;
+            below |= Alive::from(z[i] < 0.0) << i;
+            bad_rate |= dz[i].abs() >= NON_FINITE_STAND_IN;
         }
-        if dz.iter().any(|v| v.abs() >= NON_FINITE_STAND_IN) {
+        if bad != 0 {
+            *self.stop = SegmentOutcome::BlowUp(bad.trailing_zeros() as usize, t);
+            return true;
+        }
+        if bad_rate {
             *self.stop = SegmentOutcome::BlowUp(N, t);
             return true;
         }
-        if self.extinction {
-            let mut extinct = 0;
-            for i in 0..N {
-                if self.layout.extinction[i] && self.alive & (1 << i) != 0 && z[i] < 0.0 {
-                    extinct |= 1 << i;
-                }
-            }
-            if extinct != 0 {
-                *self.stop = SegmentOutcome::Extinction(extinct);
-                return true;
-            }
+        let extinct = below & self.extinguishable;
+        if extinct != 0 {
+            *self.stop = SegmentOutcome::Extinction(extinct);
+            return true;
         }
         // Drug amounts below their washout amount no longer act (the model file sets it far
         // below any effect), but their fast elimination would keep limiting the explicit
@@ -184,7 +184,28 @@ fn run<const N: usize>(
         inputs: seg.inputs,
         alive: seg.alive,
         first_own: nodes.len(),
-        extinction: seg.options.extinction,
+        extinguishable: if seg.options.extinction {
+            (0..N)
+                .filter(|&i| seg.layout.extinction[i])
+                .fold(0, |m, i| m | (1 << i))
+                & seg.alive
+        } else {
+            0
+        },
+        upper: std::array::from_fn(|i| {
+            if seg.layout.log[i] {
+                BLOW_UP
+            } else {
+                BLOW_UP_LINEAR / seg.layout.scale[i]
+            }
+        }),
+        lower: std::array::from_fn(|i| {
+            if seg.layout.log[i] {
+                f64::NEG_INFINITY
+            } else {
+                -BLOW_UP_LINEAR / seg.layout.scale[i]
+            }
+        }),
         washout: if seg.inputs.rates.iter().all(|r| r.abs() < f64::MIN_POSITIVE) {
             seg.layout.washout_mask() & seg.alive
         } else {
