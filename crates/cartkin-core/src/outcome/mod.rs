@@ -154,7 +154,7 @@ impl Outcomes {
     pub fn compute(sim: &Simulation, spec: &ModelSpec) -> Self {
         let roles = &spec.outcomes;
         // every column at every node, once; each role reads its own
-        let table = NodeTable::new(sim, spec.states.len() + spec.observables.len());
+        let table = NodeTable::new(sim, spec);
         let column = |name: &Option<String>| {
             name.as_ref().and_then(|n| spec.column_index(n)).map(|i| {
                 (

@@ -1,7 +1,7 @@
 //! Questions asked of a trajectory: a column's value, threshold crossings, maxima and
 //! integrals, all on the dense interpolant.
 
-use crate::model::MAX_STATES;
+use crate::model::{MAX_STATES, ModelSpec};
 use crate::simulate::Simulation;
 use crate::solve::Piece;
 
@@ -26,8 +26,9 @@ pub struct NodeTable<'a> {
 }
 
 impl<'a> NodeTable<'a> {
-    /// Evaluates the first `n_columns` columns at each node.
-    pub fn new(sim: &'a Simulation, n_columns: usize) -> Self {
+    /// Evaluates every column of `spec` (the simulated model's) at each node.
+    pub fn new(sim: &'a Simulation, spec: &ModelSpec) -> Self {
+        let n_columns = spec.states.len() + spec.observables.len();
         let mut buf = [0.0; MAX_COLUMNS];
         let n_nodes = sim.trajectory.nodes().len();
         let mut values = Vec::with_capacity(n_nodes * n_columns);
