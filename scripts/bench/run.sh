@@ -2,7 +2,7 @@
 # Reproduces the figures in BENCHMARKS.md: criterion benches of single simulations (with an
 # RHS-only floor measured in the same run) and whole-command timings of `cartkin simulate`
 # (with `cartkin --version`, the process start-up, as the baseline measured in the same run).
-# Usage: scripts/bench/run.sh            (about 6 minutes on 2 cores)
+# Usage: scripts/bench/run.sh            (about 4 minutes on 2 cores)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -39,14 +39,16 @@ for args in "population --model cart_all_eliana --n 10000 --threads 1 --out $tmp
   case "$args" in fit* | population*) n=5 ;; esac
   t=$(median_ms "$n" "$bin" $args)
   ratio=$(awk -v a="$t" -v b="$base" 'BEGIN {printf "%.1f", a / b}')
-  printf "    %-52s %8s ms  (%sx baseline)\n" "cartkin ${args%% --out*}" "$t" "$ratio"
+  label=$(sed 's| --out [^ ]*||' <<<"$args")
+  printf "    %-52s %8s ms  (%sx baseline)\n" "cartkin $label" "$t" "$ratio"
 done
 
 echo
 echo "## scenarios and population scaling (median of 3 runs; ms)"
 for args in "scenario scripts/scenarios/dose_response.toml --threads 1 --out $tmp/s1" "scenario scripts/scenarios/dose_response.toml --threads 2 --out $tmp/s2" "scenario scripts/scenarios/lymphodepletion_grid.toml --threads 2 --out $tmp/s3" "population --model cart_all_eliana --n 10000 --threads 1 --out $tmp/q1" "population --model cart_all_eliana --n 10000 --threads 2 --out $tmp/q2"; do
   t=$(median_ms 3 "$bin" $args)
-  printf "    %-70s %8s ms\n" "cartkin ${args%% --out*}" "$t"
+  label=$(sed 's| --out [^ ]*||' <<<"$args")
+  printf "    %-70s %8s ms\n" "cartkin $label" "$t"
 done
 
 echo
