@@ -397,13 +397,14 @@ impl Runner<'_> {
         let n = self.layout.n;
         let mut x = [0.0; MAX_STATES];
         let mut dx = [0.0; MAX_STATES];
+        self.layout.to_natural(&z[..n], alive, &mut x[..n]);
         let mut node = Node {
             t,
             z: *z,
             dz: [0.0; MAX_STATES],
+            x,
             alive,
         };
-        self.layout.to_natural(&z[..n], alive, &mut x[..n]);
         self.dynamics
             .derivatives(&self.inputs, &x[..n], &mut dx[..n]);
         self.layout

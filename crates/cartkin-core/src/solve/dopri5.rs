@@ -59,6 +59,15 @@ const E5: f64 = -17253.0 / 339200.0;
 const E6: f64 = 22.0 / 525.0;
 const E7: f64 = -1.0 / 40.0;
 
+/// A right-hand side that is told which evaluation is at the step's new state (stage 7, first
+/// same as last): if the step is accepted, [`System::solout`] is called next with that state.
+pub(crate) trait Rhs<const N: usize>: System<f64, SVector<f64, N>> {
+    /// The evaluation at the step's new state; a plain one by default.
+    fn system_at_step_end(&self, t: f64, y: &SVector<f64, N>, dy: &mut SVector<f64, N>) {
+        self.system(t, y, dy)
+    }
+}
+
 /// ln of the floor of the previous step's error in the PI controller (1e-4, as ode_solvers).
 const LN_FAC_OLD_MIN: f64 = -9.210_340_371_976_182;
 
@@ -97,7 +106,7 @@ fn sign(a: f64, b: f64) -> f64 {
 /// The results are bitwise the same (Rust never fuses a multiply and an add, and every state's
 /// operations are the same in either width; test `avx2_and_baseline_steps_are_bitwise_equal`).
 #[multiversion::multiversion(targets("x86_64+avx+avx2"))]
-pub(crate) fn integrate<const N: usize, F: System<f64, SVector<f64, N>>>(
+pub(crate) fn integrate<const N: usize, F: Rhs<N>>(
     f: &mut F,
     x: f64,
     x_end: f64,
@@ -109,7 +118,7 @@ pub(crate) fn integrate<const N: usize, F: System<f64, SVector<f64, N>>>(
 
 /// [`integrate`]'s body, inlined into each of its compiled versions.
 #[inline(always)]
-fn integrate_body<const N: usize, F: System<f64, SVector<f64, N>>>(
+fn integrate_body<const N: usize, F: Rhs<N>>(
     f: &mut F,
     mut x: f64,
     x_end: f64,
@@ -168,7 +177,11 @@ fn integrate_body<const N: usize, F: System<f64, SVector<f64, N>>>(
             for i in 0..N {
                 y_next[i] = y[i] + h * y_next[i];
             }
-            f.system(x + h * C[stage - 1], &y_next, &mut k[stage]);
+            if stage < 6 {
+                f.system(x + h * C[stage - 1], &y_next, &mut k[stage]);
+            } else {
+                f.system_at_step_end(x + h * C[stage - 1], &y_next, &mut k[stage]);
+            }
         }
         k[1] = k[6];
         stats.num_eval += 6;
@@ -297,6 +310,8 @@ mod tests {
         stop_after: usize,
     }
 
+    impl Rhs<3> for Test<'_> {}
+
     impl System<f64, SVector<f64, 3>> for Test<'_> {
         fn system(&self, _t: f64, y: &SVector<f64, 3>, dy: &mut SVector<f64, 3>) {
             dy[0] = y[1];
@@ -392,6 +407,8 @@ mod tests {
     /// Twelve states (three AVX2 vectors, six SSE2 ones): four Van der Pol oscillators of
     /// different stiffness and four decays driven by them.
     struct Twelve<'a>(&'a mut Vec<(f64, [f64; 12])>);
+
+    impl Rhs<12> for Twelve<'_> {}
 
     impl System<f64, SVector<f64, 12>> for Twelve<'_> {
         fn system(&self, _t: f64, y: &SVector<f64, 12>, dy: &mut SVector<f64, 12>) {

@@ -5,6 +5,8 @@
 //! segment through [`integrate_segment`]'s dispatch, so every model gets a monomorphised,
 //! allocation-free right-hand side.
 
+use std::cell::Cell;
+
 use ode_solvers::dop_shared::IntegrationError;
 use ode_solvers::{Dop853, OutputType, SVector, System};
 
@@ -61,11 +63,14 @@ struct Adapter<'a, const N: usize> {
     /// Index of the first node this segment appends (earlier nodes are never replaced).
     first_own: usize,
     stop: &'a mut SegmentOutcome,
+    /// Natural values at the new state of the step being taken (see `system_at_step_end`).
+    step_end_x: Cell<Option<[f64; N]>>,
 }
 
-impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
-    #[inline]
-    fn system(&self, _t: f64, z: &SVector<f64, N>, dz: &mut SVector<f64, N>) {
+impl<const N: usize> Adapter<'_, N> {
+    /// The right-hand side in solver coordinates; returns the natural values it computed.
+    #[inline(always)]
+    fn rates(&self, z: &SVector<f64, N>, dz: &mut SVector<f64, N>) -> [f64; N] {
         // N, not MAX_STATES: the scratch is zeroed on every one of ~2,600 calls per simulation
         let mut x = [0.0; N];
         let mut dx = [0.0; N];
@@ -82,6 +87,22 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
                 *v = NON_FINITE_STAND_IN;
             }
         }
+        x
+    }
+}
+
+impl<const N: usize> dopri5::Rhs<N> for Adapter<'_, N> {
+    /// Keeps the natural values of the step's new state for `solout` (which, if the step is
+    /// accepted, is called next with that same state) instead of another `exp` per state.
+    fn system_at_step_end(&self, _t: f64, z: &SVector<f64, N>, dz: &mut SVector<f64, N>) {
+        self.step_end_x.set(Some(self.rates(z, dz)));
+    }
+}
+
+impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
+    #[inline]
+    fn system(&self, _t: f64, z: &SVector<f64, N>, dz: &mut SVector<f64, N>) {
+        self.rates(z, dz);
     }
 
     fn solout(&mut self, t: f64, z: &SVector<f64, N>, dz: &SVector<f64, N>) -> bool {
@@ -89,10 +110,28 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
             t,
             z: [0.0; MAX_STATES],
             dz: [0.0; MAX_STATES],
+            x: [0.0; MAX_STATES],
             alive: self.alive,
         };
         node.z[..N].copy_from_slice(z.as_slice());
         node.dz[..N].copy_from_slice(dz.as_slice());
+        // Dopri5 evaluated the rates at this very state last (its stage 7); Dop853 does not say
+        match self.step_end_x.take() {
+            Some(x) => {
+                node.x[..N].copy_from_slice(&x);
+                debug_assert!({
+                    let mut fresh = [0.0; N];
+                    self.layout.to_natural(z.as_slice(), self.alive, &mut fresh);
+                    fresh
+                        .iter()
+                        .zip(&x)
+                        .all(|(a, b)| a.to_bits() == b.to_bits())
+                });
+            }
+            None => self
+                .layout
+                .to_natural(z.as_slice(), self.alive, &mut node.x[..N]),
+        }
         // The solver may close a segment with a sliver step (~1e-15 day) to land exactly on
         // its end; such a node carries no information and would wreck divided differences in
         // the interpolant, so the sliver's end replaces the node before it.
@@ -213,6 +252,7 @@ fn run<const N: usize>(
         },
         nodes,
         stop: &mut stop,
+        step_end_x: Cell::new(None),
     };
     let span = seg.t1 - seg.t0;
     // every segment starts after a jump (dose, switch, extinction, washout): 0 lets the solver

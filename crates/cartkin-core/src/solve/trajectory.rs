@@ -24,6 +24,10 @@ pub struct Node {
     pub z: [f64; MAX_STATES],
     /// Their time derivatives.
     pub dz: [f64; MAX_STATES],
+    /// Natural values of the states (`exp` of log coordinates, zero for absent states), as
+    /// [`Layout::to_natural`] gives them: kept so that outcomes read node values without an
+    /// `exp` per state and node.
+    pub x: [f64; MAX_STATES],
     /// Presence mask of log states.
     pub alive: Alive,
 }
@@ -220,7 +224,7 @@ impl Trajectory {
         if b.t <= a.t || t >= b.t {
             // zero-width interval (a jump) or exactly at the right end
             let node = if t >= b.t { b } else { a };
-            self.layout.to_natural(&node.z, node.alive, x);
+            x[..self.layout.n].copy_from_slice(&node.x[..self.layout.n]);
             return true;
         }
         self.piece(k, u32::MAX).state(&self.layout, t, x);
@@ -296,7 +300,6 @@ impl Trajectory {
 
     /// Natural-unit state at a node.
     pub fn state_at_node(&self, k: usize, x: &mut [f64]) {
-        let node = &self.nodes[k];
-        self.layout.to_natural(&node.z, node.alive, x);
+        x.copy_from_slice(&self.nodes[k].x[..x.len()]);
     }
 }
