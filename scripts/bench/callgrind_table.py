@@ -100,7 +100,8 @@ def main():
     n_sims = calls(sim)
     if n_sims == 0:
         sys.exit("no call to cartkin_core::simulate::simulate in the profile")
-    system = r"Adapter<.*>::system$"
+    # every RHS evaluation: plain, and the one at the step end (Dopri5 stage 7)
+    system = r"Adapter<.*>::(system|system_at_step_end)$"
     solout = r"Adapter<.*>::solout$"
     integ = r"^ode_solvers::dop(ri5|853)::Dop(ri5|853)<.*>::integrate$"
     alloc = r"^(malloc|free|realloc|calloc|__rust_alloc|__rust_dealloc|__rust_realloc|_int_malloc|_int_free)$"

@@ -106,19 +106,9 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
     }
 
     fn solout(&mut self, t: f64, z: &SVector<f64, N>, dz: &SVector<f64, N>) -> bool {
-        let mut node = Node {
-            t,
-            z: [0.0; MAX_STATES],
-            dz: [0.0; MAX_STATES],
-            x: [0.0; MAX_STATES],
-            alive: self.alive,
-        };
-        node.z[..N].copy_from_slice(z.as_slice());
-        node.dz[..N].copy_from_slice(dz.as_slice());
         // Dopri5 evaluated the rates at this very state last (its stage 7); Dop853 does not say
-        match self.step_end_x.take() {
+        let x = match self.step_end_x.take() {
             Some(x) => {
-                node.x[..N].copy_from_slice(&x);
                 debug_assert!({
                     let mut fresh = [0.0; N];
                     self.layout.to_natural(z.as_slice(), self.alive, &mut fresh);
@@ -127,11 +117,14 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
                         .zip(&x)
                         .all(|(a, b)| a.to_bits() == b.to_bits())
                 });
+                x
             }
-            None => self
-                .layout
-                .to_natural(z.as_slice(), self.alive, &mut node.x[..N]),
-        }
+            None => {
+                let mut x = [0.0; N];
+                self.layout.to_natural(z.as_slice(), self.alive, &mut x);
+                x
+            }
+        };
         // The solver may close a segment with a sliver step (~1e-15 day) to land exactly on
         // its end; such a node carries no information and would wreck divided differences in
         // the interpolant, so the sliver's end replaces the node before it.
@@ -143,7 +136,14 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
         {
             self.nodes.pop();
         }
-        self.nodes.push(node);
+        let pad = |v: &[f64]| std::array::from_fn(|i| if i < N { v[i] } else { 0.0 });
+        self.nodes.push(Node {
+            t,
+            z: pad(z.as_slice()),
+            dz: pad(dz.as_slice()),
+            x: pad(&x),
+            alive: self.alive,
+        });
         // one branch-free pass: NaN fails both bounds
         let (mut bad, mut below, mut bad_rate) = (0 as Alive, 0 as Alive, false);
         for i in 0..N {
