@@ -230,11 +230,7 @@ impl Column<'_> {
             0.236_926_885_056_189_1,
         ];
         const X3: [f64; 3] = [0.0, -0.774_596_669_241_483_4, 0.774_596_669_241_483_4];
-        const W3: [f64; 3] = [
-            0.888_888_888_888_888_9,
-            0.555_555_555_555_555_6,
-            0.555_555_555_555_555_6,
-        ];
+        const W3: [f64; 3] = [8.0 / 9.0, 5.0 / 9.0, 5.0 / 9.0];
         let layout = self.table.sim.trajectory.layout();
         let reads_linear = (0..layout.n).any(|i| self.states & (1 << i) != 0 && !layout.log[i]);
         let nodes = self.nodes();

@@ -131,7 +131,7 @@ fn integrate_body<const N: usize, F: Rhs<N>>(
     let uround = f64::EPSILON;
     // PI controller (ode_solvers' `Controller`)
     let alpha = 0.2 - s.beta * 0.75;
-    let (facc1, facc2) = (1.0 / s.fac_min, 1.0 / s.fac_max);
+    let inv_n = 1.0 / N as f64;
     let mut ln_fac_old = LN_FAC_OLD_MIN;
     let mut reject = false;
 
@@ -183,7 +183,6 @@ fn integrate_body<const N: usize, F: Rhs<N>>(
                 f.system_at_step_end(x + h * C[stage - 1], &y_next, &mut k[stage]);
             }
         }
-        k[1] = k[6];
         stats.num_eval += 6;
 
         // error norm: RMS over states of the error estimate over its tolerance scale; the
@@ -197,7 +196,7 @@ fn integrate_body<const N: usize, F: Rhs<N>>(
                     + E4 * k[3][i]
                     + E5 * k[4][i]
                     + E6 * k[5][i]
-                    + E7 * k[1][i]);
+                    + E7 * k[6][i]);
             let sc = s.atol + y[i].abs().max(y_next[i].abs()) * s.rtol;
             q[i] = e / sc;
         }
@@ -206,13 +205,18 @@ fn integrate_body<const N: usize, F: Rhs<N>>(
             partial[i % 4] += qi * qi;
         }
         // err² (mean square); err itself is only needed through its logarithm
-        let err_sq = ((partial[0] + partial[1]) + (partial[2] + partial[3])) / N as f64;
+        let err_sq = ((partial[0] + partial[1]) + (partial[2] + partial[3])) * inv_n;
 
-        // step size control: the PI controller's err^α · fac_old^−β as one exp of logarithms
-        // (ln fac_old is the previous accepted step's ln err, floored), not two `powf`
+        // Step size control, the PI controller: h_new = h / clamp(err^α · fac_old^−β / safety),
+        // computed as h times its reciprocal, safety · exp(β ln fac_old − α ln err) (ln fac_old
+        // is the previous accepted step's ln err, floored): one `exp` and one `ln` instead of two
+        // `powf`, and no division on the chain from one step's error to the next step's size.
         let ln_err = 0.5 * err_sq.ln();
-        let fac = facc2.max(facc1.min((alpha * ln_err - s.beta * ln_fac_old).exp() / s.safety));
-        let mut h_new = h / fac;
+        let growth = s.fac_max.min(
+            s.fac_min
+                .max(s.safety * (s.beta * ln_fac_old - alpha * ln_err).exp()),
+        );
+        let mut h_new = h * growth;
         if err_sq <= 1.0 {
             ln_fac_old = ln_err.max(LN_FAC_OLD_MIN);
             if h_new.abs() > h_max {
@@ -224,7 +228,8 @@ fn integrate_body<const N: usize, F: Rhs<N>>(
             reject = false;
             stats.accepted_steps += 1;
 
-            k[0] = k[1];
+            // first same as last: the new state's rates start the next step
+            k[0] = k[6];
             y = y_next;
             x += h;
             if f.solout(x, &y_next, &k[0]) {
@@ -234,7 +239,7 @@ fn integrate_body<const N: usize, F: Rhs<N>>(
                 return Ok(stats);
             }
         } else {
-            h_new = h / facc1.min((alpha * ln_err).exp() / s.safety);
+            h_new = h * s.fac_min.max(s.safety * (-alpha * ln_err).exp());
             reject = true;
             last = false;
             if stats.accepted_steps >= 1 {
