@@ -279,6 +279,20 @@ fn auc_quadrature_matches_a_fine_rule_on_the_interpolant() {
     }
     let steps = nodes.iter().filter(|n| n.t > 0.0 && n.t < 28.0).count();
     assert!(steps > 50, "expansion is resolved by many steps ({steps})");
+    // and most of them take the 3-point rule (the column's states at both ends of a step)
+    let n = sim.trajectory.layout().n;
+    let reads = sim.dynamics.observable_inputs(index - n);
+    let short = nodes
+        .windows(2)
+        .filter(|p| p[0].t >= 0.0 && p[1].t <= 28.0 && p[1].t > p[0].t)
+        .filter(|p| {
+            (0..n).filter(|&i| reads & (1 << i) != 0).all(|i| {
+                p[0].dz[i].abs().max(p[1].dz[i].abs()) * (p[1].t - p[0].t)
+                    <= cartkin_core::outcome::GL3_MAX_LOG_CHANGE
+            })
+        })
+        .count();
+    assert!(short > steps / 2, "{short} of {steps} steps take 3 points");
     let rel = (got / fine - 1.0).abs();
     assert!(rel < 1e-10, "AUC {got:e} vs fine {fine:e}: {rel:e}");
 }

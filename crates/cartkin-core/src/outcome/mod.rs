@@ -24,7 +24,9 @@ mod query;
 
 use serde::Serialize;
 
-pub use query::{Column, Direction, MAX_COLUMNS, NodeTable, TIME_TOLERANCE, sample};
+pub use query::{
+    Column, Direction, GL3_MAX_LOG_CHANGE, MAX_COLUMNS, NodeTable, TIME_TOLERANCE, sample,
+};
 
 use crate::model::ModelSpec;
 use crate::simulate::{Event, EventKind, Simulation};

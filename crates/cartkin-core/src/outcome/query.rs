@@ -28,6 +28,11 @@ pub struct NodeTable<'a> {
 impl<'a> NodeTable<'a> {
     /// Evaluates every column of `spec` (the simulated model's) at each node.
     pub fn new(sim: &'a Simulation, spec: &ModelSpec) -> Self {
+        debug_assert_eq!(
+            spec.states.len(),
+            sim.trajectory.layout().n,
+            "the simulated model"
+        );
         let n_columns = spec.states.len() + spec.observables.len();
         let mut buf = [0.0; MAX_COLUMNS];
         let n_nodes = sim.trajectory.nodes().len();
@@ -213,7 +218,10 @@ impl Column<'_> {
     /// 1e-10, far below the interpolant's own error (≈ rtol). Wider steps, which the error
     /// control allows wherever `ln x` is nearly linear (Stein's growth phase: `r·h` ≈ 3), take 5
     /// points (error 7e-7 at `r·h` = 4.5), as do columns reading a linear state (a degree-7
-    /// polynomial, integrated exactly). Test: `auc_quadrature_matches_a_fine_rule_on_the_interpolant`.
+    /// polynomial, integrated exactly). The bound is argued for a state or a sum of states (the
+    /// CAR-T AUC, E + M, the only one `Outcomes` takes); a nonlinear observable of log states
+    /// (a ratio) varies no faster than its inputs over such a step, but is not covered by it.
+    /// Test: `auc_quadrature_matches_a_fine_rule_on_the_interpolant`.
     pub fn integral(&self, from: f64, to: f64) -> f64 {
         const X5: [f64; 5] = [
             0.0,

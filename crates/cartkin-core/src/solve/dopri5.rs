@@ -11,8 +11,9 @@
 //! Stages are `y + h·(Σ a_ij k_j)` as in Hairer's Fortran (ode_solvers adds `(k_j·h)·a_ij`
 //! term by term: three operations per term instead of two), and the controller's
 //! `err^α · fac_old^−β` is one `exp` of logarithms instead of two `powf` (5% of a simulation's
-//! time). Both change results only by round-off: the same steps, evaluations and rejections
-//! as ode_solvers, nodes within the tolerance scale of its nodes (test below); cart_all's
+//! time). Both change results only by round-off: in the tested cases the same steps,
+//! evaluations and rejections as ode_solvers (an error within round-off of the tolerance could
+//! flip one acceptance), nodes within the tolerance scale of its nodes (test below); cart_all's
 //! outcomes moved by < 1e-7 relative. Not implemented because cartkin never uses them: dense
 //! output and the stiffness test (`integrate.rs` turns it off).
 
@@ -395,14 +396,14 @@ mod tests {
             for ((ta, ya, da), (tb, yb, db)) in ours.iter().zip(&reference) {
                 worst = worst.max((ta - tb).abs() / tb.abs().max(1.0));
                 for i in 0..3 {
-                    let scale = atol + rtol * yb[i].abs().max(db[i].abs());
+                    let scale = atol + rtol * yb[i].abs();
                     worst = worst.max((ya[i] - yb[i]).abs() / scale);
                     worst = worst.max((da[i] - db[i]).abs() / (atol + rtol * db[i].abs()));
                 }
             }
             // A wrong coefficient would show as ~1/rtol units. Round-off alone (the sums are
-            // grouped as in Hairer's code, not as in ode_solvers') gives ~1e-4 units at rtol 1e-6
-            // and up to ~1.5 at 1e-9, where 1e-16 per step over ~2,000 steps of Van der Pol's
+            // grouped as in Hairer's code, not as in ode_solvers') gives ~1e-3 units at rtol 1e-6
+            // and up to 1.5 at 1e-9, where 1e-16 per step over ~2,000 steps of Van der Pol's
             // sensitive phases nears the tolerance itself.
             assert!(worst < 4.0, "rtol {rtol}: {worst:e} tolerance units apart");
         }
@@ -430,10 +431,15 @@ mod tests {
         }
     }
 
+    #[cfg(target_arch = "x86_64")]
     #[test]
     fn avx2_and_baseline_steps_are_bitwise_equal() {
         // `integrate` dispatches to its AVX2 version where the CPU has AVX2 (CI's and this
         // machine's do); `integrate_body` called here is compiled for the baseline.
+        if !std::is_x86_feature_detected!("avx2") {
+            eprintln!("no AVX2 on this CPU: both calls run the baseline build, nothing to compare");
+            return;
+        }
         let settings = Settings {
             rtol: 1e-6,
             atol: 1e-8,

@@ -1,5 +1,5 @@
 //! One integration segment, generic over the (fixed) state dimension: Dopri5 with cartkin's
-//! own stepper (`dopri5.rs`, bitwise ode_solvers' steps), Dop853 with ode_solvers.
+//! own stepper (`dopri5.rs`, ode_solvers' steps to round-off), Dop853 with ode_solvers.
 //!
 //! The state is an `SVector<f64, N>` on the stack; the model's dimension selects `N` once per
 //! segment through [`integrate_segment`]'s dispatch, so every model gets a monomorphised,
@@ -231,18 +231,19 @@ fn run<const N: usize>(
         } else {
             0
         },
+        // finite bounds, so that ±∞ fails them like NaN (a tiny scale must not make them ∞)
         upper: std::array::from_fn(|i| {
             if seg.layout.log[i] {
                 BLOW_UP
             } else {
-                BLOW_UP_LINEAR / seg.layout.scale[i]
+                (BLOW_UP_LINEAR / seg.layout.scale[i]).min(f64::MAX)
             }
         }),
         lower: std::array::from_fn(|i| {
             if seg.layout.log[i] {
-                f64::NEG_INFINITY
+                f64::MIN
             } else {
-                -BLOW_UP_LINEAR / seg.layout.scale[i]
+                (-BLOW_UP_LINEAR / seg.layout.scale[i]).max(f64::MIN)
             }
         }),
         washout: if seg.inputs.rates.iter().all(|r| r.abs() < f64::MIN_POSITIVE) {

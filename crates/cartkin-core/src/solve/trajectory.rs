@@ -300,6 +300,7 @@ impl Trajectory {
 
     /// Natural-unit state at a node.
     pub fn state_at_node(&self, k: usize, x: &mut [f64]) {
-        x.copy_from_slice(&self.nodes[k].x[..x.len()]);
+        let n = self.layout.n;
+        x[..n].copy_from_slice(&self.nodes[k].x[..n]);
     }
 }
