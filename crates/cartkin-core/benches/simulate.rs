@@ -6,23 +6,13 @@
 
 use std::hint::black_box;
 
-use cartkin_core::model::{self, Model};
 use cartkin_core::outcome::Outcomes;
-use cartkin_core::patient::Patient;
-use cartkin_core::regimen::{self, Regimen};
 use cartkin_core::simulate::{Request, simulate};
 use cartkin_core::solve::{Layout, Method, SolverOptions};
 use criterion::{Criterion, criterion_group, criterion_main};
 
-#[path = "shared/floor.rs"]
+#[path = "shared/cart_all_5y.rs"]
 mod shared;
-
-fn setup(name: &str, regimen_name: &str) -> (Model, Regimen, Patient) {
-    let model = Model::load(&model::resolve(name).expect("model")).expect("valid model");
-    let regimen = regimen::resolve(regimen_name).expect("regimen");
-    let patient = Patient::new(35.0, 140.0, None, 120.0, 11.0, "bench").expect("patient");
-    (model, regimen, patient)
-}
 
 /// One benchmarked simulation.
 struct Workload {
@@ -45,8 +35,8 @@ fn bench_model(c: &mut Criterion, w: Workload) {
         options,
         outcomes,
     } = w;
-    let (model, regimen, patient) = setup(name, regimen_name);
-    let request = Request::with_regimen(&model, patient, &regimen, cells, days, options);
+    let (model, regimen) = shared::load(name, regimen_name);
+    let request = Request::with_regimen(&model, shared::patient(), &regimen, cells, days, options);
     let stats = simulate(&request).expect("simulation").stats;
     println!(
         "{id}: {} RHS evaluations, {} accepted / {} rejected steps, {} segments",
@@ -64,20 +54,13 @@ fn bench_model(c: &mut Criterion, w: Workload) {
 }
 
 /// The floor: the right-hand-side evaluations of one 5-year `cart_all` simulation replayed at
-/// its own states, with nothing else (`shared/floor.rs`).
+/// its own states, with nothing else (`shared/cart_all_5y.rs`).
 fn bench_rhs_floor(c: &mut Criterion) {
-    let (model, regimen, patient) = setup("cart_all", "eliana");
-    let request = Request::with_regimen(
-        &model,
-        patient,
-        &regimen,
-        Some(3e6 * 35.0),
-        1825.0,
-        SolverOptions::default(),
-    );
+    let (model, regimen) = shared::load("cart_all", "eliana");
+    let request = shared::request(&model, &regimen, SolverOptions::default());
     let sim = simulate(&request).expect("simulation");
     let layout = Layout::of(model.spec());
-    let dynamics = model.dynamics(&patient);
+    let dynamics = model.dynamics(&request.patient);
     c.bench_function("cart_all_rhs_floor_one_simulation", |b| {
         b.iter(|| {
             black_box(shared::replay_rhs(
@@ -92,13 +75,12 @@ fn bench_rhs_floor(c: &mut Criterion) {
 fn benches(c: &mut Criterion) {
     bench_rhs_floor(c);
     let default = SolverOptions::default();
-    let dose = Some(3e6 * 35.0);
     let cart_all = |id, options, outcomes| Workload {
         id,
         model: "cart_all",
         regimen: "eliana",
-        cells: dose,
-        days: 1825.0,
+        cells: Some(shared::CELLS),
+        days: shared::DAYS,
         options,
         outcomes,
     };

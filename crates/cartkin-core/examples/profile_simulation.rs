@@ -8,17 +8,15 @@
 //! Usage: `cargo run --release -p cartkin-core --example profile_simulation -- [REPS]
 //! [--no-outcomes] [--json] [--floor]`; `--json` prints the outcomes (to compare two builds
 //! exactly); `--floor` repeats only the RHS evaluations of one simulation, as the bench
-//! `cart_all_rhs_floor_one_simulation` does (`benches/shared/floor.rs`).
+//! `cart_all_rhs_floor_one_simulation` does (`benches/shared/cart_all_5y.rs`).
 
 use std::alloc::{GlobalAlloc, Layout as AllocLayout, System};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use cartkin_core::model::{self, Model};
 use cartkin_core::outcome::Outcomes;
-use cartkin_core::patient::Patient;
-use cartkin_core::regimen;
-use cartkin_core::simulate::{Request, simulate};
+
+use cartkin_core::simulate::simulate;
 use cartkin_core::solve::{Layout, SolverOptions};
 
 /// Counts allocations (including reallocations) and frees; forwards to the system allocator.
@@ -46,8 +44,8 @@ unsafe impl GlobalAlloc for Counting {
     }
 }
 
-#[path = "../benches/shared/floor.rs"]
-mod floor;
+#[path = "../benches/shared/cart_all_5y.rs"]
+mod workload;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -66,17 +64,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(n) => n.parse()?,
         None => 200,
     };
-    let model = Model::load(&model::resolve("cart_all")?)?;
-    let regimen = regimen::resolve("eliana")?;
-    let patient = Patient::new(35.0, 140.0, None, 120.0, 11.0, "bench")?;
-    let request = Request::with_regimen(
-        &model,
-        patient,
-        &regimen,
-        Some(3e6 * 35.0),
-        1825.0,
-        SolverOptions::default(),
-    );
+    let (model, regimen) = workload::load("cart_all", "eliana");
+    let request = workload::request(&model, &regimen, SolverOptions::default());
 
     // one counted run of each part, outside the repeated loop
     let before = counts();
@@ -106,9 +95,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if args.iter().any(|a| a == "--floor") {
         let sim = simulate(&request)?;
         let layout = Layout::of(model.spec());
-        let dynamics = model.dynamics(&patient);
+        let dynamics = model.dynamics(&request.patient);
         for _ in 0..reps {
-            black_box(floor::replay_rhs(dynamics.as_ref(), &layout, &sim));
+            black_box(workload::replay_rhs(dynamics.as_ref(), &layout, &sim));
         }
         return Ok(());
     }

@@ -87,6 +87,24 @@ pub(crate) struct Settings {
     pub n_max: u32,
 }
 
+impl Settings {
+    /// ode_solvers' `Dopri5::new` defaults (Hairer's): safety 0.9, β 0.04, step factor in
+    /// [0.2, 10], the step chosen afresh (`h0` 0).
+    pub fn hairer(rtol: f64, atol: f64, h_max: f64, n_max: u32) -> Self {
+        Settings {
+            rtol,
+            atol,
+            safety: 0.9,
+            beta: 0.04,
+            fac_min: 0.2,
+            fac_max: 10.0,
+            h_max,
+            h0: 0.0,
+            n_max,
+        }
+    }
+}
+
 /// Work done, as ode_solvers counts it.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Stats {
@@ -365,17 +383,7 @@ mod tests {
             );
             let expected = solver.integrate().expect("ode_solvers integrates");
             drop(solver);
-            let settings = Settings {
-                rtol,
-                atol,
-                safety: 0.9,
-                beta: 0.04,
-                fac_min: 0.2,
-                fac_max: 10.0,
-                h_max: end,
-                h0: 0.0,
-                n_max: 100_000,
-            };
+            let settings = Settings::hairer(rtol, atol, end, 100_000);
             let mut test = Test {
                 steps: &mut ours,
                 stop_after,
@@ -440,17 +448,7 @@ mod tests {
             eprintln!("no AVX2 on this CPU: both calls run the baseline build, nothing to compare");
             return;
         }
-        let settings = Settings {
-            rtol: 1e-6,
-            atol: 1e-8,
-            safety: 0.9,
-            beta: 0.04,
-            fac_min: 0.2,
-            fac_max: 10.0,
-            h_max: 30.0,
-            h0: 0.0,
-            n_max: 100_000,
-        };
+        let settings = Settings::hairer(1e-6, 1e-8, 30.0, 100_000);
         let y0 = SVector::<f64, 12>::from_fn(|i, _| if i < 8 { 2.0 - 0.3 * i as f64 } else { 1.0 });
         let (mut dispatched, mut baseline) = (Vec::new(), Vec::new());
         integrate(&mut Twelve(&mut dispatched), 0.0, 30.0, y0, &settings).expect("integrates");

@@ -262,19 +262,8 @@ fn run<const N: usize>(
     let (rtol, atol) = (seg.options.rtol, seg.options.atol);
     let result = match seg.options.method {
         Method::Dopri5 => {
-            // defaults of ode_solvers' Dopri5::new: safety 0.9, beta 0.04, step factor in
-            // [0.2, 10]; no stiffness test (see STIFFNESS_TEST_OFF)
-            let settings = dopri5::Settings {
-                rtol,
-                atol,
-                safety: 0.9,
-                beta: 0.04,
-                fac_min: 0.2,
-                fac_max: 10.0,
-                h_max: span,
-                h0,
-                n_max: seg.max_steps,
-            };
+            // no stiffness test (see STIFFNESS_TEST_OFF)
+            let settings = dopri5::Settings::hairer(rtol, atol, span, seg.max_steps);
             let mut adapter = adapter;
             dopri5::integrate(&mut adapter, seg.t0, seg.t1, y0, &settings)
                 .map(|s| (s.num_eval, s.accepted_steps, s.rejected_steps))
