@@ -31,6 +31,7 @@
 #![deny(clippy::float_cmp)]
 #![warn(missing_docs)]
 
+pub mod bundled;
 pub mod error;
 pub mod model;
 pub mod outcome;

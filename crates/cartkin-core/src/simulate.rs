@@ -207,6 +207,20 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
             });
         }
     }
+    let mut initial = [0.0; MAX_STATES];
+    req.model.initial_state(&mut initial[..layout.n]);
+    if let Some((state, value)) = spec
+        .states
+        .iter()
+        .zip(&initial)
+        .find(|(_, x)| !(x.is_finite() && **x >= 0.0))
+    {
+        return Err(SimulationError::Setting {
+            field: "initial",
+            expected: "finite, non-negative initial values (the model file's `initial` at these parameters)",
+            found: format!("{} = {value} (\"{}\")", state.name, state.initial),
+        });
+    }
     let mut runner = Runner {
         model: spec.name.clone(),
         dynamics: dynamics.as_ref(),
@@ -219,7 +233,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         ignored: Vec::new(),
         state_names: spec.states.iter().map(|s| s.name.clone()).collect(),
     };
-    let actions = runner.schedule(req.model, &doses);
+    let actions = runner.schedule(req.model, &doses)?;
     let first = actions.first().map_or(0.0, |(t, _, _)| t.min(0.0));
     let t_start = req.start.map_or(first, |s| s.min(first));
     if !(t_start.is_finite() && t_start < req.days) {
@@ -229,7 +243,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
             found: t_start.to_string(),
         });
     }
-    runner.run(t_start, req.days, &actions)?;
+    runner.run(t_start, req.days, &initial, &actions)?;
     let Runner {
         nodes,
         events,
@@ -267,7 +281,11 @@ struct Runner<'a> {
 
 impl Runner<'_> {
     /// Actions sorted by time, with the event each one records.
-    fn schedule(&mut self, model: &Model, doses: &[Dose]) -> Vec<(f64, Action, Option<Event>)> {
+    fn schedule(
+        &mut self,
+        model: &Model,
+        doses: &[Dose],
+    ) -> Result<Vec<(f64, Action, Option<Event>)>, SimulationError> {
         let routes = model.routes();
         let mut actions = Vec::new();
         for dose in doses {
@@ -308,8 +326,27 @@ impl Runner<'_> {
                         }),
                     ));
                 }
-                // A bolus route given an infusion, or the reverse, is given as a bolus.
-                _ => actions.push((
+                (DoseKind::Infusion { duration }, RouteKind::Bolus) => {
+                    return Err(SimulationError::Setting {
+                        field: "doses",
+                        expected: "bolus doses on a bolus route (this model cannot infuse it)",
+                        found: format!(
+                            "an infusion of {:.4e} {unit} of {} over {:.4} days on day {}",
+                            dose.amount, dose.route, duration, dose.time
+                        ),
+                    });
+                }
+                (DoseKind::Bolus, RouteKind::Infusion) => {
+                    return Err(SimulationError::Setting {
+                        field: "doses",
+                        expected: "infusions on an infusion route (give a duration or rate)",
+                        found: format!(
+                            "a bolus of {:.4e} {unit} of {} on day {}",
+                            dose.amount, dose.route, dose.time
+                        ),
+                    });
+                }
+                (DoseKind::Bolus, RouteKind::Bolus) => actions.push((
                     dose.time,
                     Action::Bolus {
                         route,
@@ -335,19 +372,19 @@ impl Runner<'_> {
             ));
         }
         actions.sort_by(|a, b| a.0.total_cmp(&b.0));
-        actions
+        Ok(actions)
     }
 
     fn run(
         &mut self,
         t_start: f64,
         t_end: f64,
+        initial: &[f64; MAX_STATES],
         actions: &[(f64, Action, Option<Event>)],
     ) -> Result<(), SimulationError> {
         let n = self.layout.n;
-        let mut x = [0.0; MAX_STATES];
+        let mut x = *initial;
         let mut z = [0.0; MAX_STATES];
-        self.dynamics.initial_state(&mut x[..n]);
         let mut alive = self.layout.to_solver(&x[..n], &mut z[..n]);
         self.push_node(t_start, &z, alive);
         let mut t = t_start;

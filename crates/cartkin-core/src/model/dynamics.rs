@@ -57,9 +57,6 @@ impl Default for SegmentInputs {
 ///
 /// All slices are in natural units and in the order of the model file's states.
 pub trait Dynamics: Send + Sync {
-    /// Initial state at the start of the simulation (before any dose).
-    fn initial_state(&self, x0: &mut [f64]);
-
     /// Times [day since CAR-T infusion] at which the model changes phase, with a label.
     fn phase_switches(&self) -> Vec<(f64, &'static str)> {
         Vec::new()

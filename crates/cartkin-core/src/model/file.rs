@@ -70,8 +70,8 @@ struct RawPatient {
 #[serde(deny_unknown_fields)]
 struct RawVariability {
     distribution: Spanned<String>,
-    omega2: Option<f64>,
-    cv: Option<f64>,
+    omega2: Option<Spanned<f64>>,
+    cv: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -92,7 +92,7 @@ struct RawParameter {
 struct RawState {
     name: Spanned<String>,
     unit: String,
-    initial: String,
+    initial: Spanned<String>,
     description: String,
     transform: Spanned<String>,
     #[serde(default = "one")]
@@ -100,6 +100,7 @@ struct RawState {
     #[serde(default)]
     extinction: bool,
     washout_below: Option<Spanned<f64>>,
+    plausible_max: Option<Spanned<f64>>,
 }
 
 fn one() -> Spanned<f64> {
@@ -112,6 +113,7 @@ struct RawObservable {
     name: Spanned<String>,
     unit: String,
     description: String,
+    plausible_max: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -161,7 +163,7 @@ struct RawThreshold {
 
 /// Reads and validates the model file at `path`.
 pub fn load(path: &Path) -> Result<ModelSpec, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
+    let text = crate::bundled::read_to_string(path).map_err(|source| InputError::Read {
         path: path.to_path_buf(),
         source,
     })?;
@@ -222,7 +224,7 @@ impl Validator<'_> {
             ));
         }
         let parameters = self.parameters(structure, raw.parameters)?;
-        let states = self.states(structure, raw.states)?;
+        let states = self.states(structure, raw.states, &parameters)?;
         let observables = self.observables(structure, raw.observables)?;
         let columns: Vec<&str> = states
             .iter()
@@ -307,10 +309,40 @@ impl Validator<'_> {
                             dist,
                         ));
                     }
+                    let spread = |v: &Option<Spanned<f64>>, key: &str| match v {
+                        Some(x) if !(x.get_ref().is_finite() && *x.get_ref() >= 0.0) => Err(self
+                            .invalid(
+                                x,
+                                &format!("{field} variability.{key}"),
+                                "a finite number >= 0",
+                                x.get_ref(),
+                            )),
+                        _ => Ok(v.as_ref().map(|x| *x.get_ref())),
+                    };
+                    let (omega2, cv) = (spread(&v.omega2, "omega2")?, spread(&v.cv, "cv")?);
+                    let lognormal = ["lognormal", "logitnormal"].contains(&dist.as_str());
+                    if lognormal && omega2.is_some() == cv.is_some() {
+                        return Err(self.invalid(
+                            &v.distribution,
+                            &format!("{field} variability"),
+                            "exactly one of omega2 or cv",
+                            if omega2.is_some() { "both" } else { "neither" },
+                        ));
+                    }
+                    if !lognormal {
+                        // normal needs an sd and uniform its bounds: neither can be given here
+                        return Err(self.invalid(
+                            &v.distribution,
+                            &format!("{field} variability.distribution"),
+                            "lognormal or logitnormal in a model file (normal and uniform \
+                             spreads go in a [population] table, with sd or bounds)",
+                            dist,
+                        ));
+                    }
                     Some(Variability {
                         distribution: dist.clone(),
-                        omega2: v.omega2,
-                        cv: v.cv,
+                        omega2,
+                        cv,
                     })
                 }
             };
@@ -343,11 +375,27 @@ impl Validator<'_> {
         Ok(out.into_iter().flatten().collect())
     }
 
+    /// A positive, finite plausibility ceiling.
+    fn ceiling(&self, raw: Option<Spanned<f64>>, field: &str) -> Result<Option<f64>, InputError> {
+        match raw {
+            Some(v) if !(v.get_ref().is_finite() && *v.get_ref() > 0.0) => Err(self.invalid(
+                &v,
+                field,
+                "a positive number (the largest plausible value)",
+                v.get_ref(),
+            )),
+            v => Ok(v.map(Spanned::into_inner)),
+        }
+    }
+
     fn states(
         &self,
         structure: &dyn Structure,
         raw: Vec<RawState>,
+        parameters: &[ParameterSpec],
     ) -> Result<Vec<StateSpec>, InputError> {
+        let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
+        let typical: Vec<f64> = parameters.iter().map(|p| p.value).collect();
         let expected = structure.states();
         if expected.len() > MAX_STATES {
             return Err(InputError::Invalid {
@@ -423,11 +471,38 @@ impl Validator<'_> {
                         "a linear state",
                     ));
                 }
+                let field = format!("state `{}` initial", s.name.get_ref());
+                // the string's own position: a character offset inside the quotes
+                let initial_expr =
+                    super::expr::Expr::parse(s.initial.get_ref(), &names).map_err(|e| {
+                        self.invalid(
+                            &s.initial,
+                            &field,
+                            "an expression of the parameters, e.g. `(1 - f_neg) * L0` (doses \
+                             arrive through the routes)",
+                            format!("\"{}\" ({e})", s.initial.get_ref()),
+                        )
+                    })?;
+                let at_typical = initial_expr.eval(&typical);
+                if !(at_typical.is_finite() && at_typical >= 0.0) {
+                    return Err(self.invalid(
+                        &s.initial,
+                        &field,
+                        "a finite, non-negative value at the typical parameters",
+                        format!("\"{}\" = {at_typical}", s.initial.get_ref()),
+                    ));
+                }
+                let plausible_max = self.ceiling(
+                    s.plausible_max,
+                    &format!("state `{}` plausible_max", s.name.get_ref()),
+                )?;
                 Ok(StateSpec {
                     washout_below,
+                    plausible_max,
                     name: s.name.into_inner(),
                     unit: s.unit,
-                    initial: s.initial,
+                    initial: s.initial.into_inner(),
+                    initial_expr,
                     description: s.description,
                     transform,
                     scale,
@@ -458,14 +533,17 @@ impl Validator<'_> {
                 found: format!("[{}]", join_names(found)),
             });
         }
-        Ok(raw
-            .into_iter()
-            .map(|o| ObservableSpec {
-                name: o.name.into_inner(),
-                unit: o.unit,
-                description: o.description,
+        raw.into_iter()
+            .map(|o| {
+                let field = format!("observable `{}` plausible_max", o.name.get_ref());
+                Ok(ObservableSpec {
+                    plausible_max: self.ceiling(o.plausible_max, &field)?,
+                    name: o.name.into_inner(),
+                    unit: o.unit,
+                    description: o.description,
+                })
             })
-            .collect())
+            .collect()
     }
 
     fn column(

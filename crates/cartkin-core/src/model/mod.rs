@@ -6,6 +6,7 @@
 
 pub mod builtin;
 pub mod dynamics;
+pub mod expr;
 pub mod file;
 pub mod spec;
 
@@ -156,28 +157,35 @@ impl Model {
         })
     }
 
+    /// The initial state [natural units, model order] from the model file's `initial`
+    /// expressions at the current parameter values. Not checked here: [`crate::simulate`]
+    /// refuses a non-finite or negative one.
+    pub fn initial_state(&self, x0: &mut [f64]) {
+        for (x, s) in x0.iter_mut().zip(&self.spec.states) {
+            *x = s.initial_expr.eval(&self.values);
+        }
+    }
+
     /// Binds the current parameters and the patient's covariates.
     pub fn dynamics(&self, patient: &Patient) -> Box<dyn Dynamics> {
         self.structure.build(&self.values, patient)
     }
 }
 
-/// Where bundled model files are looked for, in order: `$CARTKIN_MODELS` (a directory),
-/// `./models`, and the `models/` folder of the source checkout this binary was built from.
+/// Where model files named without a path are looked for before the bundled ones: the
+/// directory in `$CARTKIN_MODELS`, if set.
 pub fn search_dirs() -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(dir) = std::env::var_os("CARTKIN_MODELS") {
-        dirs.push(PathBuf::from(dir));
-    }
-    dirs.push(PathBuf::from("models"));
-    dirs.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models"));
-    dirs
+    std::env::var_os("CARTKIN_MODELS")
+        .map(PathBuf::from)
+        .into_iter()
+        .collect()
 }
 
-/// Resolves `NAME|PATH`: an existing file path, or `NAME.toml` in [`search_dirs`].
+/// Resolves `NAME|PATH`: an existing file path, `NAME.toml` in [`search_dirs`], or a model
+/// bundled with cartkin ([`crate::bundled::MODELS`]).
 pub fn resolve(name_or_path: &str) -> Result<PathBuf, InputError> {
     let as_path = Path::new(name_or_path);
-    if as_path.is_file() {
+    if as_path.is_file() || crate::bundled::is_bundled(as_path) {
         return Ok(as_path.to_path_buf());
     }
     let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
@@ -187,39 +195,45 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, InputError> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such model file"),
         });
     }
-    {
-        for dir in search_dirs() {
-            let candidate = dir.join(format!("{name_or_path}.toml"));
-            if candidate.is_file() {
-                // a clean path for messages (no `crates/x/../..`)
-                return Ok(std::fs::canonicalize(&candidate).unwrap_or(candidate));
-            }
+    for dir in search_dirs() {
+        let candidate = dir.join(format!("{name_or_path}.toml"));
+        if candidate.is_file() {
+            return Ok(candidate);
         }
     }
-    Err(InputError::Unknown {
-        location: Location::file("--model"),
-        kind: "model (name or file)",
-        name: name_or_path.to_string(),
-        available: join_names(list_bundled().iter().map(|(n, _)| n.as_str())),
+    crate::bundled::path(crate::bundled::Kind::Model, name_or_path).ok_or_else(|| {
+        InputError::Unknown {
+            location: Location::file("--model"),
+            kind: "model (name or file)",
+            name: name_or_path.to_string(),
+            available: join_names(list_bundled().iter().map(|(n, _)| n.as_str())),
+        }
     })
 }
 
-/// Bundled model names and their files, from the first search directory that has any.
+/// Model names and their files: those in [`search_dirs`], then the bundled ones they do not
+/// override, sorted by name.
 pub fn list_bundled() -> Vec<(String, PathBuf)> {
+    let mut found: Vec<(String, PathBuf)> = Vec::new();
     for dir in search_dirs() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
             continue;
         };
-        let mut found: Vec<(String, PathBuf)> = entries
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p)))
-            .collect();
-        if !found.is_empty() {
-            found.sort();
-            return found;
+        found.extend(
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .filter_map(|p| Some((p.file_stem()?.to_string_lossy().into_owned(), p))),
+        );
+    }
+    for name in crate::bundled::Kind::Model.names() {
+        if !found.iter().any(|(n, _)| n == name)
+            && let Some(p) = crate::bundled::path(crate::bundled::Kind::Model, name)
+        {
+            found.push((name.to_string(), p));
         }
     }
-    Vec::new()
+    found.sort();
+    found
 }

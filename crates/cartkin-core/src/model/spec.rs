@@ -61,8 +61,12 @@ pub struct StateSpec {
     pub name: String,
     /// Unit, e.g. `cells`.
     pub unit: String,
-    /// Initial value as documented (a number, a parameter, or a formula).
+    /// Initial value at the start of the simulation, as written: an expression of the
+    /// parameters (e.g. `(1 - f_neg) * L0`; doses arrive later through the routes).
     pub initial: String,
+    /// `initial`, parsed (names resolved to parameter indices).
+    #[serde(skip)]
+    pub initial_expr: super::expr::Expr,
     /// Meaning.
     pub description: String,
     /// Representation inside the solver.
@@ -74,6 +78,9 @@ pub struct StateSpec {
     /// For a drug amount (linear state): the amount [state unit] below which it is set to zero
     /// and frozen once nothing is infused (see `solve`); `None` for other states.
     pub washout_below: Option<f64>,
+    /// Largest physiologically plausible value [state unit]: a run that exceeds it is
+    /// reported with a warning (the model is being used outside what it describes).
+    pub plausible_max: Option<f64>,
 }
 
 /// A derived quantity computed from the states.
@@ -85,6 +92,8 @@ pub struct ObservableSpec {
     pub unit: String,
     /// Meaning and formula.
     pub description: String,
+    /// Largest physiologically plausible value [unit], as for states.
+    pub plausible_max: Option<f64>,
 }
 
 /// Covariates of the simulated patient, with the model's defaults.

@@ -130,6 +130,32 @@ pub struct Crs {
     pub grade_edges: Vec<f64>,
 }
 
+/// A state or observable that went beyond its plausibility ceiling (`plausible_max` in the
+/// model file): the run describes no real patient there, whatever its other outcomes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Implausible {
+    /// The state or observable.
+    pub column: String,
+    /// Its unit.
+    pub unit: String,
+    /// The largest value reached.
+    pub max_value: f64,
+    /// When it was reached [day].
+    pub day: f64,
+    /// The ceiling it passed.
+    pub plausible_max: f64,
+}
+
+impl std::fmt::Display for Implausible {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} reached {:.3e} {} on day {:.2}, above its plausible maximum {:.1e}",
+            self.column, self.max_value, self.unit, self.day, self.plausible_max
+        )
+    }
+}
+
 /// Everything `outcomes.json` holds for one patient.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Outcomes {
@@ -147,6 +173,8 @@ pub struct Outcomes {
     pub fludarabine_auc: Option<f64>,
     /// Dose, switch, extinction and clinical events in time order.
     pub events: Vec<Event>,
+    /// Columns that passed their plausibility ceiling (empty when none did).
+    pub implausible: Vec<Implausible>,
     /// Integrator work.
     pub solver: SolverStats,
 }
@@ -346,6 +374,29 @@ impl Outcomes {
 
         let fludarabine_auc = column(&roles.fludarabine_auc).map(|(c, _)| c.last());
         events.sort_by(|a, b| a.time.total_cmp(&b.time));
+        let ceilings = spec
+            .states
+            .iter()
+            .map(|s| (&s.name, &s.unit, s.plausible_max))
+            .chain(
+                spec.observables
+                    .iter()
+                    .map(|o| (&o.name, &o.unit, o.plausible_max)),
+            );
+        let implausible = ceilings
+            .enumerate()
+            .filter_map(|(i, (name, unit, ceiling))| {
+                let ceiling = ceiling?;
+                let (day, max_value) = table.node_maximum(i)?;
+                (max_value > ceiling).then(|| Implausible {
+                    column: name.clone(),
+                    unit: unit.clone(),
+                    max_value,
+                    day,
+                    plausible_max: ceiling,
+                })
+            })
+            .collect();
         Outcomes {
             model: spec.name.clone(),
             car_t,
@@ -354,6 +405,7 @@ impl Outcomes {
             crs,
             fludarabine_auc,
             events,
+            implausible,
             solver: sim.stats,
         }
     }

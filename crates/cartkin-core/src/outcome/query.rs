@@ -48,6 +48,19 @@ impl<'a> NodeTable<'a> {
         }
     }
 
+    /// The largest value of column `index` at the nodes, with its time (`None` without
+    /// nodes). The interpolant may peak slightly higher between nodes; for a plausibility
+    /// check against a ceiling orders of magnitude above normal, the nodes suffice.
+    pub fn node_maximum(&self, index: usize) -> Option<(f64, f64)> {
+        let nodes = self.sim.trajectory.nodes();
+        self.values
+            .chunks_exact(self.n_columns)
+            .zip(nodes)
+            .map(|(row, node)| (node.t, row[index]))
+            .filter(|(_, v)| !v.is_nan())
+            .reduce(|best, c| if c.1 > best.1 { c } else { best })
+    }
+
     /// Column `index` (states first, then observables).
     pub fn column(&self, index: usize) -> Column<'_> {
         let n = self.sim.trajectory.layout().n;

@@ -5,7 +5,10 @@ use std::path::Path;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{CarTInfusion, Drug, DrugAmount, DrugCourse, MAX_MG_PER_M2, MAX_TARGET_AUC, Regimen};
+use super::{
+    CarTInfusion, Drug, DrugAmount, DrugCourse, MAX_ADMINISTRATIONS, MAX_MG_PER_M2, MAX_TARGET_AUC,
+    Regimen,
+};
 use crate::error::{InputError, Location};
 
 /// Named regimens and their bundled TOML text.
@@ -123,6 +126,19 @@ pub fn parse(path: &Path, text: &str) -> Result<Regimen, InputError> {
         }
     };
     let day_ok = |d: f64| d.is_finite() && (-60.0..=3650.0).contains(&d);
+    // the whole-file key `drug`/`car_t`: its first entry's line (or the top of the file)
+    let list_at = |key: &str| text.find(&format!("[[{key}]]")).unwrap_or(0);
+    for (key, n) in [("drug", raw.drug.len()), ("car_t", raw.car_t.len())] {
+        if n > MAX_ADMINISTRATIONS {
+            let at = list_at(key);
+            return Err(invalid(
+                at..at,
+                key,
+                &format!("at most {MAX_ADMINISTRATIONS} [[{key}]] entries"),
+                n.to_string(),
+            ));
+        }
+    }
 
     let mut drugs = Vec::new();
     for c in raw.drug {
@@ -199,6 +215,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Regimen, InputError> {
             ));
         }
         let days = c.days.get_ref();
+        if days.len() > MAX_ADMINISTRATIONS {
+            return Err(invalid(
+                c.days.span(),
+                "drug.days",
+                &format!("at most {MAX_ADMINISTRATIONS} days"),
+                days.len().to_string(),
+            ));
+        }
         if days.is_empty() || !days.iter().all(|d| day_ok(*d)) {
             return Err(invalid(
                 c.days.span(),
@@ -215,6 +239,27 @@ pub fn parse(path: &Path, text: &str) -> Result<Regimen, InputError> {
                 "drug.days",
                 "administrations that do not overlap (days further apart than the infusion)",
                 format!("{days:?}"),
+            ));
+        }
+        // infusions of one drug from different [[drug]] entries must not overlap either: the
+        // model's infusion rates would add up to a dose nobody prescribed
+        let overlap = drugs
+            .iter()
+            .filter(|o: &&DrugCourse| o.drug == drug)
+            .find_map(|o| {
+                sorted.iter().find_map(|&d| {
+                    o.days
+                        .iter()
+                        .find(|&&e| d < e + o.infusion_hours / 24.0 && e < d + hours / 24.0)
+                        .map(|&e| (d, e))
+                })
+            });
+        if let Some((d, e)) = overlap {
+            return Err(invalid(
+                c.days.span(),
+                "drug.days",
+                &format!("{drug} infusions that do not overlap those of another [[drug]] entry"),
+                format!("day {d} overlaps the infusion starting on day {e}"),
             ));
         }
         drugs.push(DrugCourse {
@@ -247,6 +292,16 @@ pub fn parse(path: &Path, text: &str) -> Result<Regimen, InputError> {
         car_t.push(CarTInfusion { day, fraction });
     }
     car_t.sort_by(|a, b| a.day.total_cmp(&b.day));
+    let total: f64 = car_t.iter().map(|c| c.fraction).sum();
+    if total > 10.0 {
+        let at = list_at("car_t");
+        return Err(invalid(
+            at..at,
+            "car_t.fraction",
+            "infusions that add up to at most 10 times the nominal dose",
+            format!("a total of {total}"),
+        ));
+    }
     Ok(Regimen {
         name: raw.name,
         description: raw.description,

@@ -171,14 +171,20 @@ impl CarTDose {
         }
     }
 
-    /// Checks that the dose is positive and finite and that the total for `patient` is at most
-    /// [`MAX_CAR_T_CELLS`].
-    pub fn validate(self, patient: &Patient, origin: &str) -> Result<Self, InputError> {
+    /// Checks that the dose is positive and finite and that the total given to `patient` over
+    /// a regimen's infusions (`regimen_fraction` times the nominal dose, see
+    /// [`Regimen::car_t_fraction`]) is at most [`MAX_CAR_T_CELLS`].
+    pub fn validate(
+        self,
+        patient: &Patient,
+        regimen_fraction: f64,
+        origin: &str,
+    ) -> Result<Self, InputError> {
         let (field, value, unit) = match self {
             CarTDose::Cells(c) => ("dose", c, "cells"),
             CarTDose::PerKg(c) => ("dose-per-kg", c, "cells/kg"),
         };
-        let total = self.cells(patient);
+        let total = self.cells(patient) * regimen_fraction.max(1.0);
         if value.is_finite() && value > 0.0 && total <= MAX_CAR_T_CELLS {
             Ok(self)
         } else {
@@ -186,7 +192,7 @@ impl CarTDose {
                 location: Location::file(origin),
                 field: field.into(),
                 expected: format!(
-                    "a positive number of {unit} with a total of at most {MAX_CAR_T_CELLS:e} cells"
+                    "a positive number of {unit} with a total of at most {MAX_CAR_T_CELLS:e} cells over the regimen's infusions"
                 ),
                 found: if total.is_finite() && value > 0.0 {
                     format!("{value} ({total:e} cells in total)")
@@ -198,8 +204,13 @@ impl CarTDose {
     }
 }
 
-/// Largest CAR-T dose accepted [cells] (100× the highest ELIANA dose).
+/// Largest CAR-T dose accepted [cells] (100× the highest ELIANA dose), in total over a
+/// regimen's infusions.
 pub const MAX_CAR_T_CELLS: f64 = 1e12;
+
+/// Most administrations of one drug course, CAR-T infusions, and drug courses in a regimen:
+/// far beyond any protocol, small enough that no regimen can exhaust memory.
+pub const MAX_ADMINISTRATIONS: usize = 100;
 
 /// How a dose enters the model.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -296,6 +307,12 @@ impl Regimen {
                 DrugAmount::TargetAuc { .. } => 0.0,
             })
             .sum()
+    }
+
+    /// The CAR-T cells the regimen gives, as a multiple of the nominal dose (the sum of its
+    /// infusions' fractions; 1.0 for a single full infusion).
+    pub fn car_t_fraction(&self) -> f64 {
+        self.car_t.iter().map(|c| c.fraction).sum()
     }
 
     /// Whether any course is dosed to a target AUC (and so needs [`FludarabineDosing`]).

@@ -74,16 +74,6 @@ impl Structure for CartAll {
 }
 
 impl Dynamics for CartAllDynamics {
-    fn initial_state(&self, x0: &mut [f64]) {
-        let p = &self.host.p;
-        let (car_t, [b, n, il6]) = self.host.initial();
-        x0[0..2].copy_from_slice(&car_t);
-        x0[2] = (1.0 - p.f_neg) * p.l0;
-        x0[3] = p.f_neg * p.l0;
-        x0[4..7].copy_from_slice(&[b, n, il6]);
-        x0[7..12].fill(0.0);
-    }
-
     #[inline]
     fn derivatives(&self, inputs: &SegmentInputs, x: &[f64], dxdt: &mut [f64]) {
         let h = &self.host;

@@ -54,8 +54,6 @@ struct CartDualDynamics {
     kill_weight_b: f64,
     /// Stimulation weight of normal B cells.
     stim_weight_b: f64,
-    /// Initial size of each clone [cells].
-    initial: [f64; N_CLONES],
 }
 
 /// Recognition weight of a cell with the given antigens, CD22 scaled by `potency_22`:
@@ -101,9 +99,9 @@ impl Structure for CartDual {
     fn build(&self, values: &[f64], patient: &Patient) -> Box<dyn Dynamics> {
         let v: [f64; N_PARAMS] = fixed(values);
         let host_values: [f64; N_HOST_PARAMS] = fixed(&v[..N_HOST_PARAMS]);
-        let [w_19, w_22, r_22, f_22neg_dn, f_22neg]: [f64; 5] = fixed(&v[N_HOST_PARAMS..]);
+        // f_22neg_dn and f_22neg split the initial leukemia (the model file's `initial`)
+        let [w_19, w_22, r_22, _f_22neg_dn, _f_22neg]: [f64; 5] = fixed(&v[N_HOST_PARAMS..]);
         let host = Host::new(host_values, patient);
-        let (l0, f_neg) = (host.p.l0, host.p.f_neg);
         let kill_weight = CLONE_ANTIGENS.map(|(c19, c22)| recognition(c19, c22, w_19, w_22, r_22));
         let stim_weight = CLONE_ANTIGENS.map(|(c19, c22)| recognition(c19, c22, w_19, w_22, 1.0));
         Box::new(CartDualDynamics {
@@ -111,26 +109,12 @@ impl Structure for CartDual {
             stim_weight,
             kill_weight_b: recognition(true, true, w_19, w_22, r_22),
             stim_weight_b: recognition(true, true, w_19, w_22, 1.0),
-            initial: [
-                (1.0 - f_neg) * (1.0 - f_22neg) * l0,
-                (1.0 - f_neg) * f_22neg * l0,
-                f_neg * (1.0 - f_22neg_dn) * l0,
-                f_neg * f_22neg_dn * l0,
-            ],
             host,
         })
     }
 }
 
 impl Dynamics for CartDualDynamics {
-    fn initial_state(&self, x0: &mut [f64]) {
-        let (car_t, [b, n, il6]) = self.host.initial();
-        x0[0..2].copy_from_slice(&car_t);
-        x0[FIRST_CLONE..FIRST_CLONE + N_CLONES].copy_from_slice(&self.initial);
-        x0[6..9].copy_from_slice(&[b, n, il6]);
-        x0[9..14].fill(0.0);
-    }
-
     #[inline]
     fn derivatives(&self, inputs: &SegmentInputs, x: &[f64], dxdt: &mut [f64]) {
         let h = &self.host;

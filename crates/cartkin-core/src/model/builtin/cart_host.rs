@@ -103,7 +103,8 @@ pub(super) const fn concat<const A: usize, const B: usize, const C: usize>(
 }
 
 /// Named cart_all parameters (units in `models/cart_all.toml`); the leukemia parameters are
-/// read by the structures, the rest by [`Host`].
+/// read by the structures, the rest by [`Host`]. `L0`, `f_neg` and `N0` only set initial
+/// values, which come from the model file's `initial` expressions.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct Params {
     pub rho_e: f64,
@@ -118,15 +119,12 @@ pub(super) struct Params {
     pub k_e: f64,
     pub g_l: f64,
     pub l_max: f64,
-    pub l0: f64,
-    pub f_neg: f64,
     pub f_l: f64,
     pub b0: f64,
     pub tau_b: f64,
     pub c50: f64,
     pub r_n: f64,
     pub k_n: f64,
-    pub n0: f64,
     pub il6_0: f64,
     pub k_il6: f64,
     pub p_il6: f64,
@@ -163,15 +161,15 @@ impl Host {
             k_e,
             g_l,
             l_max,
-            l0,
-            f_neg,
+            _l0,
+            _f_neg,
             f_l,
             b0,
             tau_b,
             c50,
             r_n,
             k_n,
-            n0,
+            _n0,
             il6_0,
             k_il6,
             p_il6,
@@ -204,15 +202,12 @@ impl Host {
             k_e,
             g_l,
             l_max,
-            l0,
-            f_neg,
             f_l,
             b0,
             tau_b,
             c50,
             r_n,
             k_n,
-            n0,
             il6_0,
             k_il6,
             p_il6,
@@ -232,12 +227,6 @@ impl Host {
             // t½ in hours, model time in days
             k_cy: std::f64::consts::LN_2 / (t_half_cy / 24.0),
         }
-    }
-
-    /// Initial host states `[E, M]` and `[B, N, IL6]`; drugs start at zero.
-    pub fn initial(&self) -> ([f64; 2], [f64; 3]) {
-        // E and M arrive with the infusion
-        ([0.0, 0.0], [self.p.b0, self.p.n0, self.p.il6_0])
     }
 
     /// Lymphodepleting kill rate [1/day]: s_F·F1/V1 + s_Cy·Cy/V_Cy.

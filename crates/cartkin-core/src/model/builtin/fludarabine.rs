@@ -156,9 +156,6 @@ impl Structure for FludarabineLangenhorst2019 {
 }
 
 impl Dynamics for FludarabineDynamics {
-    fn initial_state(&self, x0: &mut [f64]) {
-        x0[..4].fill(0.0);
-    }
     fn derivatives(&self, inputs: &SegmentInputs, x: &[f64], dxdt: &mut [f64]) {
         let d = self.pk.derivatives(inputs.rates[0], x[0], x[1], x[2]);
         dxdt[..4].copy_from_slice(&d);

@@ -20,8 +20,6 @@ struct LeonTrianaDynamics {
     tau_c: f64,
     rho_l: f64,
     tau_b: f64,
-    l0: f64,
-    b0: f64,
 }
 
 impl Structure for LeonTriana2021 {
@@ -45,25 +43,19 @@ impl Structure for LeonTriana2021 {
         }]
     }
     fn build(&self, values: &[f64], _patient: &Patient) -> Box<dyn Dynamics> {
-        let [alpha, rho_c, tau_c, rho_l, tau_b, l0, b0] = fixed(values);
+        // L0 and B0 are the initial sizes (the model file's `initial`)
+        let [alpha, rho_c, tau_c, rho_l, tau_b, _l0, _b0] = fixed(values);
         Box::new(LeonTrianaDynamics {
             alpha,
             rho_c,
             tau_c,
             rho_l,
             tau_b,
-            l0,
-            b0,
         })
     }
 }
 
 impl Dynamics for LeonTrianaDynamics {
-    fn initial_state(&self, x0: &mut [f64]) {
-        x0[0] = 0.0; // CAR-T cells arrive with the dose (the paper's C0)
-        x0[1] = self.l0;
-        x0[2] = self.b0;
-    }
     fn derivatives(&self, _inputs: &SegmentInputs, x: &[f64], dxdt: &mut [f64]) {
         let (c, l, b) = (x[0], x[1], x[2]);
         dxdt[0] = self.rho_c * (l + b) * c - c / self.tau_c;

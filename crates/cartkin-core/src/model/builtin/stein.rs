@@ -83,10 +83,6 @@ impl Structure for Stein2019 {
 }
 
 impl Dynamics for SteinDynamics {
-    fn initial_state(&self, x0: &mut [f64]) {
-        x0[0] = self.p.cmax / self.p.foldx;
-        x0[1] = 0.0;
-    }
     fn phase_switches(&self) -> Vec<(f64, &'static str)> {
         vec![(self.p.tmax, "Tmax: expansion ends")]
     }
