@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let s = summary::summarize(&patients, &[12.0]);
         println!(
             "{per_kg:>14.3e} {:>8.1}% {:>11.1}% {:>11.1}%",
-            100.0 * s.orr,
+            100.0 * s.orr.unwrap_or(f64::NAN),
             100.0 * s.rfs_km[0].survival,
             100.0 * s.crs_grade3plus.unwrap_or(f64::NAN)
         );

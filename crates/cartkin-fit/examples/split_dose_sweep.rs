@@ -52,9 +52,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         println!(
             "{:>11.0}% {:>5.1}% [{:.0}-{:.0}] {:>9.1}% {:>9.1}% {:>10.1} d",
             100.0 * first,
-            100.0 * s.orr,
-            100.0 * s.orr_ci95[0],
-            100.0 * s.orr_ci95[1],
+            100.0 * s.orr.unwrap_or(f64::NAN),
+            100.0 * s.orr_ci95.map_or(f64::NAN, |c| c[0]),
+            100.0 * s.orr_ci95.map_or(f64::NAN, |c| c[1]),
             100.0 * s.rfs_km[0].survival,
             100.0 * s.crs_grade3plus.unwrap_or(f64::NAN),
             s.tmax_median_day.unwrap_or(f64::NAN),

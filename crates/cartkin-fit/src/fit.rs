@@ -82,6 +82,10 @@ pub struct FitResult {
     pub correlation: Option<Vec<Vec<f64>>>,
     /// Why standard errors are missing, if they are.
     pub warning: Option<String>,
+    /// Parameters whose estimate ended at (within 0.1% of the range, on the estimation scale)
+    /// one of their bounds: the bound, not the data, determines them, so they have no SE or
+    /// CI and a subject with one is left out of the two-stage summary.
+    pub at_bounds: Vec<String>,
     /// Profile likelihood, if asked for.
     pub profile: Option<Profile>,
 }
@@ -91,17 +95,28 @@ pub struct FitResult {
 pub struct TwoStage {
     /// Parameter.
     pub parameter: String,
-    /// Geometric mean (arithmetic mean for identity-scale parameters).
+    /// Geometric mean (arithmetic mean for identity-scale parameters); with one subject, its
+    /// own estimate.
     pub estimate: f64,
-    /// Standard error of that mean (delta method on the log mean).
-    pub se: f64,
-    /// 95% CI of the mean.
-    pub ci95: [f64; 2],
+    /// Standard error of that mean (delta method on the log mean); with one subject, its own
+    /// estimate's SE.
+    pub se: Option<f64>,
+    /// 95% CI of the mean; with one subject, its own CI.
+    pub ci95: Option<[f64; 2]>,
     /// Between-subject CV [%] of a log-normal with the observed SD of ln(estimate)
-    /// (SD for identity-scale parameters).
-    pub between_subject_cv_percent: f64,
-    /// Subjects contributing (successful fits).
+    /// (SD for identity-scale parameters); `None` with fewer than two subjects.
+    pub between_subject_cv_percent: Option<f64>,
+    /// Subjects contributing.
     pub n: usize,
+}
+
+/// A subject left out of the individual fits or of the two-stage summary.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Excluded {
+    /// Subject id.
+    pub id: String,
+    /// Why (unidentifiable from its data, or an estimate at a bound).
+    pub reason: String,
 }
 
 /// Everything `fit.json` reports.
@@ -114,10 +129,12 @@ pub struct FitReport {
     pub pooled: Option<FitResult>,
     /// One fit per subject (individual mode), in data order.
     pub individual: Vec<FitResult>,
-    /// Two-stage summary of the individual fits.
+    /// Two-stage summary of the individual fits (those in `excluded` left out).
     pub two_stage: Vec<TwoStage>,
-    /// Subjects not fitted individually: no more observations than free parameters.
-    pub skipped: Vec<String>,
+    /// Subjects not fitted individually (all observations below the limit, or no more
+    /// quantified observations than free parameters), or fitted but left out of the
+    /// two-stage summary (an estimate at a bound), with the reason.
+    pub excluded: Vec<Excluded>,
 }
 
 /// Fits `problem`; `progress` is called once per finished subject fit (individual mode).
@@ -172,7 +189,7 @@ pub fn fit(
             pooled: Some(result),
             individual: Vec::new(),
             two_stage: Vec::new(),
-            skipped: Vec::new(),
+            excluded: Vec::new(),
         });
     }
     // Individual fits of sparse data cannot also estimate the residual SD (a perfect fit of
@@ -214,36 +231,113 @@ pub fn fit(
         .as_ref()
         .and_then(|name| individual_problem.free.iter().position(|p| &p.name == name));
     let k = individual_problem.n_free();
-    let individual: Vec<FitResult> = all
+    // a subject whose data cannot determine its parameters is not fitted: a fit would end
+    // wherever the optimizer stopped (often at a bound) and look precise
+    let mut excluded = Vec::new();
+    let mut fitted = Vec::new();
+    for &s in &all {
+        let points = &problem.subjects[s].points;
+        let quantified = points.iter().filter(|p| !p.blq).count();
+        let reason = if quantified == 0 {
+            Some(format!(
+                "all {} observations are below the limit of quantification: they do not identify its parameters",
+                points.len()
+            ))
+        } else if quantified <= k {
+            Some(format!(
+                "{quantified} observations above the limit of quantification for {k} free parameters"
+            ))
+        } else {
+            None
+        };
+        match reason {
+            Some(reason) => excluded.push(Excluded {
+                id: problem.subjects[s].id.clone(),
+                reason,
+            }),
+            None => fitted.push(s),
+        }
+    }
+    if fitted.is_empty() {
+        return Err(FitError::Setting {
+            setting: "--estimate".into(),
+            message: format!(
+                "no subject has more quantified observations than the {k} free parameters of an individual fit; use --pooled or estimate fewer parameters"
+            ),
+        });
+    }
+    let individual: Vec<FitResult> = fitted
         .par_iter()
-        .filter(|&&s| individual_problem.n_observations(&[s]) > k)
         .map(|&s| {
             let r = fit_subjects(&individual_problem, &[s], options, profile_index);
             progress();
             r
         })
         .collect::<Result<_, _>>()?;
-    if individual.is_empty() {
-        return Err(FitError::Setting {
-            setting: "--estimate".into(),
-            message: format!(
-                "no subject has more observations than the {k} free parameters of an individual fit; use --pooled or estimate fewer parameters"
+    let summarised: Vec<FitResult> = individual
+        .iter()
+        .filter(|f| f.at_bounds.is_empty())
+        .cloned()
+        .collect();
+    for f in individual.iter().filter(|f| !f.at_bounds.is_empty()) {
+        excluded.push(Excluded {
+            id: f.subjects.first().cloned().unwrap_or_default(),
+            reason: format!(
+                "estimate of {} at a bound: determined by the bound, not by the data",
+                f.at_bounds.join(", ")
             ),
         });
     }
-    let skipped = all
-        .iter()
-        .filter(|&&s| individual_problem.n_observations(&[s]) <= k)
-        .map(|&s| problem.subjects[s].id.clone())
-        .collect();
-    let two_stage = two_stage(&individual_problem, &individual);
+    if summarised.is_empty() {
+        return Err(FitError::Setting {
+            setting: "--estimate".into(),
+            message: format!(
+                "no subject could be summarised: {}",
+                excluded
+                    .iter()
+                    .map(|e| format!("subject {}: {}", e.id, e.reason))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        });
+    }
+    let two_stage = two_stage(&individual_problem, &summarised);
     Ok(FitReport {
         mode: "individual".into(),
         pooled: first_step,
         individual,
         two_stage,
-        skipped,
+        excluded,
     })
+}
+
+/// Whether estimate `value` of `p` lies at one of its bounds: within 0.1% of the bounds' span
+/// on the log scale (a lower bound of 0 cannot be reached), within 1e-7 of the range on the
+/// logit scale, within 0.1% of the range on the identity scale.
+fn at_bound(p: &FreeParameter, value: f64) -> bool {
+    let (lo, hi) = (p.lower, p.upper);
+    match p.transform {
+        Transform::Log => {
+            let (tl, th) = (if lo > 0.0 { lo.ln() } else { f64::NEG_INFINITY }, hi.ln());
+            let t = value.max(f64::MIN_POSITIVE).ln();
+            let span = if tl.is_finite() && th.is_finite() {
+                th - tl
+            } else {
+                1.0
+            };
+            (tl.is_finite() && t - tl <= 1e-3 * span) || (th.is_finite() && th - t <= 1e-3 * span)
+        }
+        // the logit scale reaches its bounds only at ±∞: within 1e-7 of the range (|θ| > 16)
+        // the optimizer was running into a bound, not converging inside
+        Transform::Logit { .. } => {
+            let u = (value - lo) / (hi - lo);
+            !(1e-7..=1.0 - 1e-7).contains(&u)
+        }
+        Transform::Identity => {
+            let span = hi - lo;
+            span.is_finite() && (value - lo <= 1e-3 * span || hi - value <= 1e-3 * span)
+        }
+    }
 }
 
 /// Minimizes −2LL over `subjects`, then computes standard errors and the profile.
@@ -259,15 +353,23 @@ pub fn fit_subjects(
     let h = uncertainty::hessian(&objective, &min.theta);
     let cov = uncertainty::covariance(&h);
     let (values, _) = problem.natural(&min.theta);
+    let at_bounds: Vec<String> = problem
+        .free
+        .iter()
+        .zip(&values)
+        .filter(|(p, v)| at_bound(p, **v))
+        .map(|(p, _)| p.name.clone())
+        .collect();
     let parameters = problem
         .free
         .iter()
         .enumerate()
         .map(|(i, p)| {
+            // at a bound the curvature says nothing about the uncertainty
             let se_theta = cov
                 .as_ref()
                 .map(|c| c[(i, i)].sqrt())
-                .filter(|s| s.is_finite());
+                .filter(|s| s.is_finite() && !at_bounds.contains(&p.name));
             let estimate = values[i];
             let se = se_theta.map(|s| p.transform.derivative(min.theta[i]).abs() * s);
             let ci95 = se_theta.map(|s| {
@@ -292,7 +394,17 @@ pub fn fit_subjects(
             )
         })
         .collect();
-    let warning = cov.is_none().then(|| "the Hessian of −2LL is not positive definite at the optimum: standard errors are not available (a parameter may be unidentifiable from these data)".to_string());
+    let mut warnings = Vec::new();
+    if cov.is_none() {
+        warnings.push("the Hessian of −2LL is not positive definite at the optimum: standard errors are not available (a parameter may be unidentifiable from these data)".to_string());
+    }
+    if !at_bounds.is_empty() {
+        warnings.push(format!(
+            "{} ended at a bound: no standard error or CI (the bound, not the data, determines the estimate)",
+            at_bounds.join(", ")
+        ));
+    }
+    let warning = (!warnings.is_empty()).then(|| warnings.join("; "));
     let profile = profile_index.map(|k| {
         let se_theta = cov
             .as_ref()
@@ -325,17 +437,30 @@ pub fn fit_subjects(
         convergence,
         correlation: cov.as_ref().map(uncertainty::correlation),
         warning,
+        at_bounds,
         profile,
     })
 }
 
-/// Geometric means and between-subject CVs of the individual estimates.
+/// Geometric means and between-subject CVs of the individual estimates; with one subject,
+/// its own estimates, SEs and CIs (there is no between-subject spread to estimate).
 pub fn two_stage(problem: &Problem, fits: &[FitResult]) -> Vec<TwoStage> {
     problem
         .free
         .iter()
         .enumerate()
         .map(|(i, p)| {
+            if let [only] = fits {
+                let e = &only.parameters[i].1;
+                return TwoStage {
+                    parameter: p.name.clone(),
+                    estimate: e.estimate,
+                    se: e.se,
+                    ci95: e.ci95,
+                    between_subject_cv_percent: None,
+                    n: 1,
+                };
+            }
             let log_scale = p.transform != Transform::Identity;
             let xs: Vec<f64> = fits
                 .iter()
@@ -345,23 +470,23 @@ pub fn two_stage(problem: &Problem, fits: &[FitResult]) -> Vec<TwoStage> {
                 .collect();
             let n = xs.len();
             let mean = xs.iter().sum::<f64>() / n.max(1) as f64;
-            let sd = if n > 1 {
+            let sd = (n > 1).then(|| {
                 (xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1) as f64).sqrt()
-            } else {
-                f64::NAN
-            };
-            let sem = sd / (n as f64).sqrt();
+            });
+            let sem = sd.map(|sd| sd / (n as f64).sqrt());
             let back = |v: f64| if log_scale { v.exp() } else { v };
             TwoStage {
                 parameter: p.name.clone(),
                 estimate: back(mean),
-                se: if log_scale { back(mean) * sem } else { sem },
-                ci95: [back(mean - Z_975 * sem), back(mean + Z_975 * sem)],
-                between_subject_cv_percent: if log_scale {
-                    100.0 * ((sd * sd).exp() - 1.0).sqrt()
-                } else {
-                    sd
-                },
+                se: sem.map(|sem| if log_scale { back(mean) * sem } else { sem }),
+                ci95: sem.map(|sem| [back(mean - Z_975 * sem), back(mean + Z_975 * sem)]),
+                between_subject_cv_percent: sd.map(|sd| {
+                    if log_scale {
+                        100.0 * ((sd * sd).exp() - 1.0).sqrt()
+                    } else {
+                        sd
+                    }
+                }),
                 n,
             }
         })

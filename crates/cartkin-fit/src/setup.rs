@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use cartkin_core::model::Model;
+use cartkin_core::model::{Model, RouteKind};
 use cartkin_core::patient::Patient;
 use cartkin_core::regimen::{CarTDose, Dose, DoseKind, Regimen};
 use cartkin_core::solve::SolverOptions;
@@ -225,6 +225,28 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                 },
                 _ => DoseKind::Bolus,
             };
+            // a dose the route cannot take is refused here, naming its row (never given
+            // another way)
+            let refused = match (kind, route.kind) {
+                (DoseKind::Infusion { .. }, RouteKind::Bolus) => Some(format!(
+                    "columns RATE/DUR: route CMT {} ({}) of model `{}` takes boluses only (a CAR-T \
+                     infusion lasts minutes); expected a missing or zero RATE and DUR",
+                    d.cmt, route.name, spec.name
+                )),
+                (DoseKind::Bolus, RouteKind::Infusion) => Some(format!(
+                    "columns RATE/DUR: route CMT {} ({}) of model `{}` takes infusions only; \
+                     expected a positive RATE (amount/day) or DUR (days)",
+                    d.cmt, route.name, spec.name
+                )),
+                _ => None,
+            };
+            if let Some(message) = refused {
+                return Err(FitError::Mismatch {
+                    path: data.path.clone(),
+                    line: d.line,
+                    message,
+                });
+            }
             doses.push(Dose {
                 time: d.time,
                 route: route.name,

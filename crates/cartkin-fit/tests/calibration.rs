@@ -74,8 +74,8 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         })
     };
     let targets = Targets {
-        remission: rate(s.orr, 400),
-        mrd_negative: rate(s.mrd_negative_rate, 400),
+        remission: rate(s.orr.expect("assessed"), 400),
+        mrd_negative: rate(s.mrd_negative_rate.expect("assessed"), 400),
         cd19_negative_relapse_share: s
             .cd19_negative_relapse_share
             .and_then(|v| rate(v, s.relapses)),

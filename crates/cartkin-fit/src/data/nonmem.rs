@@ -12,6 +12,7 @@
 //! | `CMT` | positive integer: the dosing route (dose rows) or the measured output (observation rows) |
 //! | `MDV` | 0/1; an observation row with `MDV=1` is skipped |
 //! | `RATE` | missing or 0: bolus; > 0: infusion rate (amount per day); negative (modelled rate/duration) not supported |
+//! | `DUR` | missing or 0: bolus; > 0: infusion duration [day] (give `RATE` or `DUR`, not both) |
 //! | `BLQ` | 0/1; with `BLQ=1` the DV may be missing, but then `LLOQ` is required |
 //! | `LLOQ` | lower limit of quantification, > 0 |
 //! | `ADDL`, `II`, `SS` | must be missing or 0 (additional and steady-state doses are not supported: write each dose as its own row) |
@@ -30,7 +31,8 @@ const FORMAT: &str = "a NONMEM data file needs ID, TIME and DV";
 
 /// Columns with a meaning; every other column is a covariate.
 const KNOWN: &[&str] = &[
-    "ID", "TIME", "DV", "EVID", "AMT", "CMT", "MDV", "RATE", "BLQ", "LLOQ", "ADDL", "II", "SS",
+    "ID", "TIME", "DV", "EVID", "AMT", "CMT", "MDV", "RATE", "DUR", "BLQ", "LLOQ", "ADDL", "II",
+    "SS",
 ];
 
 /// Reads and validates a NONMEM-style CSV file.
@@ -55,6 +57,7 @@ pub fn parse_nonmem(path: &Path, text: &str) -> Result<Dataset, DataError> {
     let cmt = table.column("CMT");
     let mdv = table.column("MDV");
     let rate = table.column("RATE");
+    let dur = table.column("DUR");
     let blq = table.column("BLQ");
     let lloq = table.column("LLOQ");
     let unsupported: Vec<usize> = ["ADDL", "II", "SS"]
@@ -112,6 +115,16 @@ pub fn parse_nonmem(path: &Path, text: &str) -> Result<Dataset, DataError> {
                         Some(_) => return Err(row.invalid(col, RATE)),
                     },
                 };
+                let duration = match dur {
+                    None => None,
+                    Some(col) => match row.number(col, DUR)? {
+                        None | Some(0.0) => None,
+                        Some(d) if d > 0.0 && rate.is_none() => Some(d),
+                        Some(_) => return Err(row.invalid(col, DUR)),
+                    },
+                };
+                // one infusion description: a rate, or a duration
+                let rate = rate.or(duration.map(|d| amount / d));
                 if row.number(dv, DOSE_DV)?.is_some_and(|v| v != 0.0) {
                     return Err(row.invalid(dv, DOSE_DV));
                 }
@@ -166,6 +179,8 @@ const OBS_CMT: &str = "a positive integer compartment (the measured output) \
                        on an observation row (EVID=0)";
 const RATE: &str = "a missing or zero rate (bolus) or a positive infusion rate [amount/day]; \
                     modelled rate/duration (RATE=-1, RATE=-2) is not supported";
+const DUR: &str = "a missing or zero duration (bolus) or a positive infusion duration [day], \
+                   on a row without a positive RATE (give one of the two)";
 const DOSE_DV: &str = "a missing or zero DV on a dose row (EVID=1)";
 
 /// Reading machinery shared by the NONMEM and long readers: the header, cells, and the
@@ -180,6 +195,9 @@ pub(super) mod table {
 
     /// Reads a file as UTF-8 text.
     pub(in crate::data) fn read_text(path: &Path) -> Result<String, DataError> {
+        if let Some(text) = cartkin_core::bundled::text(path) {
+            return Ok(text.to_string());
+        }
         let bytes = std::fs::read(path).map_err(|source| DataError::Read {
             path: path.to_path_buf(),
             source,

@@ -16,7 +16,7 @@ use super::raw::{Num, RawArm, RawAxis, RawFile, arm_at, line_of};
 use super::sweep::{self, Axis, Scale};
 use crate::error::FitError;
 use crate::vpop::spec::{self as popspec, PopulationSpec};
-use crate::vpop::summary::{DAYS_PER_MONTH, RFS_MONTHS};
+use crate::vpop::summary;
 
 /// A validated scenario: every arm's model, population and regimen are built.
 #[derive(Debug, Clone)]
@@ -96,7 +96,7 @@ pub const MAX_ARMS: usize = 400;
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, FitError> {
-    let text = std::fs::read_to_string(path).map_err(|e| FitError::Setting {
+    let text = cartkin_core::bundled::read_to_string(path).map_err(|e| FitError::Setting {
         setting: path.display().to_string(),
         message: format!("cannot read the scenario file: {e}"),
     })?;
@@ -145,11 +145,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
         .map_err(|e| err(h.model.span().start, None, "scenario.model", e.to_string()))?;
     let model = Model::load(&model_path)
         .map_err(|e| err(h.model.span().start, None, "scenario.model", e.to_string()))?;
-    let population_path = match &h.population {
-        Some(p) => PathBuf::from(relative(dir, p.get_ref())),
-        None => model_path.clone(),
+    // a population file of its own must hold a [population] table; the model file may not
+    let loaded = match &h.population {
+        Some(p) => {
+            let name = relative(dir, p.get_ref());
+            let path =
+                cartkin_core::bundled::resolve(cartkin_core::bundled::Kind::Population, &name)
+                    .unwrap_or_else(|| PathBuf::from(&name));
+            popspec::load_file(&path, model.spec())
+        }
+        None => popspec::load(&model_path, model.spec()),
     };
-    let mut population = popspec::load(&population_path, model.spec()).map_err(|e| {
+    let mut population = loaded.map_err(|e| {
         let at = h
             .population
             .as_ref()
@@ -190,37 +197,20 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
         }
         population.follow_up_days = days;
     }
-    // 1% slack: "1825 days" is five years of 365 days, 60 months of 30.44 days are 1826
     let follow_up = population.follow_up_days;
-    let within = |months: f64| months * DAYS_PER_MONTH <= 1.01 * follow_up;
     let rfs_months = match &h.rfs_months {
         Some(m) => {
             let months: Vec<f64> = m.get_ref().iter().map(|x| x.0).collect();
-            if months.is_empty() || months.iter().any(|x| !(x.is_finite() && *x > 0.0)) {
-                return Err(err(
-                    m.span().start,
-                    None,
-                    "scenario.rfs_months",
-                    format!("expected positive numbers of months, got {months:?}"),
-                ));
-            }
+            let checked = if months.is_empty() {
+                Err("expected at least one month".to_string())
+            } else {
+                summary::check_months(&months, follow_up)
+            };
+            checked.map_err(|message| err(m.span().start, None, "scenario.rfs_months", message))?;
             months
         }
-        None => RFS_MONTHS.iter().copied().filter(|m| within(*m)).collect(),
+        None => summary::default_months(follow_up),
     };
-    // a Kaplan–Meier estimate past the last follow-up would repeat its last value as if seen
-    if let Some(m) = rfs_months.iter().find(|m| !within(**m)) {
-        let at = h.rfs_months.as_ref().map_or(0, |r| r.span().start);
-        return Err(err(
-            at,
-            None,
-            "scenario.rfs_months",
-            format!(
-                "expected months within the follow-up of {} days, got {m} months",
-                population.follow_up_days
-            ),
-        ));
-    }
     let method = match h
         .method
         .as_ref()
@@ -351,6 +341,27 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
     }
     let mut arms = Vec::with_capacity(total);
     for (base, (label, written_settings, at, description, offsets)) in written.iter().enumerate() {
+        // a value the sweep replaces at every grid point would never be used: refuse it
+        for axis in sweep
+            .iter()
+            .flat_map(|s| std::iter::once(&s.x).chain(s.y.as_ref()))
+        {
+            let replaced = [axis.key.as_str(), exclusive_partner(&axis.key)];
+            if let Some((key, offset)) =
+                offsets.iter().find(|(k, _)| replaced.contains(&k.as_str()))
+            {
+                return Err(err(
+                    *offset,
+                    (!label.is_empty()).then_some(label.as_str()),
+                    key,
+                    format!(
+                        "the sweep varies {} at every grid point, so this value would never be \
+                         used; remove it here (or in [defaults]) or from the sweep",
+                        axis.key
+                    ),
+                ));
+            }
+        }
         let points: Vec<Option<(usize, Option<usize>)>> = match &grid {
             Some(g) => g.iter().copied().map(Some).collect(),
             None => vec![None],
@@ -397,11 +408,15 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
             let regimen = s.regimen(&base_reg).map_err(|(k, m)| arm_err(k, m))?;
             let arm_model = s.model(&model).map_err(|(k, m)| arm_err(k, m))?;
             if let Some(cells) = s.dose_cells
-                && cells > MAX_CAR_T_CELLS
+                && cells * regimen.car_t_fraction().max(1.0) > MAX_CAR_T_CELLS
             {
                 return Err(arm_err(
                     "dose_cells".into(),
-                    format!("expected at most {MAX_CAR_T_CELLS:e} cells, got {cells:e}"),
+                    format!(
+                        "expected at most {MAX_CAR_T_CELLS:e} cells over the regimen's infusions \
+                         ({} times the dose), got {cells:e}",
+                        regimen.car_t_fraction()
+                    ),
                 ));
             }
             // dosing to a target AUC needs the model's fludarabine clearance
@@ -417,13 +432,17 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
                     ),
                 ));
             }
+            let arm_population = s.population(&population);
+            crate::vpop::Sampler::new(&arm_population, &arm_model)
+                .check()
+                .map_err(|m| arm_err("population".into(), m))?;
             // every name is non-empty: a written arm has one, a sweep point adds its values
             arms.push(ArmPlan {
                 name,
                 base,
                 grid: point,
                 description: description.clone(),
-                population: s.population(&population),
+                population: arm_population,
                 settings: s,
                 model: arm_model,
                 regimen,
@@ -517,6 +536,18 @@ fn settings(
         offsets.insert(format!("set.{name}"), v.span().start);
     }
     Ok((s, offsets))
+}
+
+/// The key a setting excludes (the other way of giving the CAR-T dose or fludarabine), or
+/// `""` for keys without one.
+fn exclusive_partner(key: &str) -> &'static str {
+    match key {
+        "dose_per_kg" => "dose_cells",
+        "dose_cells" => "dose_per_kg",
+        "fludarabine_mg_per_m2" => "fludarabine_target_auc",
+        "fludarabine_target_auc" => "fludarabine_mg_per_m2",
+        _ => "",
+    }
 }
 
 /// Where each key of an arm was written (byte offsets), to point errors at the key's line.

@@ -100,11 +100,8 @@ pub fn csv(scenario: &Scenario, arms: &[ArmSummary]) -> Result<Vec<u8>, csv::Err
         let mut row: Vec<String> = vec![a.arm.clone()];
         row.extend(a.sweep.iter().map(|(_, v)| format!("{v:e}")));
         row.extend([s.n.to_string(), s.not_evaluable.to_string()]);
-        row.extend(with_ci(Some(s.orr), Some(s.orr_ci95)));
-        row.extend(with_ci(
-            Some(s.mrd_negative_rate),
-            Some(s.mrd_negative_ci95),
-        ));
+        row.extend(with_ci(s.orr, s.orr_ci95));
+        row.extend(with_ci(s.mrd_negative_rate, s.mrd_negative_ci95));
         for p in s.rfs_km.iter().chain(&s.efs_km) {
             row.extend(with_ci(Some(p.survival), Some(p.ci95)));
         }
@@ -208,8 +205,8 @@ pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
         out.push_str(&format!(
             "| {} | {} | {} | {} | {} | {} |{cd22_cell} {} | {} | {} | {} | {} |\n",
             a.arm,
-            pct(Some(s.orr), Some(s.orr_ci95)),
-            pct(Some(s.mrd_negative_rate), Some(s.mrd_negative_ci95)),
+            pct(s.orr, s.orr_ci95),
+            pct(s.mrd_negative_rate, s.mrd_negative_ci95),
             at(&s.rfs_km),
             at(&s.efs_km),
             pct(

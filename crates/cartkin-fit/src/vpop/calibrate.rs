@@ -161,7 +161,23 @@ pub struct Report {
 impl Calibration<'_> {
     /// Checks the free hyperparameters against the model and the population.
     pub fn validate(&self) -> Result<(), FitError> {
-        for f in &self.free {
+        for (k, f) in self.free.iter().enumerate() {
+            if self.free[..k]
+                .iter()
+                .any(|g| g.parameter == f.parameter && g.hyper == f.hyper)
+            {
+                return Err(FitError::Setting {
+                    setting: "--free".into(),
+                    message: format!(
+                        "`{}:{}` is freed twice; expected each hyperparameter once",
+                        f.parameter,
+                        match f.hyper {
+                            Hyper::Typical => "typical",
+                            Hyper::Omega => "omega",
+                        }
+                    ),
+                });
+            }
             let Some(i) = self.model.spec().parameter_index(&f.parameter) else {
                 return Err(FitError::Setting {
                     setting: "--free".into(),
@@ -199,6 +215,18 @@ impl Calibration<'_> {
                 _ => {}
             }
         }
+        self.targets
+            .check_follow_up(self.spec.follow_up_days)
+            .map_err(|message| FitError::Setting {
+                setting: "--targets".into(),
+                message,
+            })?;
+        super::Sampler::new(self.spec, self.model)
+            .check()
+            .map_err(|message| FitError::Setting {
+                setting: "[population]".into(),
+                message,
+            })?;
         Ok(())
     }
 

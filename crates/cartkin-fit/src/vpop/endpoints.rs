@@ -9,6 +9,10 @@ use super::run::PatientResult;
 pub struct Endpoints {
     /// The simulation succeeded.
     pub evaluable: bool,
+    /// Response was assessed (the model has one and follow-up reaches month 3).
+    pub response_assessed: bool,
+    /// A state or observable passed its plausibility ceiling.
+    pub implausible: bool,
     /// CR/CRi by month 3.
     pub responder: bool,
     /// MRD-negative by month 3.
@@ -55,6 +59,8 @@ impl HasEndpoints for PatientResult {
         let relapsed = self.rfs_event == Some(true) && !self.died_in_remission;
         Endpoints {
             evaluable: self.error.is_none(),
+            response_assessed: self.response_assessed,
+            implausible: self.implausible.is_some(),
             responder: self.responder,
             mrd_negative: self.mrd_negative,
             died_in_remission: self.died_in_remission,

@@ -13,7 +13,8 @@
 //! let patients = simulate_population(&model, &population, &regimen, 40, 1, SolverOptions::default(), &|| {});
 //! let s = summary::summarize(&patients, &summary::RFS_MONTHS);
 //! assert_eq!(s.n, 40);
-//! assert!(s.orr > 0.5 && s.orr <= 1.0);
+//! let orr = s.orr.ok_or("cart_all_eliana assesses remission")?;
+//! assert!(orr > 0.5 && orr <= 1.0);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -24,6 +25,7 @@ pub mod sample;
 pub mod spec;
 pub mod summary;
 pub mod targets;
+pub mod truncated;
 
 pub use endpoints::{Endpoints, HasEndpoints};
 pub use run::{PatientResult, Streamed, simulate_population};

@@ -56,6 +56,11 @@ pub struct PatientResult {
     pub crs_grade: Option<u8>,
     /// Cumulative fludarabine AUC [mg·h/L].
     pub flu_auc: Option<f64>,
+    /// The model has a response and the follow-up reaches month 3: `responder` and
+    /// `mrd_negative` mean something (otherwise they are not applicable).
+    pub response_assessed: bool,
+    /// States or observables that passed their plausibility ceiling (`;`-separated).
+    pub implausible: Option<String>,
     /// Right-hand-side evaluations of the simulation.
     pub rhs_evaluations: u64,
     /// Why the simulation failed, if it did (the patient is then not evaluable).
@@ -161,11 +166,16 @@ pub fn simulate_patient(
     index: usize,
     options: SolverOptions,
 ) -> PatientResult {
-    let vp = sampler.patient(seed, index);
+    let vp = match sampler.patient(seed, index) {
+        Ok(vp) => vp,
+        Err(failure) => return PatientResult::not_evaluable(index, spec, failure.message),
+    };
     let mut m = model.clone();
     for (i, v) in vp.values.iter().enumerate() {
-        // values were clamped to the bounds when drawn
-        let _ = m.set_index(i, *v);
+        // drawn within the bounds; a value that is not is a failure, never a silent default
+        if let Err(e) = m.set_index(i, *v) {
+            return PatientResult::not_evaluable(index, spec, e.to_string());
+        }
     }
     let has_car_t = m.routes().iter().any(|r| r.name == "car_t");
     let dose = if has_car_t {
@@ -200,6 +210,8 @@ pub fn simulate_patient(
         crs_peak: None,
         crs_grade: None,
         flu_auc: None,
+        response_assessed: false,
+        implausible: None,
         rhs_evaluations: 0,
         error: None,
     };
@@ -223,6 +235,10 @@ pub fn simulate_patient(
     };
     result.rhs_evaluations = sim.stats.rhs_evaluations;
     let o = Outcomes::compute(&sim, m.spec());
+    if !o.implausible.is_empty() {
+        let columns: Vec<&str> = o.implausible.iter().map(|w| w.column.as_str()).collect();
+        result.implausible = Some(columns.join(";"));
+    }
     if let Some(k) = &o.car_t {
         result.cmax = Some(k.cmax);
         result.tmax_day = Some(k.tmax_day);
@@ -234,6 +250,11 @@ pub fn simulate_patient(
     }
     result.flu_auc = o.fludarabine_auc;
     let Some(r) = &o.response else { return result };
+    // remission is assessed at month 3: a shorter follow-up cannot tell
+    if spec.follow_up_days < MONTH_3 {
+        return result;
+    }
+    result.response_assessed = true;
     result.mrd_negative =
         r.mrd_negative_by_month3 && r.mrd_negative_day.is_some_and(|d| d < vp.death_day);
     // a patient who dies before remission is a non-responder
@@ -268,4 +289,37 @@ pub fn simulate_patient(
         result.relapse_cd22 = cd22;
     }
     result
+}
+
+impl PatientResult {
+    /// A patient whose draw or set-up failed: no covariates, no outcomes, the reason.
+    fn not_evaluable(index: usize, spec: &PopulationSpec, error: String) -> Self {
+        PatientResult {
+            id: index + 1,
+            parameters: vec![f64::NAN; spec.parameters.len()],
+            weight_kg: f64::NAN,
+            age_years: f64::NAN,
+            height_cm: f64::NAN,
+            egfr: f64::NAN,
+            dose_cells: None,
+            responder: false,
+            mrd_negative: false,
+            remission_day: None,
+            rfs_time_day: None,
+            rfs_event: None,
+            relapse_type: None,
+            relapse_cd22: None,
+            died_in_remission: false,
+            cmax: None,
+            tmax_day: None,
+            auc28: None,
+            crs_peak: None,
+            crs_grade: None,
+            flu_auc: None,
+            response_assessed: false,
+            implausible: None,
+            rhs_evaluations: 0,
+            error: Some(error),
+        }
+    }
 }

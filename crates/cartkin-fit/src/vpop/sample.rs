@@ -48,11 +48,41 @@ fn component(seed: u64, index: usize, part: u64) -> StdRng {
     StdRng::seed_from_u64(mix(mix(seed ^ mix(index as u64)) ^ mix(part)))
 }
 
+/// Most attempts to draw a correlated block of parameters inside their bounds (see
+/// [`Sampler::check`], which refuses a block that accepts less than 1% of its draws).
+const MAX_BLOCK_TRIES: usize = 100_000;
+
 /// Draws patients for a population spec and a model (typical values from the model).
+///
+/// Every draw comes from its stated distribution truncated to its bounds (the covariate's
+/// range, the dose limits, the parameter's bounds in the model file), never clamped:
+/// independent draws by the inverse CDF of the truncated distribution (one uniform number per
+/// draw), a block of correlated parameters by redrawing the block until all of it lies within
+/// the bounds (the exact truncated multivariate normal).
 pub struct Sampler<'a> {
     spec: &'a PopulationSpec,
     model: &'a Model,
     cholesky: DMatrix<f64>,
+    /// Varying parameters (spec order) that are correlated with another.
+    correlated: Vec<bool>,
+}
+
+/// A draw that failed: the patient is not evaluable, with this reason.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SampleFailure {
+    /// Why.
+    pub message: String,
+}
+
+/// The share of a stated distribution that lies outside its bounds (and is redistributed
+/// inside them by truncated sampling).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Truncation {
+    /// `covariate weight_kg`, `dose per_kg`, `parameter gamma`.
+    pub draw: String,
+    /// Probability of the untruncated distribution outside the bounds (for parameters: at the
+    /// typical value, marginally).
+    pub share_outside_bounds: f64,
 }
 
 impl<'a> Sampler<'a> {
@@ -66,73 +96,178 @@ impl<'a> Sampler<'a> {
                 .copied()
                 .unwrap_or(if i == j { 1.0 } else { 0.0 })
         });
+        let correlated = (0..n)
+            .map(|i| (0..n).any(|j| j != i && corr[(i, j)].abs() > 0.0))
+            .collect();
         let cholesky =
             nalgebra::Cholesky::new(corr).map_or_else(|| DMatrix::identity(n, n), |c| c.l());
         Sampler {
             spec,
             model,
             cholesky,
+            correlated,
         }
+    }
+
+    /// The bounds of varying parameter `k` (spec order) on its standard-normal deviate, at the
+    /// model's current typical value.
+    fn z_bounds(&self, k: usize) -> (f64, f64) {
+        let p = &self.spec.parameters[k];
+        let bounds = &self.model.spec().parameters[p.index];
+        let typical = self.model.values()[p.index];
+        spread_z_bounds(p.spread, typical, bounds.lower, bounds.upper)
+    }
+
+    /// Refuses a population whose draws cannot honour their bounds: a parameter whose
+    /// distribution keeps almost nothing inside its bounds, or a correlated block that falls
+    /// inside them less than 1% of the time. Call once before a run; `Err` says which.
+    pub fn check(&self) -> Result<(), String> {
+        for (k, p) in self.spec.parameters.iter().enumerate() {
+            if matches!(p.spread, Spread::Lognormal { .. }) && self.model.values()[p.index] < 0.0 {
+                return Err(format!(
+                    "parameter `{}`: a lognormal spread needs a typical value >= 0, got {}",
+                    p.name,
+                    self.model.values()[p.index]
+                ));
+            }
+            let (a, b) = self.z_bounds(k);
+            if super::truncated::mass(a, b) < super::truncated::MIN_MASS {
+                let bounds = &self.model.spec().parameters[p.index];
+                return Err(format!(
+                    "parameter `{}`: its distribution around the typical value {} keeps almost \
+                     nothing inside its bounds [{}, {}] (an empty truncation interval)",
+                    p.name,
+                    self.model.values()[p.index],
+                    bounds.lower,
+                    bounds.upper
+                ));
+            }
+        }
+        if self.correlated.iter().any(|c| *c) {
+            let tries = 2000;
+            let mut rng = component(0, 0, 99);
+            let accepted = (0..tries)
+                .filter(|_| self.correlated_block(&mut rng, 1).is_some())
+                .count();
+            if accepted * 100 < tries {
+                return Err(format!(
+                    "the correlated parameters fall inside their bounds together in only {accepted} \
+                     of {tries} draws; widen the bounds, lower the correlations or the omegas"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The share of each stated distribution outside its bounds (those above 0).
+    pub fn truncation(&self) -> Vec<Truncation> {
+        let mut out = Vec::new();
+        let mut push = |draw: String, (a, b): (f64, f64)| {
+            let outside = 1.0 - super::truncated::mass(a, b);
+            if outside > 1e-12 {
+                out.push(Truncation {
+                    draw,
+                    share_outside_bounds: outside,
+                });
+            }
+        };
+        for (name, d) in &self.spec.covariates {
+            push(format!("covariate {name}"), draw_z_bounds(d));
+        }
+        if let Some(rule) = &self.spec.dose {
+            push("dose per_kg".into(), draw_z_bounds(&rule.per_kg));
+            if rule.flat_above_kg.is_finite() {
+                push("dose flat".into(), draw_z_bounds(&rule.flat));
+            }
+        }
+        for (k, p) in self.spec.parameters.iter().enumerate() {
+            push(format!("parameter {}", p.name), self.z_bounds(k));
+        }
+        out
+    }
+
+    /// The correlated parameters' deviates, redrawn until all lie within their bounds
+    /// (`None` after `tries` draws).
+    fn correlated_block(&self, rng: &mut StdRng, tries: usize) -> Option<DVector<f64>> {
+        let n = self.spec.parameters.len();
+        for _ in 0..tries {
+            let iid = DVector::from_fn(n, |i, _| {
+                if self.correlated[i] {
+                    rng.sample::<f64, _>(StandardNormal)
+                } else {
+                    0.0
+                }
+            });
+            let z = &self.cholesky * iid;
+            let inside = (0..n).filter(|&k| self.correlated[k]).all(|k| {
+                let (a, b) = self.z_bounds(k);
+                z[k] >= a && z[k] <= b
+            });
+            if inside {
+                return Some(z);
+            }
+        }
+        None
     }
 
     /// Patient `index` of a run seeded with `seed`. Covariates, dose, parameters and event
     /// times come from separate sub-streams of the patient's stream.
-    pub fn patient(&self, seed: u64, index: usize) -> VirtualPatient {
+    pub fn patient(&self, seed: u64, index: usize) -> Result<VirtualPatient, SampleFailure> {
         let mut rng = component(seed, index, 1);
         let typical = self.model.spec().defaults.patient;
         let mut covariate = |name: &str, default: f64| {
             self.spec
                 .covariates
                 .get(name)
-                .map_or(default, |d| draw(d, &mut rng))
+                .map_or(default, |d| draw(d, rng.random::<f64>()))
         };
         let weight = covariate("weight_kg", typical.weight_kg);
         let height = covariate("height_cm", typical.height_cm);
         let age = covariate("age_years", typical.age_years);
         let egfr = covariate("egfr", typical.egfr);
-        // covariate draws are truncated to valid ranges, so this cannot fail; fall back to the
-        // typical patient rather than panic
-        let patient = Patient::new(weight, height, None, egfr, age, "population")
-            .or_else(|_| typical.patient("population"));
-        let patient = match patient {
-            Ok(p) => p,
-            Err(_) => Patient {
-                weight_kg: 35.0,
-                height_cm: 140.0,
-                bsa_m2: 1.17,
-                egfr: 120.0,
-                age_years: 11.0,
-            },
-        };
+        // draws lie within the covariates' ranges, so this fails only for a hand-built spec
+        let patient = Patient::new(weight, height, None, egfr, age, "population").map_err(|e| {
+            SampleFailure {
+                message: format!("covariates drawn outside their valid ranges: {e}"),
+            }
+        })?;
         let mut rng = component(seed, index, 2);
         let dose_cells = self.spec.dose.map(|rule| {
             if patient.weight_kg > rule.flat_above_kg {
-                draw(&rule.flat, &mut rng)
+                draw(&rule.flat, rng.random::<f64>())
             } else {
-                draw(&rule.per_kg, &mut rng) * patient.weight_kg
+                draw(&rule.per_kg, rng.random::<f64>()) * patient.weight_kg
             }
         });
         let mut rng = component(seed, index, 3);
         let n = self.spec.parameters.len();
-        let iid = DVector::from_fn(n, |_, _| rng.sample::<f64, _>(StandardNormal));
-        let z = &self.cholesky * iid;
+        let uniforms: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
+        let block = if self.correlated.iter().any(|c| *c) {
+            let mut rng = component(seed, index, 5);
+            Some(
+                self.correlated_block(&mut rng, MAX_BLOCK_TRIES)
+                    .ok_or_else(|| SampleFailure {
+                        message: format!(
+                            "no draw of the correlated parameters inside their bounds in {MAX_BLOCK_TRIES} tries"
+                        ),
+                    })?,
+            )
+        } else {
+            None
+        };
         let mut values = self.model.values().to_vec();
         for (k, p) in self.spec.parameters.iter().enumerate() {
-            let spec = &self.model.spec().parameters[p.index];
-            let typical = values[p.index];
-            let v = match p.spread {
-                Spread::Lognormal { omega } => typical * (omega * z[k]).exp(),
-                Spread::Logitnormal { omega } => {
-                    let (lo, hi) = (spec.lower, spec.upper);
-                    let u = ((typical - lo) / (hi - lo)).clamp(1e-12, 1.0 - 1e-12);
-                    lo + (hi - lo) / (1.0 + (-((u / (1.0 - u)).ln() + omega * z[k])).exp())
-                }
-                Spread::Normal { sd } => typical + sd * z[k],
-                Spread::Uniform { lower, upper } => {
-                    lower + (upper - lower) * crate::error_model::normal_cdf(z[k])
+            let bounds = &self.model.spec().parameters[p.index];
+            let z = match &block {
+                Some(z) if self.correlated[k] => z[k],
+                _ => {
+                    let (a, b) = self.z_bounds(k);
+                    super::truncated::deviate(uniforms[k], a, b)
                 }
             };
-            values[p.index] = v.clamp(spec.lower, spec.upper);
+            let v = spread_value(p.spread, values[p.index], bounds.lower, bounds.upper, z);
+            // inside the bounds by construction; round-off at a bound stays at the bound
+            values[p.index] = v.clamp(bounds.lower, bounds.upper);
         }
         let mut rng = component(seed, index, 4);
         let per_day = |per_year: f64| per_year / 365.25;
@@ -145,22 +280,56 @@ impl<'a> Sampler<'a> {
         };
         let death_day = exponential(per_day(self.spec.non_relapse_mortality_per_year));
         let dropout_day = exponential(per_day(self.spec.dropout_per_year));
-        VirtualPatient {
+        Ok(VirtualPatient {
             index,
             patient,
             dose_cells,
             values,
             death_day,
             dropout_day,
+        })
+    }
+}
+
+/// A parameter's value at standard-normal deviate `z` around `typical`.
+fn spread_value(spread: Spread, typical: f64, lower: f64, upper: f64, z: f64) -> f64 {
+    match spread {
+        Spread::Lognormal { omega } => typical * (omega * z).exp(),
+        Spread::Logitnormal { omega } => {
+            let u = ((typical - lower) / (upper - lower)).clamp(1e-12, 1.0 - 1e-12);
+            lower + (upper - lower) / (1.0 + (-((u / (1.0 - u)).ln() + omega * z)).exp())
+        }
+        Spread::Normal { sd } => typical + sd * z,
+        Spread::Uniform { lower, upper } => {
+            lower + (upper - lower) * crate::error_model::normal_cdf(z)
         }
     }
 }
 
-/// One draw from a covariate or dose distribution (truncation by rejection, then clamping).
-fn draw(d: &Draw, rng: &mut StdRng) -> f64 {
+/// The interval of the deviate `z` whose values lie within `[lower, upper]` (the whole line
+/// for spreads that cannot leave the bounds).
+fn spread_z_bounds(spread: Spread, typical: f64, lower: f64, upper: f64) -> (f64, f64) {
+    let all = (f64::NEG_INFINITY, f64::INFINITY);
+    match spread {
+        Spread::Lognormal { omega } if omega > 0.0 && typical > 0.0 => {
+            let z = |x: f64| {
+                if x <= 0.0 {
+                    f64::NEG_INFINITY
+                } else {
+                    (x / typical).ln() / omega
+                }
+            };
+            (z(lower), z(upper))
+        }
+        Spread::Normal { sd } if sd > 0.0 => ((lower - typical) / sd, (upper - typical) / sd),
+        // no spread, logit-normal and uniform stay within the bounds by construction
+        _ => all,
+    }
+}
+
+/// The interval of the deviate of a covariate or dose draw within its bounds.
+fn draw_z_bounds(d: &Draw) -> (f64, f64) {
     match *d {
-        Draw::Fixed { value } => value,
-        Draw::Uniform { lower, upper } => lower + (upper - lower) * rng.random::<f64>(),
         Draw::Lognormal {
             median,
             cv,
@@ -168,24 +337,52 @@ fn draw(d: &Draw, rng: &mut StdRng) -> f64 {
             upper,
         } => {
             let omega = (1.0 + cv * cv).ln().sqrt();
-            truncated(rng, lower, upper, |z| median * (omega * z).exp())
+            if omega > 0.0 {
+                let z = |x: f64| {
+                    if x <= 0.0 {
+                        f64::NEG_INFINITY
+                    } else {
+                        (x / median).ln() / omega
+                    }
+                };
+                (z(lower), z(upper))
+            } else {
+                (f64::NEG_INFINITY, f64::INFINITY)
+            }
         }
         Draw::Normal {
             mean,
             sd,
             lower,
             upper,
-        } => truncated(rng, lower, upper, |z| mean + sd * z),
+        } if sd > 0.0 => ((lower - mean) / sd, (upper - mean) / sd),
+        _ => (f64::NEG_INFINITY, f64::INFINITY),
     }
 }
 
-fn truncated(rng: &mut StdRng, lower: f64, upper: f64, f: impl Fn(f64) -> f64) -> f64 {
-    let mut last = f64::NAN;
-    for _ in 0..100 {
-        last = f(rng.sample::<f64, _>(StandardNormal));
-        if last >= lower && last <= upper {
-            return last;
+/// The value of a covariate or dose distribution, truncated to its bounds, at uniform `u`.
+fn draw(d: &Draw, u: f64) -> f64 {
+    let z = || {
+        let (a, b) = draw_z_bounds(d);
+        super::truncated::deviate(u, a, b)
+    };
+    match *d {
+        Draw::Fixed { value } => value,
+        Draw::Uniform { lower, upper } => lower + (upper - lower) * u,
+        Draw::Lognormal {
+            median,
+            cv,
+            lower,
+            upper,
+        } => {
+            let omega = (1.0 + cv * cv).ln().sqrt();
+            (median * (omega * z()).exp()).clamp(lower, upper)
         }
+        Draw::Normal {
+            mean,
+            sd,
+            lower,
+            upper,
+        } => (mean + sd * z()).clamp(lower, upper),
     }
-    last.clamp(lower, upper)
 }

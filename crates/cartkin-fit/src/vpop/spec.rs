@@ -38,6 +38,8 @@ use cartkin_core::model::ModelSpec;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
+use cartkin_core::regimen::MAX_CAR_T_CELLS;
+
 use crate::error::FitError;
 
 /// A univariate distribution of a covariate or a dose.
@@ -158,9 +160,21 @@ pub struct PopulationSpec {
     pub calibrate: Vec<String>,
 }
 
+/// A file holding a `[population]` table: a population file of its own, or a model file (whose
+/// other tables the model reader checks). Any other top-level key is an error, so that a
+/// misspelt `[populaton]` cannot silently fall back to defaults.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
 struct RawFile {
     population: Option<Spanned<RawPopulation>>,
+    model: Option<toml::Value>,
+    defaults: Option<toml::Value>,
+    parameters: Option<toml::Value>,
+    states: Option<toml::Value>,
+    observables: Option<toml::Value>,
+    outcomes: Option<toml::Value>,
+    plot: Option<toml::Value>,
 }
 
 #[derive(Deserialize)]
@@ -227,19 +241,42 @@ struct RawParameter {
 
 const COVARIATES: [&str; 4] = ["weight_kg", "height_cm", "age_years", "egfr"];
 
-/// Reads the `[population]` table of the TOML file at `path` for `model`; a model file without
+/// Reads the `[population]` table of the model file at `path` for `model`; a model file without
 /// one gets defaults: the parameters with variability in the model file vary, everyone else is
 /// the typical patient.
 pub fn load(path: &Path, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
-    let text = std::fs::read_to_string(path).map_err(|e| FitError::Setting {
+    parse(path, &read(path)?, model)
+}
+
+/// Reads a population file given on its own (`--population FILE`, a scenario's `population`):
+/// it must hold a `[population]` table.
+pub fn load_file(path: &Path, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+    parse_file(path, &read(path)?, model)
+}
+
+fn read(path: &Path) -> Result<String, FitError> {
+    cartkin_core::bundled::read_to_string(path).map_err(|e| FitError::Setting {
         setting: path.display().to_string(),
         message: format!("cannot read file: {e}"),
-    })?;
-    parse(path, &text, model)
+    })
 }
 
 /// [`load`] from text.
 pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+    parse_with(path, text, model, false)
+}
+
+/// [`load_file`] from text.
+pub fn parse_file(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+    parse_with(path, text, model, true)
+}
+
+fn parse_with(
+    path: &Path,
+    text: &str,
+    model: &ModelSpec,
+    required: bool,
+) -> Result<PopulationSpec, FitError> {
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
     let err = |offset: usize, message: String| FitError::Mismatch {
         path: path.to_path_buf(),
@@ -260,6 +297,13 @@ pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpe
         None => (None, 0),
     };
     let defaults = &model.defaults;
+    if raw.is_none() && required {
+        return Err(err(
+            0,
+            "expected a [population] table (this file has none; see `cartkin population --help`)"
+                .into(),
+        ));
+    }
     let Some(raw) = raw else {
         return Ok(PopulationSpec {
             n: 1000,
@@ -308,9 +352,10 @@ pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpe
             ));
         }
         let span = d.span().start;
+        let (lo, hi, unit) = cartkin_core::patient::covariate_range(covariate_kind(&name));
         covariates.insert(
             name.clone(),
-            draw(d.into_inner())
+            draw(d.into_inner(), (lo, hi, unit))
                 .map_err(|m| err(span, format!("population.covariates.{name}: {m}")))?,
         );
     }
@@ -319,10 +364,13 @@ pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpe
         Some(d) => {
             let span = d.span().start;
             let d = d.into_inner();
-            let per_kg =
-                draw(d.per_kg).map_err(|m| err(span, format!("population.dose.per_kg: {m}")))?;
+            // a drawn dose is positive and its total at most MAX_CAR_T_CELLS for any valid weight
+            let heaviest = cartkin_core::patient::covariate_range("weight").1;
+            let per_kg = draw(d.per_kg, (0.0, MAX_CAR_T_CELLS / heaviest, "cells/kg"))
+                .map_err(|m| err(span, format!("population.dose.per_kg: {m}")))?;
             let flat = match d.flat {
-                Some(f) => draw(f).map_err(|m| err(span, format!("population.dose.flat: {m}")))?,
+                Some(f) => draw(f, (0.0, MAX_CAR_T_CELLS, "cells"))
+                    .map_err(|m| err(span, format!("population.dose.flat: {m}")))?,
                 None => Draw::Fixed { value: f64::NAN },
             };
             let flat_above_kg = d.flat_above_kg.unwrap_or(f64::INFINITY);
@@ -358,7 +406,21 @@ pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpe
                 ),
             )
         })?;
+        if overrides
+            .iter()
+            .any(|o: &VaryingParameter| o.index == index)
+        {
+            return Err(err(
+                span,
+                format!(
+                    "population.parameters: `{}` listed twice; expected each parameter once",
+                    p.name
+                ),
+            ));
+        }
+        let bounds = &model.parameters[index];
         let spread = spread(&p.distribution, p.omega2, p.cv, p.sd, p.lower, p.upper)
+            .and_then(|s| within_bounds(s, bounds.lower, bounds.upper, &bounds.unit))
             .map_err(|m| err(span, format!("population.parameters `{}`: {m}", p.name)))?;
         overrides.push(VaryingParameter {
             name: p.name,
@@ -428,6 +490,102 @@ pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpe
 }
 
 impl PopulationSpec {
+    /// The `[population]` table (with its sub-tables) as TOML that [`parse`] reads back to an
+    /// equal spec: the writer of calibrated model files.
+    pub fn to_toml(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "[population]\nn = {}\nseed = {}\nregimen = {:?}\nfollow_up_days = {:?}\nnon_relapse_mortality_per_year = {:?}\ndropout_per_year = {:?}\n",
+            self.n,
+            self.seed,
+            self.regimen,
+            self.follow_up_days,
+            self.non_relapse_mortality_per_year,
+            self.dropout_per_year
+        );
+        if !self.calibrate.is_empty() {
+            let _ = writeln!(out, "calibrate = {:?}", self.calibrate);
+        }
+        let draw = |d: &Draw| match *d {
+            Draw::Lognormal {
+                median,
+                cv,
+                lower,
+                upper,
+            } => format!(
+                "{{ distribution = \"lognormal\", median = {median:?}, cv = {cv:?}, lower = {lower:?}, upper = {upper:?} }}"
+            ),
+            Draw::Uniform { lower, upper } => {
+                format!("{{ distribution = \"uniform\", lower = {lower:?}, upper = {upper:?} }}")
+            }
+            Draw::Normal {
+                mean,
+                sd,
+                lower,
+                upper,
+            } => format!(
+                "{{ distribution = \"normal\", mean = {mean:?}, sd = {sd:?}, lower = {lower:?}, upper = {upper:?} }}"
+            ),
+            Draw::Fixed { value } => format!("{{ distribution = \"fixed\", value = {value:?} }}"),
+        };
+        if !self.covariates.is_empty() {
+            out.push_str("\n[population.covariates]\n");
+            for (name, d) in &self.covariates {
+                let _ = writeln!(out, "{name} = {}", draw(d));
+            }
+        }
+        if let Some(d) = &self.dose {
+            let _ = write!(out, "\n[population.dose]\nper_kg = {}\n", draw(&d.per_kg));
+            if d.flat_above_kg.is_finite() {
+                let _ = write!(
+                    out,
+                    "flat_above_kg = {:?}\nflat = {}\n",
+                    d.flat_above_kg,
+                    draw(&d.flat)
+                );
+            }
+        }
+        for p in &self.parameters {
+            let body = match p.spread {
+                Spread::Lognormal { omega } => {
+                    format!("distribution = \"lognormal\"\nomega2 = {:?}", omega * omega)
+                }
+                Spread::Logitnormal { omega } => format!(
+                    "distribution = \"logitnormal\"\nomega2 = {:?}",
+                    omega * omega
+                ),
+                Spread::Normal { sd } => format!("distribution = \"normal\"\nsd = {sd:?}"),
+                Spread::Uniform { lower, upper } => {
+                    format!("distribution = \"uniform\"\nlower = {lower:?}\nupper = {upper:?}")
+                }
+            };
+            let _ = write!(
+                out,
+                "\n[[population.parameters]]\nname = {:?}\n{body}\n",
+                p.name
+            );
+        }
+        let mut correlations = String::new();
+        for i in 0..self.parameters.len() {
+            for j in 0..i {
+                let r = self.correlation[i][j];
+                if r.abs() > 0.0 {
+                    let _ = writeln!(
+                        correlations,
+                        "\"{},{}\" = {r:?}",
+                        self.parameters[j].name, self.parameters[i].name
+                    );
+                }
+            }
+        }
+        if !correlations.is_empty() {
+            let _ = write!(out, "\n[population.correlations]\n{correlations}");
+        }
+        out
+    }
+
     fn with_identity(mut self) -> Self {
         let n = self.parameters.len();
         self.correlation = (0..n)
@@ -475,17 +633,13 @@ fn spread(
     upper: Option<f64>,
 ) -> Result<Spread, String> {
     let omega = || -> Result<f64, String> {
-        let omega = match (omega2, cv) {
-            (Some(w), _) => w.sqrt(),
-            (None, Some(cv)) => (1.0 + cv * cv).ln().sqrt(),
-            (None, None) => return Err("needs omega2 or cv".into()),
-        };
-        if omega.is_finite() && omega >= 0.0 {
-            Ok(omega)
-        } else {
-            Err(format!(
-                "expected a non-negative omega2/cv, got omega {omega}"
-            ))
+        match (omega2, cv) {
+            (Some(w), None) if w.is_finite() && w >= 0.0 => Ok(w.sqrt()),
+            (None, Some(cv)) if cv.is_finite() && cv >= 0.0 => Ok((1.0 + cv * cv).ln().sqrt()),
+            (Some(w), None) => Err(format!("expected a finite omega2 >= 0, got {w}")),
+            (None, Some(cv)) => Err(format!("expected a finite cv >= 0, got {cv}")),
+            (Some(_), Some(_)) => Err("expected omega2 or cv, not both".into()),
+            (None, None) => Err("needs omega2 or cv".into()),
         }
     };
     match distribution {
@@ -510,16 +664,64 @@ fn spread(
     }
 }
 
-fn draw(d: RawDraw) -> Result<Draw, String> {
+/// Which of `Patient`'s covariate ranges a population covariate name has.
+fn covariate_kind(name: &str) -> &'static str {
+    match name {
+        "weight_kg" => "weight",
+        "height_cm" => "height",
+        "age_years" => "age",
+        _ => "egfr",
+    }
+}
+
+/// A uniform spread must lie within the parameter's bounds (other spreads are truncated to them
+/// when drawn).
+fn within_bounds(spread: Spread, lower: f64, upper: f64, unit: &str) -> Result<Spread, String> {
+    match spread {
+        Spread::Uniform { lower: a, upper: b } if a < lower || b > upper => Err(format!(
+            "expected uniform bounds within the parameter's bounds [{lower}, {upper}] {unit}, got [{a}, {b}]"
+        )),
+        s => Ok(s),
+    }
+}
+
+/// A validated draw. `valid` is the range every value must lie in (a covariate's physiological
+/// range, a dose's limits): bounds left out default to it, bounds written outside it are
+/// refused, and the distribution must keep some probability between its bounds.
+fn draw(d: RawDraw, valid: (f64, f64, &str)) -> Result<Draw, String> {
+    let (lo_valid, hi_valid, unit) = valid;
     let bounds = |lo: Option<f64>, hi: Option<f64>| -> Result<(f64, f64), String> {
-        let (lo, hi) = (lo.unwrap_or(f64::NEG_INFINITY), hi.unwrap_or(f64::INFINITY));
-        if lo <= hi && !lo.is_nan() && !hi.is_nan() {
+        for (what, v) in [("lower", lo), ("upper", hi)] {
+            if let Some(v) = v
+                && !(v.is_finite() && v >= lo_valid && v <= hi_valid)
+            {
+                return Err(format!(
+                    "expected {what} within the valid range [{lo_valid}, {hi_valid}] {unit}, got {v}"
+                ));
+            }
+        }
+        let (lo, hi) = (lo.unwrap_or(lo_valid), hi.unwrap_or(hi_valid));
+        if lo < hi {
             Ok((lo, hi))
         } else {
-            Err(format!("expected lower <= upper, got [{lo}, {hi}]"))
+            Err(format!(
+                "expected lower < upper (an empty truncation interval cannot be drawn from), got [{lo}, {hi}]"
+            ))
         }
     };
-    match d.distribution {
+    // the probability the distribution keeps between the bounds
+    let keeps = |a: f64, b: f64, what: &str| -> Result<(), String> {
+        let m = super::truncated::mass(a, b);
+        if m >= super::truncated::MIN_MASS {
+            Ok(())
+        } else {
+            Err(format!(
+                "{what} keeps a probability of {m:.1e} between its bounds: an empty truncation \
+                 interval; expected bounds around the bulk of the distribution"
+            ))
+        }
+    };
+    let out = match d.distribution {
         DrawKind::Lognormal => {
             let (median, cv) = (
                 d.median.ok_or("lognormal needs a median")?,
@@ -531,19 +733,34 @@ fn draw(d: RawDraw) -> Result<Draw, String> {
                 ));
             }
             let (lower, upper) = bounds(d.lower, d.upper)?;
-            Ok(Draw::Lognormal {
+            let omega = (1.0 + cv * cv).ln().sqrt();
+            let z = |x: f64| {
+                if x <= 0.0 {
+                    f64::NEG_INFINITY
+                } else {
+                    (x / median).ln() / omega
+                }
+            };
+            if omega > 0.0 {
+                keeps(z(lower), z(upper), "the lognormal")?;
+            } else if !(lower..=upper).contains(&median) {
+                return Err(format!(
+                    "expected the median within [{lower}, {upper}] when cv = 0, got {median}"
+                ));
+            }
+            Draw::Lognormal {
                 median,
                 cv,
                 lower,
                 upper,
-            })
+            }
         }
         DrawKind::Uniform => {
+            let (Some(_), Some(_)) = (d.lower, d.upper) else {
+                return Err("uniform needs lower and upper".into());
+            };
             let (lower, upper) = bounds(d.lower, d.upper)?;
-            if !(lower.is_finite() && upper.is_finite()) {
-                return Err("uniform needs finite lower and upper".into());
-            }
-            Ok(Draw::Uniform { lower, upper })
+            Draw::Uniform { lower, upper }
         }
         DrawKind::Normal => {
             let (mean, sd) = (
@@ -556,20 +773,70 @@ fn draw(d: RawDraw) -> Result<Draw, String> {
                 ));
             }
             let (lower, upper) = bounds(d.lower, d.upper)?;
-            Ok(Draw::Normal {
+            if sd > 0.0 {
+                keeps((lower - mean) / sd, (upper - mean) / sd, "the normal")?;
+            } else if !(lower..=upper).contains(&mean) {
+                return Err(format!(
+                    "expected the mean within [{lower}, {upper}] when sd = 0, got {mean}"
+                ));
+            }
+            Draw::Normal {
                 mean,
                 sd,
                 lower,
                 upper,
-            })
-        }
-        DrawKind::Fixed => {
-            let value = d.value.ok_or("fixed needs a value")?;
-            if value.is_finite() {
-                Ok(Draw::Fixed { value })
-            } else {
-                Err(format!("expected a finite value, got {value}"))
             }
         }
+        DrawKind::Fixed => {
+            if d.lower.is_some() || d.upper.is_some() {
+                return Err("a fixed value takes no lower or upper".into());
+            }
+            let value = d.value.ok_or("fixed needs a value")?;
+            if !(value.is_finite() && value >= lo_valid && value <= hi_valid) {
+                return Err(format!(
+                    "expected a value within the valid range [{lo_valid}, {hi_valid}] {unit}, got {value}"
+                ));
+            }
+            Draw::Fixed { value }
+        }
+    };
+    // keys that belong to another distribution would be silently unused
+    let unused: Vec<&str> = [
+        (
+            "median",
+            d.median.is_some(),
+            matches!(d.distribution, DrawKind::Lognormal),
+        ),
+        (
+            "cv",
+            d.cv.is_some(),
+            matches!(d.distribution, DrawKind::Lognormal),
+        ),
+        (
+            "mean",
+            d.mean.is_some(),
+            matches!(d.distribution, DrawKind::Normal),
+        ),
+        (
+            "sd",
+            d.sd.is_some(),
+            matches!(d.distribution, DrawKind::Normal),
+        ),
+        (
+            "value",
+            d.value.is_some(),
+            matches!(d.distribution, DrawKind::Fixed),
+        ),
+    ]
+    .iter()
+    .filter(|(_, given, used)| *given && !*used)
+    .map(|(k, _, _)| *k)
+    .collect();
+    if !unused.is_empty() {
+        return Err(format!(
+            "{} does not apply to this distribution; expected only its own keys",
+            unused.join(", ")
+        ));
     }
+    Ok(out)
 }

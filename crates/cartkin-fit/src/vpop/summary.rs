@@ -10,6 +10,39 @@ pub const DAYS_PER_MONTH: f64 = 30.4375;
 /// Months at which RFS is reported by default.
 pub const RFS_MONTHS: [f64; 6] = [6.0, 12.0, 18.0, 24.0, 36.0, 60.0];
 
+/// Whether a survival estimate at `month` lies within a follow-up of `follow_up_days` (1%
+/// slack: "1825 days" is five years of 365 days, 60 months of 30.44 days are 1826). A
+/// Kaplan–Meier estimate past the last follow-up would repeat its last value as if observed.
+pub fn within_follow_up(month: f64, follow_up_days: f64) -> bool {
+    month * DAYS_PER_MONTH <= 1.01 * follow_up_days
+}
+
+/// The default report months ([`RFS_MONTHS`]) within a follow-up.
+pub fn default_months(follow_up_days: f64) -> Vec<f64> {
+    RFS_MONTHS
+        .iter()
+        .copied()
+        .filter(|m| within_follow_up(*m, follow_up_days))
+        .collect()
+}
+
+/// Checks months asked for: positive, finite, and within the follow-up.
+pub fn check_months(months: &[f64], follow_up_days: f64) -> Result<(), String> {
+    if let Some(m) = months.iter().find(|m| !(m.is_finite() && **m > 0.0)) {
+        return Err(format!("expected positive numbers of months, got {m}"));
+    }
+    if let Some(m) = months
+        .iter()
+        .find(|m| !within_follow_up(**m, follow_up_days))
+    {
+        return Err(format!(
+            "expected months within the follow-up of {follow_up_days} days ({:.1} months), got {m} months",
+            follow_up_days / DAYS_PER_MONTH
+        ));
+    }
+    Ok(())
+}
+
 /// RFS at one time point.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RfsPoint {
@@ -50,14 +83,20 @@ pub struct Summary {
     pub n: usize,
     /// Patients whose simulation failed (excluded from every rate).
     pub not_evaluable: usize,
+    /// Patients whose run passed a plausibility ceiling of the model (`implausible` in
+    /// `patients.csv`): they count in every rate, but describe no real patient.
+    pub implausible: usize,
+    /// Remission was assessed: the model has a leukemia response and the follow-up reaches
+    /// month 3. Otherwise remission, MRD, RFS and EFS are not applicable (`null`, empty).
+    pub response_assessed: bool,
     /// Overall remission rate (CR/CRi by month 3).
-    pub orr: f64,
+    pub orr: Option<f64>,
     /// Its 95% Wilson interval.
-    pub orr_ci95: [f64; 2],
+    pub orr_ci95: Option<[f64; 2]>,
     /// MRD-negative remission rate by month 3 (all patients).
-    pub mrd_negative_rate: f64,
+    pub mrd_negative_rate: Option<f64>,
     /// Its 95% Wilson interval.
-    pub mrd_negative_ci95: [f64; 2],
+    pub mrd_negative_ci95: Option<[f64; 2]>,
     /// Responders.
     pub responders: usize,
     /// Relapse-free survival among responders from remission onset, Kaplan–Meier.
@@ -257,17 +296,25 @@ pub fn summarize<P: HasEndpoints>(patients: &[P], months: &[f64]) -> Summary {
     let (crs_any, crs_any_ci) = share_ci(graded.iter().filter(|g| **g >= 1).count(), graded.len());
     let (crs3, crs3_ci) = share_ci(graded.iter().filter(|g| **g >= 3).count(), graded.len());
     let (flu_hi, flu_hi_ci) = share_ci(flu.iter().filter(|a| **a >= 13.8).count(), flu.len());
+    // a response is assessed for every evaluable patient or none (it depends on the model and
+    // the follow-up only)
+    let assessed = ok.iter().any(|p| p.response_assessed);
+    let (assessed_n, months) = if assessed { (n, months) } else { (0, &[][..]) };
+    let (orr, orr_ci95) = share_ci(responders, assessed_n);
+    let (mrd_negative_rate, mrd_negative_ci95) = share_ci(mrd, assessed_n);
     Summary {
         n: patients.len(),
         not_evaluable: patients.len() - n,
-        orr: share(responders, n).unwrap_or(0.0),
-        orr_ci95: wilson(responders, n),
-        mrd_negative_rate: share(mrd, n).unwrap_or(0.0),
-        mrd_negative_ci95: wilson(mrd, n),
+        implausible: ok.iter().filter(|p| p.implausible).count(),
+        response_assessed: assessed,
+        orr,
+        orr_ci95,
+        mrd_negative_rate,
+        mrd_negative_ci95,
         responders,
         rfs_km: km_points(&km, months),
         efs_km: km_points(&efs_curve(&all), months),
-        median_rfs_months: km.median(),
+        median_rfs_months: if assessed { km.median() } else { None },
         relapses: relapses.len(),
         deaths_in_remission: ok.iter().filter(|p| p.died_in_remission).count(),
         cd19_negative_relapse_share: cd19_share,

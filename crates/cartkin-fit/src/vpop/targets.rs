@@ -94,34 +94,124 @@ pub struct Comparison {
 }
 
 impl Targets {
-    /// Reads a targets file; errors name the file and line.
+    /// Reads a targets file (or a bundled one by its virtual path); errors name the file and
+    /// line.
     pub fn load(path: &Path) -> Result<Self, FitError> {
-        let text = std::fs::read_to_string(path).map_err(|e| FitError::Setting {
+        let text = cartkin_core::bundled::read_to_string(path).map_err(|e| FitError::Setting {
             setting: path.display().to_string(),
             message: format!("cannot read file: {e}"),
         })?;
-        let t: Targets = toml::from_str(&text).map_err(|e| FitError::Mismatch {
+        Self::parse(path, &text)
+    }
+
+    /// [`Targets::load`] from text.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, FitError> {
+        let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
+        let t: Targets = toml::from_str(text).map_err(|e| FitError::Mismatch {
             path: path.to_path_buf(),
-            line: e.span().map_or(1, |s| {
-                text[..s.start.min(text.len())].matches('\n').count() + 1
-            }),
+            line: e.span().map_or(1, |s| line_of(s.start)),
             message: e.message().trim().to_string(),
         })?;
-        let bad = |what: &str, v: f64| FitError::Setting {
-            setting: path.display().to_string(),
-            message: format!("{what}: expected a proportion in [0, 1], got {v}"),
+        // the line of a table header (`[remission]`, the k-th `[[rfs]]`), for messages
+        let header = |name: &str, k: usize| {
+            let needle = format!("[{name}]");
+            text.match_indices(&needle)
+                .filter(|(at, _)| text[..*at].ends_with('\n') || *at == 0 || name == "[rfs]")
+                .nth(k)
+                .map_or(1, |(at, _)| line_of(at))
+        };
+        let bad = |line: usize, message: String| FitError::Mismatch {
+            path: path.to_path_buf(),
+            line,
+            message,
+        };
+        let proportion = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
+        let check_ci = |ci: Option<[f64; 2]>, value: f64| match ci {
+            Some([lo, hi]) if !(proportion(lo) && proportion(hi) && lo <= value && value <= hi) => {
+                Err(format!(
+                    "ci95: expected proportions lo <= value <= hi, got [{lo}, {hi}] around {value}"
+                ))
+            }
+            _ => Ok(()),
         };
         for (what, r) in t.rates() {
-            if !(0.0..=1.0).contains(&r.value) {
-                return Err(bad(what, r.value));
+            let line = header(what, 0);
+            if !proportion(r.value) {
+                return Err(bad(
+                    line,
+                    format!(
+                        "{what}.value: expected a proportion in [0, 1], got {}",
+                        r.value
+                    ),
+                ));
+            }
+            check_ci(r.ci95, r.value).map_err(|m| bad(line, format!("{what}.{m}")))?;
+            if r.n == Some(0) {
+                return Err(bad(
+                    line,
+                    format!("{what}.n: expected at least one patient, got 0"),
+                ));
+            }
+            if let Some(tol) = r.tolerance
+                && !(tol.is_finite() && tol > 0.0 && tol < 1.0)
+            {
+                return Err(bad(
+                    line,
+                    format!("{what}.tolerance: expected a proportion in (0, 1), got {tol}"),
+                ));
             }
         }
-        for r in &t.rfs {
-            if !((0.0..=1.0).contains(&r.value) && r.month.is_finite() && r.month > 0.0) {
-                return Err(bad(&format!("rfs at month {}", r.month), r.value));
+        for (k, r) in t.rfs.iter().enumerate() {
+            let line = header("[rfs]", k);
+            if !(r.month.is_finite() && r.month > 0.0) {
+                return Err(bad(
+                    line,
+                    format!(
+                        "rfs.month: expected a positive number of months, got {}",
+                        r.month
+                    ),
+                ));
+            }
+            if !proportion(r.value) {
+                return Err(bad(
+                    line,
+                    format!(
+                        "rfs.value: expected a proportion in [0, 1], got {}",
+                        r.value
+                    ),
+                ));
+            }
+            check_ci(r.ci95, r.value).map_err(|m| bad(line, format!("rfs.{m}")))?;
+            if t.rfs[..k].iter().any(|q| q.month == r.month) {
+                return Err(bad(
+                    line,
+                    format!(
+                        "rfs.month: month {} given twice; expected each month once",
+                        r.month
+                    ),
+                ));
             }
         }
         Ok(t)
+    }
+
+    /// Checks that the targets can be measured in a population followed for
+    /// `follow_up_days`: every RFS month within the follow-up and, for response targets,
+    /// month 3 reached.
+    pub fn check_follow_up(&self, follow_up_days: f64) -> Result<(), String> {
+        let months: Vec<f64> = self.rfs.iter().map(|r| r.month).collect();
+        super::summary::check_months(&months, follow_up_days)
+            .map_err(|m| format!("targets {}: RFS {m}", self.name))?;
+        let needs_month_3 =
+            self.remission.is_some() || self.mrd_negative.is_some() || !months.is_empty();
+        if needs_month_3 && follow_up_days < cartkin_core::outcome::MONTH_3 {
+            return Err(format!(
+                "targets {}: remission is assessed at month 3 ({} days); the follow-up of {follow_up_days} days ends before it",
+                self.name,
+                cartkin_core::outcome::MONTH_3
+            ));
+        }
+        Ok(())
     }
 
     fn rates(&self) -> Vec<(&'static str, &RateTarget)> {
@@ -151,8 +241,8 @@ impl Targets {
         let mut out = Vec::new();
         let achieved = |name: &str| -> f64 {
             match name {
-                "remission" => s.orr,
-                "mrd_negative" => s.mrd_negative_rate,
+                "remission" => s.orr.unwrap_or(f64::NAN),
+                "mrd_negative" => s.mrd_negative_rate.unwrap_or(f64::NAN),
                 "cd19_negative_relapse_share" => s.cd19_negative_relapse_share.unwrap_or(0.0),
                 "crs_any_grade" => s.crs_any_grade.unwrap_or(0.0),
                 _ => s.crs_grade3plus.unwrap_or(0.0),
