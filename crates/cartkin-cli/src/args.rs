@@ -116,7 +116,7 @@ pub struct SimulateArgs {
     #[arg(long, value_name = "DAYS", allow_negative_numbers = true)]
     pub step: Option<f64>,
     /// Output directory.
-    #[arg(long, default_value = "out", value_name = "DIR")]
+    #[arg(long, default_value = "out/simulate", value_name = "DIR")]
     pub out: PathBuf,
     /// Figure format.
     #[arg(long, value_enum, default_value_t = FormatArg::Png)]

@@ -10,7 +10,10 @@ use cartkin_fit::uncertainty::CHI2_95_1DF;
 use crate::plot::{Figure, Panel, ReferenceLine, Series, SeriesStyle, Threshold};
 
 /// Subjects per page of the per-subject figure.
-const PER_PAGE: usize = 24;
+pub const PER_PAGE: usize = 24;
+/// Most pages of subject plots written (480 subjects): a 100,000-subject fit would otherwise
+/// write thousands of pages. The residual plots and `residuals.csv` cover every subject.
+pub const MAX_SUBJECT_PAGES: usize = 20;
 /// Points on a fitted curve.
 const CURVE_POINTS: usize = 400;
 
@@ -142,7 +145,7 @@ pub fn figures(
     };
     let mut figures = Vec::new();
     let pages = curves.chunks(PER_PAGE).count();
-    for (page, chunk) in curves.chunks(PER_PAGE).enumerate() {
+    for (page, chunk) in curves.chunks(PER_PAGE).enumerate().take(MAX_SUBJECT_PAGES) {
         let panels = chunk
             .iter()
             .enumerate()

@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod console;
 mod figure;
 mod fit_figure;
 mod output;
@@ -18,10 +19,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
+    output::install_interrupt_cleanup();
     match commands::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            errln!("error: {err:#}");
             ExitCode::FAILURE
         }
     }

@@ -1,43 +1,241 @@
-//! Writing result files without ever leaving a half-written one.
+//! Result directories written as a whole, or not at all.
+//!
+//! A command opens its [`ResultSet`] before it computes anything: that checks `--out`, takes a
+//! lock on it and creates a staging directory next to it (`.NAME.cartkin-staging-PID`). Every
+//! file goes to the staging directory; [`ResultSet::commit`] then swaps the staging directory
+//! with `--out` in one `renameat2(RENAME_EXCHANGE)` (two renames where the file system cannot
+//! exchange) and deletes the old results. So:
+//!
+//! - a reader sees the previous result set or the new one, never a mixture;
+//! - a failed run (an error, a full disk, Ctrl-C) leaves `--out` as it was and nothing beside it;
+//! - a second run into the same `--out` while one is running is refused;
+//! - files of an earlier run that this run does not write are gone with the old set.
+//!
+//! `--out` is replaced as a whole, so it must hold nothing but an earlier result set of cartkin
+//! (its `manifest.json` lists the files): other files are never deleted, the run is refused.
 
+use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 
-/// Files rendered in memory, written together once everything succeeded.
-#[derive(Default)]
-pub struct Outputs {
-    files: Vec<(PathBuf, Vec<u8>)>,
-    /// Files written while the run went on, waiting in temporary files to be renamed.
-    streamed: Vec<(PathBuf, tempfile::NamedTempFile)>,
+/// The file every result set carries: the command, the files, the cartkin version.
+pub const MANIFEST: &str = "manifest.json";
+
+/// Staging directories (and `--out` directories created empty by this process) to remove if
+/// the process is interrupted.
+static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Installs the SIGINT/SIGTERM/SIGHUP handler that removes unfinished result sets before the
+/// process exits with status 130: an interrupted run leaves nothing behind.
+pub fn install_interrupt_cleanup() {
+    // an error here (a handler already set, e.g. in tests) only loses the cleanup
+    let _ = ctrlc::set_handler(|| {
+        let paths = CLEANUP.lock().map(|g| g.clone()).unwrap_or_default();
+        for path in paths.iter().rev() {
+            remove_tree(path);
+        }
+        crate::errln!("\ninterrupted: no results written");
+        std::process::exit(130);
+    });
 }
 
-impl Outputs {
-    /// Queues `bytes` for `dir/name`.
-    pub fn add(&mut self, dir: &Path, name: &str, bytes: Vec<u8>) {
-        self.files.push((dir.join(name), bytes));
+fn register(path: &Path) {
+    if let Ok(mut g) = CLEANUP.lock() {
+        g.push(path.to_path_buf());
+    }
+}
+
+fn unregister(path: &Path) {
+    if let Ok(mut g) = CLEANUP.lock() {
+        g.retain(|p| p != path);
+    }
+}
+
+/// Removes a directory tree (or an empty directory), retrying while another thread is still
+/// writing into it.
+fn remove_tree(path: &Path) {
+    for _ in 0..20 {
+        match std::fs::remove_dir_all(path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                std::thread::sleep(std::time::Duration::from_millis(5))
+            }
+            _ => return,
+        }
+    }
+}
+
+/// A result directory being written.
+pub struct ResultSet {
+    out: PathBuf,
+    staging: PathBuf,
+    command: String,
+    files: Vec<String>,
+    /// `--out` did not exist and was created (empty) to hold the lock.
+    created_out: bool,
+    committed: bool,
+    /// Holds the lock on `--out` while the run lasts.
+    _lock: Lock,
+}
+
+impl ResultSet {
+    /// Checks and locks `out` and creates the staging directory beside it. `command` is
+    /// recorded in the manifest (e.g. `population`).
+    pub fn begin(out: &Path, command: &str) -> Result<Self> {
+        let name = out
+            .file_name()
+            .filter(|n| !n.is_empty() && *n != "." && *n != "..")
+            .map(|n| n.to_string_lossy().into_owned())
+            .with_context(|| {
+                format!(
+                    "--out {}: expected a directory name (not `.`, `..` or a root)",
+                    out.display()
+                )
+            })?;
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        std::fs::create_dir_all(&parent).with_context(|| {
+            format!(
+                "--out {}: cannot create {}",
+                out.display(),
+                parent.display()
+            )
+        })?;
+        let created_out = match std::fs::create_dir(out) {
+            Ok(()) => true,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                if !out.is_dir() {
+                    bail!(
+                        "--out {}: exists and is not a directory; expected a directory for the results",
+                        out.display()
+                    );
+                }
+                false
+            }
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("--out {}: cannot create it", out.display()));
+            }
+        };
+        if created_out {
+            register(out);
+        }
+        let lock = match Lock::take(out) {
+            Ok(l) => l,
+            Err(e) => {
+                if created_out {
+                    let _ = std::fs::remove_dir(out);
+                    unregister(out);
+                }
+                return Err(e);
+            }
+        };
+        let set = ResultSet {
+            out: out.to_path_buf(),
+            staging: parent.join(format!(".{name}.cartkin-staging-{}", std::process::id())),
+            command: command.to_string(),
+            files: Vec::new(),
+            created_out,
+            committed: false,
+            _lock: lock,
+        };
+        set.check_replaceable()?;
+        // left-overs of a killed run into the same --out (we hold its lock: nobody else writes)
+        remove_leftovers(&parent, &name);
+        std::fs::create_dir(&set.staging).with_context(|| {
+            format!(
+                "--out {}: cannot write next to it ({})",
+                out.display(),
+                set.staging.display()
+            )
+        })?;
+        register(&set.staging);
+        Ok(set)
     }
 
-    /// A temporary file in `dir` (created if needed) for output too large to hold in memory;
-    /// hand it back with [`Outputs::add_streamed`]. Dropped without that, it is deleted.
-    pub fn temp_file_in(dir: &Path) -> Result<tempfile::NamedTempFile> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create the output directory", dir.display()))?;
-        tempfile::NamedTempFile::new_in(dir)
-            .with_context(|| format!("{}: cannot write in the output directory", dir.display()))
+    /// `--out` must be empty or hold only an earlier cartkin result set.
+    fn check_replaceable(&self) -> Result<()> {
+        let entries: Vec<String> = std::fs::read_dir(&self.out)
+            .with_context(|| format!("--out {}: cannot read it", self.out.display()))?
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let listed = read_manifest_files(&self.out.join(MANIFEST));
+        let foreign: Vec<&String> = entries
+            .iter()
+            .filter(|e| match &listed {
+                Some(files) => {
+                    e.as_str() != MANIFEST
+                        && !files
+                            .iter()
+                            .any(|f| f == *e || f.starts_with(&format!("{e}/")))
+                }
+                None => true,
+            })
+            .collect();
+        if foreign.is_empty() {
+            return Ok(());
+        }
+        let shown: Vec<&str> = foreign.iter().take(5).map(|s| s.as_str()).collect();
+        bail!(
+            "--out {}: holds files that are not part of an earlier cartkin result set ({}{}); \
+             the results replace the whole directory, so choose a new or empty directory \
+             (or remove those files)",
+            self.out.display(),
+            shown.join(", "),
+            if foreign.len() > 5 { ", ..." } else { "" }
+        )
     }
 
-    /// Queues a finished temporary file (from [`Outputs::temp_file_in`] with the same `dir`)
-    /// to be renamed to `dir/name` with the other files.
-    pub fn add_streamed(&mut self, dir: &Path, name: &str, file: tempfile::NamedTempFile) {
-        self.streamed.push((dir.join(name), file));
+    fn staged(&mut self, name: &str) -> Result<PathBuf> {
+        let relative = Path::new(name);
+        if relative.is_absolute()
+            || relative
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            bail!("internal: result file name `{name}` must be a relative path");
+        }
+        let path = self.staging.join(relative);
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+        }
+        if !self.files.iter().any(|f| f == name) {
+            self.files.push(name.to_string());
+        }
+        Ok(path)
     }
 
-    /// Renders `figures` in each of `formats` and queues them as `dir/NAME.EXT`.
+    /// Writes `bytes` as `name` (a relative path, e.g. `patients/001_arm.csv`).
+    pub fn add(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        let path = self.staged(name)?;
+        std::fs::write(&path, bytes).with_context(|| {
+            format!(
+                "{}: cannot write {name} (the disk may be full)",
+                self.out.display()
+            )
+        })
+    }
+
+    /// A file to stream `name` into (for outputs too large to hold in memory).
+    pub fn create(&mut self, name: &str) -> Result<std::io::BufWriter<File>> {
+        let path = self.staged(name)?;
+        let file = File::create(&path)
+            .with_context(|| format!("{}: cannot write {name}", self.out.display()))?;
+        Ok(std::io::BufWriter::new(file))
+    }
+
+    /// Renders `figures` in each of `formats` as `NAME.EXT`.
     pub fn add_figures(
         &mut self,
-        dir: &Path,
         figures: &[(String, crate::plot::Figure)],
         formats: &[(crate::plot::ImageFormat, &str)],
     ) -> Result<()> {
@@ -45,67 +243,243 @@ impl Outputs {
             for (format, ext) in formats {
                 let bytes = crate::plot::render(fig, *format)
                     .with_context(|| format!("rendering {name}.{ext}"))?;
-                self.add(dir, &format!("{name}.{ext}"), bytes);
+                self.add(&format!("{name}.{ext}"), &bytes)?;
             }
         }
         Ok(())
     }
 
-    /// [`Outputs::commit`], then lists the files written on standard output.
-    pub fn commit_and_list(self, dir: &Path) -> Result<()> {
-        for path in self.commit(dir)? {
-            println!("wrote {}", path.display());
-        }
-        Ok(())
+    /// Writes the manifest and replaces `--out` with the staged result set; returns the
+    /// final paths of the files, in the order they were added.
+    pub fn commit(mut self) -> Result<Vec<PathBuf>> {
+        let manifest = serde_json::json!({
+            "cartkin": env!("CARGO_PKG_VERSION"),
+            "command": self.command,
+            "arguments": std::env::args().skip(1).collect::<Vec<_>>(),
+            "files": self.files,
+        });
+        let mut bytes = serde_json::to_vec_pretty(&manifest)?;
+        bytes.push(b'\n');
+        std::fs::write(self.staging.join(MANIFEST), bytes)
+            .with_context(|| format!("{}: cannot write {MANIFEST}", self.out.display()))?;
+        sync_tree(&self.staging);
+        swap(&self.staging, &self.out).with_context(|| {
+            format!(
+                "--out {}: cannot move the results into place",
+                self.out.display()
+            )
+        })?;
+        self.committed = true;
+        // the staging path now holds the old result set
+        remove_tree(&self.staging);
+        unregister(&self.staging);
+        unregister(&self.out);
+        Ok(self.files.iter().map(|f| self.out.join(f)).collect())
     }
 
-    /// Creates `dir` and writes every file through a temporary file in the same directory,
-    /// renamed into place, so a reader never sees a partial file.
-    pub fn commit(self, dir: &Path) -> Result<Vec<PathBuf>> {
-        std::fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create the output directory", dir.display()))?;
-        let mut written = Vec::new();
-        for (path, bytes) in self.files {
-            // files may go to a subdirectory (e.g. scenario patient tables)
-            let parent = path.parent().unwrap_or(dir);
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("{}: cannot create the directory", parent.display()))?;
-            let mut tmp = tempfile::NamedTempFile::new_in(parent).with_context(|| {
-                format!("{}: cannot write in the output directory", parent.display())
-            })?;
-            tmp.write_all(&bytes)
-                .and_then(|()| tmp.flush())
-                .with_context(|| format!("{}: cannot write", path.display()))?;
-            written.push(persist(tmp, path)?);
-        }
-        for (path, tmp) in self.streamed {
-            written.push(persist(tmp, path)?);
+    /// [`ResultSet::commit`], then lists the files written on standard output.
+    pub fn commit_and_list(self) -> Result<Vec<PathBuf>> {
+        let written = self.commit()?;
+        for path in &written {
+            crate::outln!("wrote {}", path.display());
         }
         Ok(written)
     }
 }
 
-/// Gives a finished temporary file ordinary permissions and renames it to `path`.
-fn persist(tmp: tempfile::NamedTempFile, path: PathBuf) -> Result<PathBuf> {
-    ordinary_permissions(tmp.as_file())
-        .with_context(|| format!("{}: cannot write", path.display()))?;
-    tmp.persist(&path).with_context(|| {
-        format!(
-            "{}: cannot move the finished file into place",
-            path.display()
+impl Drop for ResultSet {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        remove_tree(&self.staging);
+        unregister(&self.staging);
+        if self.created_out {
+            // only if still empty: never delete what someone else put there meanwhile
+            let _ = std::fs::remove_dir(&self.out);
+            unregister(&self.out);
+        }
+    }
+}
+
+/// The `files` list of a cartkin manifest, or `None` if there is none or it is not one.
+fn read_manifest_files(path: &Path) -> Option<Vec<String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let doc: serde_json::Value = serde_json::from_str(&text).ok()?;
+    doc.get("cartkin")?;
+    doc.get("files")?
+        .as_array()?
+        .iter()
+        .map(|f| f.as_str().map(str::to_string))
+        .collect()
+}
+
+/// Removes `.NAME.cartkin-staging-*` directories next to `--out` left by killed runs.
+fn remove_leftovers(parent: &Path, name: &str) {
+    let prefix = format!(".{name}.cartkin-staging-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            remove_tree(&e.path());
+        }
+    }
+}
+
+/// Flushes the staged files to disk before they replace the old ones, so a crash after the
+/// swap cannot leave empty files in place of results.
+fn sync_tree(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        let path = e.path();
+        if path.is_dir() {
+            sync_tree(&path);
+        } else if let Ok(f) = File::open(&path) {
+            let _ = f.sync_all();
+        }
+    }
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// Exchanges the directories `staging` and `out` atomically where the file system can; else
+/// moves `out` aside, `staging` into place, and the old one back to `staging`'s name.
+fn swap(staging: &Path, out: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{CWD, RenameFlags, renameat_with};
+        match renameat_with(CWD, staging, CWD, out, RenameFlags::EXCHANGE) {
+            Ok(()) => return Ok(()),
+            Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let aside = staging.with_extension("old");
+    std::fs::rename(out, &aside)?;
+    if let Err(e) = std::fs::rename(staging, out) {
+        let _ = std::fs::rename(&aside, out);
+        return Err(e);
+    }
+    std::fs::rename(&aside, staging)
+}
+
+/// An exclusive advisory lock (`flock`) on the `--out` directory.
+struct Lock {
+    _dir: Option<File>,
+}
+
+impl Lock {
+    #[cfg(unix)]
+    fn take(out: &Path) -> Result<Self> {
+        use rustix::fs::{FlockOperation, flock};
+        use std::os::unix::fs::MetadataExt;
+        for _ in 0..10 {
+            let dir = File::open(out)
+                .with_context(|| format!("--out {}: cannot open it", out.display()))?;
+            if flock(&dir, FlockOperation::NonBlockingLockExclusive).is_err() {
+                bail!(
+                    "--out {}: another cartkin run is writing to this directory; wait for it \
+                     to finish or choose another --out",
+                    out.display()
+                );
+            }
+            // the directory may have been replaced (by a finishing run) between open and lock
+            let (Ok(held), Ok(now)) = (dir.metadata(), std::fs::metadata(out)) else {
+                continue;
+            };
+            if held.ino() == now.ino() && held.dev() == now.dev() {
+                return Ok(Lock { _dir: Some(dir) });
+            }
+        }
+        bail!(
+            "--out {}: the directory keeps changing (other runs?); choose another --out",
+            out.display()
         )
-    })?;
-    Ok(path)
+    }
+
+    #[cfg(not(unix))]
+    fn take(_out: &Path) -> Result<Self> {
+        Ok(Lock { _dir: None })
+    }
 }
 
-/// Temporary files are created private (0600); results are ordinary files (0644).
-#[cfg(unix)]
-fn ordinary_permissions(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+/// Free space on the file system holding `dir` [bytes], where the platform tells.
+pub fn free_bytes(dir: &Path) -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let s = rustix::fs::statvfs(dir).ok()?;
+        Some(s.f_bavail.saturating_mul(s.f_frsize))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        None
+    }
 }
 
-#[cfg(not(unix))]
-fn ordinary_permissions(_file: &std::fs::File) -> std::io::Result<()> {
+/// Memory available to new allocations [bytes] (Linux `MemAvailable`), where known.
+pub fn available_memory_bytes() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// Human-readable bytes (`1.6 GB`).
+pub fn bytes_label(bytes: f64) -> String {
+    let units = ["B", "KB", "MB", "GB", "TB", "PB"];
+    let mut v = bytes;
+    let mut k = 0;
+    while v >= 1000.0 && k + 1 < units.len() {
+        v /= 1000.0;
+        k += 1;
+    }
+    if k == 0 {
+        format!("{v:.0} {}", units[k])
+    } else {
+        format!("{v:.1} {}", units[k])
+    }
+}
+
+/// Refuses a run whose outputs need more disk than `dir` has free, and warns (on standard
+/// error) before writing more than 1 GB.
+pub fn check_output_size(dir: &Path, bytes: f64, what: &str) -> Result<()> {
+    let parent = dir
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Some(free) = free_bytes(parent)
+        && bytes > free as f64
+    {
+        bail!(
+            "{what} would write about {} into {}, but only {} is free; \
+             choose a smaller run or another --out",
+            bytes_label(bytes),
+            dir.display(),
+            bytes_label(free as f64)
+        );
+    }
+    if bytes > 1e9 {
+        crate::errln!(
+            "note: {what} will write about {} into {}",
+            bytes_label(bytes),
+            dir.display()
+        );
+    }
     Ok(())
+}
+
+/// Writes all of `bytes` and flushes (for streamed files).
+pub fn finish(mut w: std::io::BufWriter<File>, name: &str) -> Result<()> {
+    w.flush()
+        .with_context(|| format!("cannot write {name} (the disk may be full)"))?;
+    let file = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write {name}: {}", e.error()))?;
+    file.sync_all()
+        .with_context(|| format!("cannot write {name} (the disk may be full)"))
 }

@@ -84,13 +84,35 @@ pub fn figures<P: HasEndpoints>(
         }],
         events: Vec::new(),
     };
-    let by_response = |responder: bool| -> Vec<(f64, f64)> {
+    // without an assessed response (no response in the model, follow-up short of month 3)
+    // there is no RFS curve and no split by response
+    let assessed = patients
+        .iter()
+        .any(|p| p.endpoints().evaluable && p.endpoints().response_assessed);
+    let by_response = |responder: Option<bool>| -> Vec<(f64, f64)> {
         patients
             .iter()
             .map(HasEndpoints::endpoints)
-            .filter(|p| p.evaluable && p.responder == responder)
+            .filter(|p| p.evaluable && responder.is_none_or(|r| p.responder == r))
             .filter_map(|p| Some((p.auc28?, p.cmax?)))
             .collect()
+    };
+    let exposure_series = if assessed {
+        vec![
+            Series::from_pairs("responders", &by_response(Some(true)), SeriesStyle::Points)
+                .with_colour(0),
+            Series::from_pairs(
+                "non-responders",
+                &by_response(Some(false)),
+                SeriesStyle::Points,
+            )
+            .with_colour(1),
+        ]
+    } else {
+        vec![
+            Series::from_pairs("all patients", &by_response(None), SeriesStyle::Points)
+                .with_colour(0),
+        ]
     };
     let spec = model.spec();
     let unit = spec
@@ -111,20 +133,17 @@ pub fn figures<P: HasEndpoints>(
             x_label: Some(format!("AUC0–28d ({unit} · day)")),
             log_x: true,
             log_y: true,
-            series: vec![
-                Series::from_pairs("responders", &by_response(true), SeriesStyle::Points)
-                    .with_colour(0),
-                Series::from_pairs("non-responders", &by_response(false), SeriesStyle::Points)
-                    .with_colour(1),
-            ],
+            series: exposure_series,
             ..Default::default()
         }],
         events: Vec::new(),
     };
-    vec![
-        ("rfs_km".into(), rfs),
-        ("exposure_by_response".into(), exposure),
-    ]
+    let mut figures = Vec::new();
+    if assessed {
+        figures.push(("rfs_km".into(), rfs));
+    }
+    figures.push(("exposure_by_response".into(), exposure));
+    figures
 }
 
 /// Simulated rates against their targets: one point per endpoint, with the acceptance interval.

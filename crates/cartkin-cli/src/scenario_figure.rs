@@ -167,7 +167,7 @@ fn endpoints() -> [(&'static str, &'static str, Endpoint); 4] {
         (
             "Remission (CR/CRi by month 3)",
             "Proportion of patients",
-            |a, _| Some((a.summary.orr, a.summary.orr_ci95)),
+            |a, _| Some((a.summary.orr?, a.summary.orr_ci95?)),
         ),
         (
             "Relapse-free survival at 12 months",

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 use tempfile::TempDir;
 
-use common::{Run, assert_refused, cartkin, files_in, json, num};
+use common::{Run, assert_refused, cartkin, entries_in, files_in, json, num};
 
 const DATA: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -106,7 +106,7 @@ impl Scratch {
         assert!(
             !out.exists(),
             "output directory created for bad input {args:?}: {:?}",
-            files_in(&out)
+            entries_in(&out)
         );
     }
 }
@@ -939,24 +939,32 @@ fn individual_fit_reports_subjects_and_a_two_stage_summary() {
     let json = sc.fit_ok(&["--model", "stein_2019", "--data", p(&data)]);
     assert_eq!(json["mode"], "individual");
 
-    // subjects with no more observations than free parameters are skipped
+    // subjects with no more quantified observations (above the limit) than free parameters
+    // are not fitted, and listed with the reason
     let k = STEIN_PARAMETERS.len();
     let per_subject = observations_per_subject(&data);
     let fitted_ids: Vec<&str> = per_subject
         .iter()
-        .filter(|s| s.1 > k)
+        .filter(|s| s.1 - s.2 > k)
         .map(|s| s.0.as_str())
         .collect();
     let skipped: Vec<&str> = per_subject
         .iter()
-        .filter(|s| s.1 <= k)
+        .filter(|s| s.1 - s.2 <= k)
         .map(|s| s.0.as_str())
         .collect();
     assert!(!fitted_ids.is_empty() && !skipped.is_empty(), "test data");
-    assert_eq!(
-        strings(&json, "/convergence/skipped_underdetermined"),
-        skipped
-    );
+    let excluded = json["excluded"].as_array().expect("excluded");
+    let not_fitted: Vec<&str> = excluded
+        .iter()
+        .filter(|e| {
+            e["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("limit of quantification"))
+        })
+        .map(|e| e["id"].as_str().expect("an id"))
+        .collect();
+    assert_eq!(not_fitted, skipped);
 
     let subjects = json["subjects"].as_array().expect("subjects");
     let ids: Vec<&str> = subjects
@@ -993,8 +1001,23 @@ fn individual_fit_reports_subjects_and_a_two_stage_summary() {
         keys(&json, "/parameters"),
         STEIN_PARAMETERS.iter().map(|s| s.to_string()).collect()
     );
+    // subjects with an estimate at a bound are fitted but left out of the summary
+    let summarised: Vec<&Value> = subjects
+        .iter()
+        .filter(|s| s["at_bounds"].as_array().is_some_and(Vec::is_empty))
+        .collect();
+    for s in subjects.iter().filter(|s| !summarised.contains(s)) {
+        assert!(
+            excluded.iter().any(|e| e["id"] == s["id"]
+                && e["reason"]
+                    .as_str()
+                    .is_some_and(|r| r.contains("at a bound"))),
+            "{s}"
+        );
+    }
+    assert!(summarised.len() >= 2, "test data");
     for name in STEIN_PARAMETERS {
-        let logs: Vec<f64> = subjects
+        let logs: Vec<f64> = summarised
             .iter()
             .map(|s| num(s, &format!("/parameters/{name}/estimate")).ln())
             .collect();

@@ -147,7 +147,7 @@ fn bad_scenarios_name_the_file_line_arm_and_key_and_write_nothing() {
 }
 
 #[test]
-fn a_rerun_with_fewer_arms_notes_the_earlier_files_and_huge_runs_are_refused() {
+fn a_rerun_replaces_the_earlier_result_set_whole_and_huge_runs_are_refused() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let out = tmp.path().join("out");
     let out_s = out.to_str().expect("utf-8");
@@ -158,13 +158,14 @@ fn a_rerun_with_fewer_arms_notes_the_earlier_files_and_huge_runs_are_refused() {
         .next()
         .expect("first arm");
     let file = write(tmp.path(), one_arm);
+    assert!(out.join("patients/002_no_ld.csv").is_file());
     let run = cartkin(&["scenario", &file, "--out", out_s]);
     run.assert_ok();
-    assert!(
-        run.stderr.contains("from an earlier run") && run.stderr.contains("002_no_ld.csv"),
-        "{}",
-        run.stderr
-    );
+    // the earlier run's second arm is gone with its result set: no stale file remains
+    assert!(!out.join("patients/002_no_ld.csv").exists());
+    assert!(out.join("patients/001_eliana.csv").is_file());
     let run = cartkin(&["scenario", &file, "--n", "9000000", "--out", out_s]);
-    assert_refused(&run, 1, &["--n", "exceeds"]);
+    assert_refused(&run, 1, &["--n", "1000000"]);
+    let run = cartkin(&["scenario", &file, "--n", "1000001", "--out", out_s]);
+    assert_refused(&run, 1, &["--n", "1000000"]);
 }

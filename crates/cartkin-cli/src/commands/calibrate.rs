@@ -9,20 +9,23 @@ use cartkin_core::solve::SolverOptions;
 use cartkin_fit::vpop::calibrate::{
     Calibration, Evaluation, Free, Hyper, Optimizer, Report, Settings,
 };
-use cartkin_fit::vpop::spec::{self, PopulationSpec, Spread};
+use cartkin_fit::vpop::spec::{self, PopulationSpec};
 use cartkin_fit::vpop::summary::rfs_curve;
 use cartkin_fit::vpop::targets::Targets;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::CalibrateArgs;
-use crate::output::Outputs;
+use crate::output::ResultSet;
 use crate::population_figure;
 
 pub fn run(args: CalibrateArgs) -> Result<()> {
     let path = model::resolve(&args.model)?;
     let model = Model::load(&path)?;
-    let spec = spec::load(args.population.as_deref().unwrap_or(&path), model.spec())?;
-    let targets = Targets::load(&args.targets)?;
+    let spec = match &args.population {
+        Some(file) => spec::load_file(&super::population::resolve_population(file), model.spec())?,
+        None => spec::load(&path, model.spec())?,
+    };
+    let targets = Targets::load(&super::population::resolve_targets(&args.targets))?;
     let regimen = regimen::resolve(targets.regimen.as_deref().unwrap_or(&spec.regimen))?;
     let specs = if args.free.is_empty() {
         spec.calibrate.clone()
@@ -71,6 +74,10 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         },
     };
     calibration.validate()?;
+    if args.threads == Some(0) {
+        bail!("--threads: expected at least 1, got 0");
+    }
+    let mut out = ResultSet::begin(&args.out, "calibrate")?;
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template(
         "{spinner} calibrating [{elapsed_precise}] {msg}",
@@ -78,7 +85,6 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
     let started = std::time::Instant::now();
     let progress = |k: u64, d: f64| bar.set_message(format!("evaluation {k}, discrepancy {d:.3}"));
     let report = match args.threads {
-        Some(0) => bail!("--threads: expected at least 1, got 0"),
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()?
@@ -90,12 +96,10 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
 
     let (cal_model, cal_spec) =
         calibration.apply(&report.values.iter().map(|(_, v)| *v).collect::<Vec<_>>());
-    let mut outputs = Outputs::default();
-    outputs.add(
-        &args.out,
+    out.add(
         "calibrated.toml",
-        calibrated_model(&cal_model, &cal_spec, &report, &targets.name)?,
-    );
+        &calibrated_model(&cal_model, &cal_spec, &report, &targets.name)?,
+    )?;
     let mut json = serde_json::to_vec_pretty(&serde_json::json!({
         "model": model.name(),
         "targets": targets.name,
@@ -105,12 +109,11 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         "report": report,
     }))?;
     json.push(b'\n');
-    outputs.add(&args.out, "report.json", json);
-    outputs.add(
-        &args.out,
+    out.add("report.json", &json)?;
+    out.add(
         "report.md",
-        report_md(&model, &targets, &report, args.n, elapsed).into_bytes(),
-    );
+        report_md(&model, &targets, &report, args.n, elapsed).as_bytes(),
+    )?;
     let formats = args.format.formats();
     let target_points: Vec<population_figure::TargetPoint> = targets
         .rfs
@@ -133,18 +136,18 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         "rates_vs_targets".into(),
         population_figure::rates_figure(&cal_model, &report.fresh.comparisons),
     ));
-    outputs.add_figures(&args.out, &figures, formats)?;
-    outputs.commit_and_list(&args.out)?;
-    println!(
+    out.add_figures(&figures, formats)?;
+    out.commit_and_list()?;
+    crate::outln!(
         "{} evaluations in {:.1} s",
         report.evaluations,
         elapsed.as_secs_f64()
     );
     for (f, v) in &report.values {
-        println!("  {} {:?} = {v:.6e}", f.parameter, f.hyper);
+        crate::outln!("  {} {:?} = {v:.6e}", f.parameter, f.hyper);
     }
     for w in &report.at_bounds {
-        println!("warning: {w}");
+        crate::outln!("warning: {w}");
     }
     print_table("calibration draw", &report.calibration);
     print_table("fresh draw", &report.fresh);
@@ -152,9 +155,9 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
 }
 
 fn print_table(title: &str, e: &Evaluation) {
-    println!("{title} (discrepancy {:.2}):", e.discrepancy);
+    crate::outln!("{title} (discrepancy {:.2}):", e.discrepancy);
     for c in &e.comparisons {
-        println!(
+        crate::outln!(
             "  {:<30} target {:>6.3}  accept [{:.3}, {:.3}]  achieved {:>6.3}  {}",
             c.endpoint,
             c.target,
@@ -174,7 +177,7 @@ fn calibrated_model(
     trial: &str,
 ) -> Result<Vec<u8>> {
     let path = &model.spec().path;
-    let text = std::fs::read_to_string(path)
+    let text = cartkin_core::bundled::read_to_string(path)
         .with_context(|| format!("{}: cannot read the model file", path.display()))?;
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     if let Some(k) = lines
@@ -224,95 +227,8 @@ fn calibrated_model(
         lines[k] = format!("title = {title:?}");
     }
     let mut out = lines.join("\n").trim_end().to_string();
-    let _ = write!(
-        out,
-        "\n\n# Virtual population, calibrated by cartkin calibrate.\n[population]\nn = {}\nseed = {}\nregimen = {:?}\nfollow_up_days = {:?}\nnon_relapse_mortality_per_year = {:?}\ndropout_per_year = {:?}\n",
-        spec.n,
-        spec.seed,
-        spec.regimen,
-        spec.follow_up_days,
-        spec.non_relapse_mortality_per_year,
-        spec.dropout_per_year
-    );
-    if !spec.calibrate.is_empty() {
-        let _ = writeln!(out, "calibrate = {:?}", spec.calibrate);
-    }
-    let draw = |d: &spec::Draw| match *d {
-        spec::Draw::Lognormal {
-            median,
-            cv,
-            lower,
-            upper,
-        } => format!(
-            "{{ distribution = \"lognormal\", median = {median:?}, cv = {cv:?}, lower = {lower:?}, upper = {upper:?} }}"
-        ),
-        spec::Draw::Uniform { lower, upper } => {
-            format!("{{ distribution = \"uniform\", lower = {lower:?}, upper = {upper:?} }}")
-        }
-        spec::Draw::Normal {
-            mean,
-            sd,
-            lower,
-            upper,
-        } => format!(
-            "{{ distribution = \"normal\", mean = {mean:?}, sd = {sd:?}, lower = {lower:?}, upper = {upper:?} }}"
-        ),
-        spec::Draw::Fixed { value } => format!("{{ distribution = \"fixed\", value = {value:?} }}"),
-    };
-    if !spec.covariates.is_empty() {
-        out.push_str("\n[population.covariates]\n");
-        for (name, d) in &spec.covariates {
-            let _ = writeln!(out, "{name} = {}", draw(d));
-        }
-    }
-    if let Some(d) = &spec.dose {
-        let _ = write!(out, "\n[population.dose]\nper_kg = {}\n", draw(&d.per_kg));
-        if d.flat_above_kg.is_finite() {
-            let _ = write!(
-                out,
-                "flat_above_kg = {:?}\nflat = {}\n",
-                d.flat_above_kg,
-                draw(&d.flat)
-            );
-        }
-    }
-    for p in &spec.parameters {
-        let body = match p.spread {
-            Spread::Lognormal { omega } => {
-                format!("distribution = \"lognormal\"\nomega2 = {:?}", omega * omega)
-            }
-            Spread::Logitnormal { omega } => format!(
-                "distribution = \"logitnormal\"\nomega2 = {:?}",
-                omega * omega
-            ),
-            Spread::Normal { sd } => format!("distribution = \"normal\"\nsd = {sd:?}"),
-            Spread::Uniform { lower, upper } => {
-                format!("distribution = \"uniform\"\nlower = {lower:?}\nupper = {upper:?}")
-            }
-        };
-        let _ = write!(
-            out,
-            "\n[[population.parameters]]\nname = {:?}\n{body}\n",
-            p.name
-        );
-    }
-    let mut correlations = String::new();
-    for i in 0..spec.parameters.len() {
-        for j in 0..i {
-            let r = spec.correlation[i][j];
-            if r.abs() > 0.0 {
-                let _ = writeln!(
-                    correlations,
-                    "\"{},{}\" = {r:?}",
-                    spec.parameters[j].name, spec.parameters[i].name
-                );
-            }
-        }
-    }
-    if !correlations.is_empty() {
-        let _ = write!(out, "\n[population.correlations]\n{correlations}");
-    }
-    out.push('\n');
+    out.push_str("\n\n# Virtual population, calibrated by cartkin calibrate.\n");
+    out.push_str(&spec.to_toml());
     // the result must be a valid model file with a valid population
     let checked =
         model::file::parse(path, &out).context("the calibrated model file did not validate")?;
@@ -396,10 +312,12 @@ fn report_md(
         let sm = &e.summary;
         let _ = writeln!(
             s,
-            "\nORR {:.1}% (n = {}), MRD-negative {:.1}%, median RFS {}, relapses {} ({} deaths in remission), CRS ≥ 3 {}.\n",
-            100.0 * sm.orr,
+            "\nORR {} (n = {}), MRD-negative {}, median RFS {}, relapses {} ({} deaths in remission), CRS ≥ 3 {}.\n",
+            sm.orr
+                .map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v)),
             sm.n,
-            100.0 * sm.mrd_negative_rate,
+            sm.mrd_negative_rate
+                .map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v)),
             sm.median_rfs_months
                 .map_or("not reached".into(), |m| format!("{m:.1} months")),
             sm.relapses,

@@ -19,7 +19,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{DataFormatArg, FitArgs};
 use crate::fit_figure::{self, SubjectCurves};
-use crate::output::Outputs;
+use crate::output::ResultSet;
 
 /// A fit file: the same choices as the command-line flags (flags win).
 #[derive(Deserialize, Default)]
@@ -37,13 +37,31 @@ struct FitFile {
 
 pub fn run(args: FitArgs) -> Result<()> {
     let model = Model::load(&model::resolve(&args.model)?)?;
-    let dataset = read_data(&args.data, args.data_format)?;
+    let data_path = cartkin_core::bundled::resolve(
+        cartkin_core::bundled::Kind::Dataset,
+        &args.data.to_string_lossy(),
+    )
+    .unwrap_or_else(|| args.data.clone());
+    let dataset = read_data(&data_path, args.data_format)?;
     let file = match &args.fit {
         Some(path) => read_fit_file(path)?,
         None => FitFile::default(),
     };
     let settings = settings(&args, &file, &model, &dataset)?;
     let problem = build(&model, &dataset, &settings)?;
+    if let Some(name) = &args.profile
+        && !problem.free.iter().any(|p| &p.name == name)
+    {
+        bail!(
+            "--profile {name}: `{name}` is not estimated; expected one of: {}",
+            problem
+                .free
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     let optimizer = OptimizerOptions {
         kind: args
             .optimizer
@@ -68,13 +86,17 @@ pub fn run(args: FitArgs) -> Result<()> {
             .filter(|s| !s.points.is_empty())
             .count()
     };
+    if args.threads == Some(0) {
+        bail!("--threads: expected at least 1, got 0");
+    }
+    // checked and locked before fitting: a bad --out fails now, not after the fit
+    let mut out = ResultSet::begin(&args.out, "fit")?;
     let bar = ProgressBar::new(fits as u64);
     bar.set_style(ProgressStyle::with_template(
         "{spinner} fitting [{elapsed_precise}] {wide_bar} {pos}/{len} subjects (eta {eta})",
     )?);
     let run_fit = || fit(&problem, &options, &|| bar.inc(1));
     let report = match args.threads {
-        Some(0) => bail!("--threads: expected at least 1, got 0"),
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()?
@@ -84,22 +106,27 @@ pub fn run(args: FitArgs) -> Result<()> {
     bar.finish_and_clear();
 
     let curves = fit_figure::curves(&problem, &report);
-    let mut outputs = Outputs::default();
-    outputs.add(&args.out, "fit.json", fit_json(&args, &problem, &report)?);
-    outputs.add(
-        &args.out,
-        "fitted_model.toml",
-        fitted_model(&model, &problem, &report)?,
-    );
-    outputs.add(&args.out, "residuals.csv", residuals_csv(&curves)?);
-    let formats = args.format.formats();
-    outputs.add_figures(
-        &args.out,
-        &fit_figure::figures(&model, &curves, &report),
-        formats,
+    out.add(
+        "fit.json",
+        &fit_json(&args, &problem, &report, curves.len())?,
     )?;
-    outputs.commit_and_list(&args.out)?;
+    out.add(
+        "fitted_model.toml",
+        &fitted_model(&model, &problem, &report)?,
+    )?;
+    out.add("residuals.csv", &residuals_csv(&curves)?)?;
+    let formats = args.format.formats();
+    out.add_figures(&fit_figure::figures(&model, &curves, &report), formats)?;
+    out.commit_and_list()?;
     print_summary(&report);
+    let shown = fit_figure::PER_PAGE * fit_figure::MAX_SUBJECT_PAGES;
+    if curves.len() > shown {
+        crate::errln!(
+            "note: fit_subjects*.png show the first {shown} of {} subjects ({} pages); residuals.csv and the residual plots cover all",
+            curves.len(),
+            fit_figure::MAX_SUBJECT_PAGES
+        );
+    }
     Ok(())
 }
 
@@ -108,7 +135,7 @@ fn read_data(path: &Path, format: DataFormatArg) -> Result<Dataset> {
         DataFormatArg::Long => true,
         DataFormatArg::Nonmem => false,
         DataFormatArg::Auto => {
-            let text = std::fs::read_to_string(path)
+            let text = cartkin_core::bundled::read_to_string(path)
                 .with_context(|| format!("{}: cannot read file", path.display()))?;
             let header: Vec<String> = text
                 .lines()
@@ -131,15 +158,10 @@ fn read_fit_file(path: &Path) -> Result<FitFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("{}: cannot read file", path.display()))?;
     toml::from_str(&text).map_err(|e| {
-        let line = e
-            .span()
-            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
-        anyhow::anyhow!(
-            "{}:{}: {}",
-            path.display(),
-            line.map_or("?".into(), |l| l.to_string()),
-            e.message().trim()
-        )
+        let line = e.span().map_or(1, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        });
+        anyhow::anyhow!("{}:{line}: {}", path.display(), e.message().trim())
     })
 }
 
@@ -243,7 +265,11 @@ fn settings(
             bail!("--dose/--dose-per-kg: the data file has dose records; remove them or the flag");
         }
         let patient = model.spec().defaults.patient.patient("model defaults")?;
-        d.validate(&patient, "command line")?;
+        let fraction = match &args.regimen {
+            Some(r) => regimen::resolve(r)?.car_t_fraction(),
+            None => 1.0,
+        };
+        d.validate(&patient, fraction, "command line")?;
     }
     if !has_doses && (dose.is_some() || args.regimen.is_some()) {
         let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or("none"))?;
@@ -263,7 +289,12 @@ fn estimates_json(result: &FitResult) -> Value {
     Value::Object(map)
 }
 
-fn fit_json(args: &FitArgs, problem: &Problem, report: &FitReport) -> Result<Vec<u8>> {
+fn fit_json(
+    args: &FitArgs,
+    problem: &Problem,
+    report: &FitReport,
+    n_curves: usize,
+) -> Result<Vec<u8>> {
     let names: Vec<&str> = problem.free.iter().map(|p| p.name.as_str()).collect();
     let mut doc = json!({
         "model": problem.model.name(),
@@ -282,7 +313,12 @@ fn fit_json(args: &FitArgs, problem: &Problem, report: &FitReport) -> Result<Vec
     } else {
         let mut params = Map::new();
         for t in &report.two_stage {
-            params.insert(t.parameter.clone(), json!({ "estimate": t.estimate, "se": t.se, "ci95": t.ci95, "between_subject_cv_percent": t.between_subject_cv_percent, "n": t.n, "summary": "two-stage: geometric mean of individual estimates" }));
+            let summary = if t.n == 1 {
+                "one subject: its own estimate, SE and CI"
+            } else {
+                "two-stage: geometric mean of individual estimates"
+            };
+            params.insert(t.parameter.clone(), json!({ "estimate": t.estimate, "se": t.se, "ci95": t.ci95, "between_subject_cv_percent": t.between_subject_cv_percent, "n": t.n, "summary": summary }));
         }
         doc["parameters"] = Value::Object(params);
         let total: f64 = report.individual.iter().map(|f| f.objective.minus2ll).sum();
@@ -307,7 +343,8 @@ fn fit_json(args: &FitArgs, problem: &Problem, report: &FitReport) -> Result<Vec
             .iter()
             .map(|f| f.convergence.function_evaluations)
             .sum();
-        doc["convergence"] = json!({ "subjects": report.individual.len(), "converged": converged, "function_evaluations": evaluations, "skipped_underdetermined": report.skipped });
+        doc["convergence"] = json!({ "subjects": report.individual.len(), "converged": converged, "function_evaluations": evaluations });
+        doc["excluded"] = json!(report.excluded);
         if let Some(p) = &report.pooled {
             doc["residual_error_first_step"] = json!({ "note": "residual SDs estimated by a pooled fit, then fixed in the individual fits", "parameters": estimates_json(p), "objective": p.objective });
         }
@@ -315,10 +352,18 @@ fn fit_json(args: &FitArgs, problem: &Problem, report: &FitReport) -> Result<Vec
             report
                 .individual
                 .iter()
-                .map(|f| json!({ "id": f.subjects.first(), "parameters": estimates_json(f), "objective": f.objective, "convergence": f.convergence, "warning": f.warning, "profile": f.profile }))
+                .map(|f| json!({ "id": f.subjects.first(), "parameters": estimates_json(f), "objective": f.objective, "convergence": f.convergence, "warning": f.warning, "at_bounds": f.at_bounds, "profile": f.profile }))
                 .collect(),
         );
     }
+    let pages = n_curves
+        .div_ceil(fit_figure::PER_PAGE)
+        .min(fit_figure::MAX_SUBJECT_PAGES);
+    doc["subject_figures"] = json!({
+        "pages": pages,
+        "subjects_shown": n_curves.min(pages * fit_figure::PER_PAGE),
+        "subjects": n_curves,
+    });
     let mut bytes = serde_json::to_vec_pretty(&doc)?;
     bytes.push(b'\n');
     Ok(bytes)
@@ -328,7 +373,7 @@ fn fit_json(args: &FitArgs, problem: &Problem, report: &FitReport) -> Result<Vec
 /// two-stage geometric means), validated by reading it back.
 fn fitted_model(model: &Model, problem: &Problem, report: &FitReport) -> Result<Vec<u8>> {
     let spec = model.spec();
-    let text = std::fs::read_to_string(&spec.path)
+    let text = cartkin_core::bundled::read_to_string(&spec.path)
         .with_context(|| format!("{}: cannot read the model file", spec.path.display()))?;
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let estimates: BTreeMap<&str, f64> = match (&report.pooled, report.mode.as_str()) {
@@ -411,16 +456,16 @@ fn residuals_csv(curves: &[SubjectCurves]) -> Result<Vec<u8>> {
 }
 
 fn print_summary(report: &FitReport) {
-    println!("{} fit", report.mode);
+    crate::outln!("{} fit", report.mode);
     if let (Some(p), "pooled") = (&report.pooled, report.mode.as_str()) {
         for (name, e) in &p.parameters {
             let se = e.se.map_or("n/a".into(), |s| format!("{s:.4e}"));
             let ci = e
                 .ci95
                 .map_or("n/a".into(), |[lo, hi]| format!("[{lo:.4e}, {hi:.4e}]"));
-            println!("  {name:<12} {:>12.5e}  se {se}  ci95 {ci}", e.estimate);
+            crate::outln!("  {name:<12} {:>12.5e}  se {se}  ci95 {ci}", e.estimate);
         }
-        println!(
+        crate::outln!(
             "  -2LL {:.3}  AIC {:.3}  BIC {:.3}  ({} evaluations, {})",
             p.objective.minus2ll,
             p.objective.aic,
@@ -429,21 +474,38 @@ fn print_summary(report: &FitReport) {
             p.convergence.termination
         );
         if let Some(w) = &p.warning {
-            println!("  warning: {w}");
+            crate::outln!("  warning: {w}");
         }
     } else {
+        let ci = |c: Option<[f64; 2]>| {
+            c.map_or("n/a".into(), |[lo, hi]| format!("[{lo:.4e}, {hi:.4e}]"))
+        };
         for t in &report.two_stage {
-            println!(
-                "  {:<12} geometric mean {:>12.5e}  ci95 [{:.4e}, {:.4e}]  between-subject CV {:.1}%  (n = {})",
-                t.parameter, t.estimate, t.ci95[0], t.ci95[1], t.between_subject_cv_percent, t.n
-            );
+            match t.between_subject_cv_percent {
+                Some(cv) => crate::outln!(
+                    "  {:<12} geometric mean {:>12.5e}  ci95 {}  between-subject CV {cv:.1}%  (n = {})",
+                    t.parameter,
+                    t.estimate,
+                    ci(t.ci95),
+                    t.n
+                ),
+                None => crate::outln!(
+                    "  {:<12} {:>12.5e}  ci95 {}  (one subject: its own estimate)",
+                    t.parameter,
+                    t.estimate,
+                    ci(t.ci95)
+                ),
+            }
+        }
+        for e in &report.excluded {
+            crate::outln!("  excluded: subject {}: {}", e.id, e.reason);
         }
         let converged = report
             .individual
             .iter()
             .filter(|f| f.convergence.converged)
             .count();
-        println!(
+        crate::outln!(
             "  {converged}/{} subject fits converged",
             report.individual.len()
         );

@@ -12,7 +12,7 @@ pub fn run(args: ModelsArgs) -> Result<()> {
         None => list(),
         Some(ModelsAction::Show { model }) => {
             let model = Model::load(&model::resolve(&model)?)?;
-            print!("{}", describe(&model));
+            crate::out!("{}", describe(&model));
             Ok(())
         }
     }
@@ -26,11 +26,11 @@ fn list() -> Result<()> {
             model::search_dirs()
         );
     }
-    println!("{:<30} {:<30} TITLE", "NAME", "STRUCTURE");
+    crate::outln!("{:<30} {:<30} TITLE", "NAME", "STRUCTURE");
     for (name, path) in bundled {
         match Model::load(&path) {
-            Ok(m) => println!("{:<30} {:<30} {}", name, m.spec().structure, m.spec().title),
-            Err(e) => println!("{name:<30} {:<30} (invalid: {e})", "?"),
+            Ok(m) => crate::outln!("{:<30} {:<30} {}", name, m.spec().structure, m.spec().title),
+            Err(e) => crate::outln!("{name:<30} {:<30} (invalid: {e})", "?"),
         }
     }
     Ok(())

@@ -1,22 +1,30 @@
 //! `cartkin population`: a virtual population → patients.csv, summary.json and plots.
 
+use std::path::{Path, PathBuf};
+
 use anyhow::{Context, Result, bail};
+use cartkin_core::bundled;
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_fit::vpop::summary::{self, RFS_MONTHS, Summary};
+use cartkin_fit::vpop::summary::{self, Summary};
 use cartkin_fit::vpop::targets::Targets;
-use cartkin_fit::vpop::{Endpoints, HasEndpoints, PatientResult, PopulationSpec, Streamed, spec};
+use cartkin_fit::vpop::{
+    Endpoints, HasEndpoints, PatientResult, PopulationSpec, Sampler, Streamed, spec,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::PopulationArgs;
-use crate::output::Outputs;
+use crate::output::ResultSet;
 use crate::population_figure;
 
 pub fn run(args: PopulationArgs) -> Result<()> {
     let path = model::resolve(&args.model)?;
     let model = Model::load(&path)?;
-    let mut spec = spec::load(args.population.as_deref().unwrap_or(&path), model.spec())?;
+    let mut spec = match &args.population {
+        Some(file) => spec::load_file(&resolve_population(file), model.spec())?,
+        None => spec::load(&path, model.spec())?,
+    };
     if let Some(days) = args.days {
         if !(days.is_finite() && days > 0.0 && days <= 36_500.0) {
             bail!("--days: expected a follow-up in (0, 36500] days, got {days}");
@@ -27,8 +35,54 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     if n == 0 {
         bail!("--n: expected at least one patient");
     }
+    if args.threads == Some(0) {
+        bail!("--threads: expected at least 1, got 0");
+    }
     let seed = args.seed.unwrap_or(spec.seed);
     let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.regimen))?;
+    let targets = args
+        .targets
+        .as_deref()
+        .map(|t| Targets::load(&resolve_targets(t)))
+        .transpose()?;
+    // everything reported must lie within the follow-up: checked before simulating
+    let months = if args.months.is_empty() {
+        let mut m = summary::default_months(spec.follow_up_days);
+        if let Some(t) = &targets {
+            m.extend(t.rfs.iter().map(|r| r.month));
+        }
+        m
+    } else {
+        let mut m = args.months.clone();
+        m.extend(
+            targets
+                .as_ref()
+                .map_or_else(Vec::new, |t| t.rfs.iter().map(|r| r.month).collect()),
+        );
+        m
+    };
+    summary::check_months(&months, spec.follow_up_days).map_err(|m| {
+        let flag = if args.months.is_empty() {
+            "--targets"
+        } else {
+            "--months"
+        };
+        anyhow::anyhow!("{flag}: {m}; give a longer --days or fewer months")
+    })?;
+    if let Some(t) = &targets {
+        t.check_follow_up(spec.follow_up_days)
+            .map_err(|m| anyhow::anyhow!("--targets: {m}"))?;
+    }
+    let mut months = months;
+    months.sort_by(f64::total_cmp);
+    months.dedup();
+    let sampler = Sampler::new(&spec, &model);
+    sampler
+        .check()
+        .map_err(|m| anyhow::anyhow!("{}: [population]: {m}", spec_origin(&args, &path)))?;
+    check_size(&args.out, &spec, n)?;
+    let mut out = ResultSet::begin(&args.out, "population")?;
+
     let bar = ProgressBar::new(n as u64);
     bar.set_style(ProgressStyle::with_template("{spinner} simulating [{elapsed_precise}] {wide_bar} {pos}/{len} patients ({per_sec}, eta {eta})")?);
     let started = std::time::Instant::now();
@@ -42,9 +96,8 @@ pub fn run(args: PopulationArgs) -> Result<()> {
             ..SolverOptions::default()
         },
     };
-    let simulate = || simulate_streaming(&run, n, &args.out, &|| bar.inc(1));
-    let (patients_file, patients) = match args.threads {
-        Some(0) => bail!("--threads: expected at least 1, got 0"),
+    let mut simulate = || simulate_streaming(&run, n, &mut out, &|| bar.inc(1));
+    let patients = match args.threads {
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()?
@@ -53,31 +106,10 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     };
     let elapsed = started.elapsed();
     bar.finish_and_clear();
-    let targets = args.targets.as_deref().map(Targets::load).transpose()?;
-    let mut months = targets
-        .as_ref()
-        .map_or_else(|| RFS_MONTHS.to_vec(), Targets::rfs_months);
-    if !args.months.is_empty() {
-        if args.months.iter().any(|m| !(m.is_finite() && *m > 0.0)) {
-            bail!(
-                "--months: expected positive numbers of months, got {:?}",
-                args.months
-            );
-        }
-        months = args.months.clone();
-        months.extend(
-            targets
-                .as_ref()
-                .map_or_else(Vec::new, |t| t.rfs.iter().map(|r| r.month).collect()),
-        );
-        months.sort_by(f64::total_cmp);
-        months.dedup();
-    }
     let summary = summary::summarize(&patients, &months);
     let comparisons = targets.as_ref().map(|t| t.compare(&summary));
+    let truncation = sampler.truncation();
 
-    let mut outputs = Outputs::default();
-    outputs.add_streamed(&args.out, "patients.csv", patients_file);
     // the endpoints at the top level (the contract), with the run's settings beside them
     let mut doc = serde_json::to_value(&summary)?;
     if let Some(map) = doc.as_object_mut() {
@@ -88,6 +120,7 @@ pub fn run(args: PopulationArgs) -> Result<()> {
             "follow_up_days".into(),
             serde_json::json!(spec.follow_up_days),
         );
+        map.insert("truncation".into(), serde_json::json!(truncation));
         map.insert(
             "targets".into(),
             serde_json::json!(targets.as_ref().map(|t| t.name.clone())),
@@ -96,7 +129,7 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     }
     let mut json = serde_json::to_vec_pretty(&doc)?;
     json.push(b'\n');
-    outputs.add(&args.out, "summary.json", json);
+    out.add("summary.json", &json)?;
     let formats = args.format.formats();
     let points: Vec<population_figure::TargetPoint> = targets
         .as_ref()
@@ -121,23 +154,78 @@ pub fn run(args: PopulationArgs) -> Result<()> {
             population_figure::rates_figure(&model, c),
         ));
     }
-    outputs.add_figures(&args.out, &figures, formats)?;
-    outputs.commit_and_list(&args.out)?;
-    print_summary(&summary, n, elapsed);
+    out.add_figures(&figures, formats)?;
+    out.commit_and_list()?;
+    print_summary(&summary, n, elapsed, &model, spec.follow_up_days);
+    for t in truncation.iter().filter(|t| t.share_outside_bounds > 0.01) {
+        crate::outln!(
+            "truncated: {} ({:.1}% of its stated distribution lies outside its bounds and is drawn inside them)",
+            t.draw,
+            100.0 * t.share_outside_bounds
+        );
+    }
     if let Some(c) = &comparisons {
         let inside = c.iter().filter(|c| c.inside).count();
-        println!(
+        crate::outln!(
             "targets: {inside}/{} inside their acceptance intervals",
             c.len()
         );
         for c in c.iter().filter(|c| !c.inside) {
-            println!(
+            crate::outln!(
                 "  outside: {} target {:.3} [{:.3}, {:.3}], achieved {:.3}",
-                c.endpoint, c.target, c.accept[0], c.accept[1], c.achieved
+                c.endpoint,
+                c.target,
+                c.accept[0],
+                c.accept[1],
+                c.achieved
             );
         }
     }
     Ok(())
+}
+
+/// `--targets NAME|PATH`: a file, or a bundled targets file (`eliana`, `zuma3`).
+pub(crate) fn resolve_targets(name_or_path: &Path) -> PathBuf {
+    let s = name_or_path.to_string_lossy();
+    bundled::resolve(bundled::Kind::Targets, &s).unwrap_or_else(|| name_or_path.to_path_buf())
+}
+
+/// `--population NAME|PATH`: a file, or a bundled population (`zuma3_adults`).
+pub(crate) fn resolve_population(name_or_path: &Path) -> PathBuf {
+    let s = name_or_path.to_string_lossy();
+    bundled::resolve(bundled::Kind::Population, &s).unwrap_or_else(|| name_or_path.to_path_buf())
+}
+
+fn spec_origin(args: &PopulationArgs, model_path: &Path) -> String {
+    args.population
+        .as_deref()
+        .unwrap_or(model_path)
+        .display()
+        .to_string()
+}
+
+/// Memory the run keeps per patient (its endpoints) and bytes of `patients.csv` per patient
+/// (a measured row of cart_all_eliana is about 270 bytes; 16 per varying parameter).
+const ENDPOINT_BYTES: usize = std::mem::size_of::<Endpoints>();
+
+/// Refuses a run that cannot fit in memory or on disk, before it starts.
+fn check_size(out: &Path, spec: &PopulationSpec, n: usize) -> Result<()> {
+    let memory = n as f64 * ENDPOINT_BYTES as f64;
+    if let Some(available) = crate::output::available_memory_bytes()
+        && memory > 0.8 * available as f64
+    {
+        bail!(
+            "--n {n}: the run keeps {ENDPOINT_BYTES} bytes of endpoints per patient ({} in all), \
+             more than the {} of memory available; patient rows stream to disk, so the limit is \
+             about {:.0} patients here: run fewer patients, or several runs with different --seed \
+             (each its own population)",
+            crate::output::bytes_label(memory),
+            crate::output::bytes_label(available as f64),
+            0.8 * available as f64 / ENDPOINT_BYTES as f64
+        );
+    }
+    let row = 270.0 + 16.0 * spec.parameters.len() as f64;
+    crate::output::check_output_size(out, n as f64 * row, "patients.csv")
 }
 
 /// `patients.csv`: one row per patient (the contract in the README).
@@ -175,6 +263,7 @@ fn patients_header(spec: &PopulationSpec) -> Vec<String> {
             "crs_peak",
             "crs_grade",
             "flu_auc",
+            "implausible",
             "rhs_evaluations",
             "error",
         ]
@@ -209,6 +298,7 @@ fn patient_row(p: &PatientResult) -> Vec<String> {
         opt(p.crs_peak),
         p.crs_grade.map_or(String::new(), |g| g.to_string()),
         opt(p.flu_auc),
+        p.implausible.clone().unwrap_or_default(),
         p.rhs_evaluations.to_string(),
         p.error.clone().unwrap_or_default(),
     ]);
@@ -219,16 +309,16 @@ fn patient_row(p: &PatientResult) -> Vec<String> {
 /// so memory holds one chunk of full results plus ~120 bytes of endpoints per patient.
 const CHUNK: usize = 4096;
 
-/// Simulates the population, writing `patients.csv` row by row into a temporary file in `dir`
-/// (renamed into place with the other outputs), and returns the patients' endpoints.
+/// Simulates the population, writing `patients.csv` row by row into the result set, and
+/// returns the patients' endpoints.
 fn simulate_streaming(
     run: &Streamed<'_>,
     n: usize,
-    dir: &std::path::Path,
+    out: &mut ResultSet,
     progress: &(dyn Fn() + Sync),
-) -> Result<(tempfile::NamedTempFile, Vec<Endpoints>)> {
-    let tmp = Outputs::temp_file_in(dir)?;
-    let mut w = csv::Writer::from_writer(std::io::BufWriter::new(tmp));
+) -> Result<Vec<Endpoints>> {
+    let file = out.create("patients.csv")?;
+    let mut w = csv::Writer::from_writer(file);
     w.write_record(patients_header(run.spec))?;
     let mut endpoints = Vec::with_capacity(n);
     run.run(
@@ -243,31 +333,51 @@ fn simulate_streaming(
             Ok(())
         },
     )?;
-    let tmp = w
+    let file = w
         .into_inner()
-        .map_err(|e| anyhow::anyhow!("finishing patients.csv: {}", e.error()))?
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("finishing patients.csv: {}", e.error()))?;
-    Ok((tmp, endpoints))
+        .map_err(|e| anyhow::anyhow!("cannot write patients.csv: {}", e.error()))?;
+    crate::output::finish(file, "patients.csv")?;
+    Ok(endpoints)
 }
 
-fn print_summary(s: &Summary, n: usize, elapsed: std::time::Duration) {
+fn print_summary(
+    s: &Summary,
+    n: usize,
+    elapsed: std::time::Duration,
+    model: &Model,
+    follow_up_days: f64,
+) {
     let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{:.1}%", 100.0 * x));
-    println!(
+    crate::outln!(
         "{n} patients in {:.2} s ({:.0} patients/s); {} not evaluable",
         elapsed.as_secs_f64(),
         n as f64 / elapsed.as_secs_f64(),
         s.not_evaluable
     );
-    println!(
-        "ORR {:.1}% [{:.1}, {:.1}]; MRD-negative {:.1}%",
-        100.0 * s.orr,
-        100.0 * s.orr_ci95[0],
-        100.0 * s.orr_ci95[1],
-        100.0 * s.mrd_negative_rate
-    );
+    if s.implausible > 0 {
+        crate::outln!(
+            "warning: {} patients passed a plausibility ceiling of the model (column `implausible` of patients.csv): they describe no real patient",
+            s.implausible
+        );
+    }
+    match (s.orr, s.orr_ci95) {
+        (Some(orr), Some([lo, hi])) => crate::outln!(
+            "ORR {:.1}% [{:.1}, {:.1}]; MRD-negative {}",
+            100.0 * orr,
+            100.0 * lo,
+            100.0 * hi,
+            pct(s.mrd_negative_rate)
+        ),
+        _ if model.spec().outcomes.blast_fraction.is_none() => crate::outln!(
+            "ORR, MRD, RFS and EFS: not applicable (model `{}` has no leukemia response)",
+            model.name()
+        ),
+        _ => crate::outln!(
+            "ORR, MRD, RFS and EFS: not applicable (remission is assessed at month 3; the follow-up is {follow_up_days} days)"
+        ),
+    }
     for p in s.rfs_km.iter().filter(|p| p.survival.is_finite()) {
-        println!(
+        crate::outln!(
             "RFS {:>2} mo: {:.1}% [{:.1}, {:.1}] ({} at risk)",
             p.month,
             100.0 * p.survival,
@@ -276,17 +386,21 @@ fn print_summary(s: &Summary, n: usize, elapsed: std::time::Duration) {
             p.at_risk
         );
     }
-    println!(
-        "median RFS {}; relapses {} ({} CD19-negative); deaths in remission {}",
-        s.median_rfs_months
-            .map_or("not reached".into(), |m| format!("{m:.1} months")),
-        s.relapses,
-        pct(s.cd19_negative_relapse_share),
-        s.deaths_in_remission
-    );
-    println!(
-        "CRS any grade {}, grade >= 3 {}",
-        pct(s.crs_any_grade),
-        pct(s.crs_grade3plus)
-    );
+    if s.response_assessed {
+        crate::outln!(
+            "median RFS {}; relapses {} ({} CD19-negative); deaths in remission {}",
+            s.median_rfs_months
+                .map_or("not reached".into(), |m| format!("{m:.1} months")),
+            s.relapses,
+            pct(s.cd19_negative_relapse_share),
+            s.deaths_in_remission
+        );
+    }
+    if s.crs_any_grade.is_some() {
+        crate::outln!(
+            "CRS any grade {}, grade >= 3 {}",
+            pct(s.crs_any_grade),
+            pct(s.crs_grade3plus)
+        );
+    }
 }

@@ -8,14 +8,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::population::patients_csv;
 use crate::args::ScenarioArgs;
-use crate::output::Outputs;
+use crate::output::ResultSet;
 use crate::scenario_figure;
 
 pub fn run(args: ScenarioArgs) -> Result<()> {
     let scenario = scenario::load(&args.file)?;
     let n = args.n.unwrap_or(scenario.n);
-    if n == 0 {
-        bail!("--n: expected at least one patient per arm");
+    if !(1..=MAX_PER_ARM).contains(&n) {
+        bail!("--n: expected 1 to {MAX_PER_ARM} patients per arm (as scenario.n), got {n}");
     }
     // every arm's patients are held until the tables are written: cap the run (a single arm
     // of any size streams through `cartkin population`)
@@ -29,6 +29,10 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
                 scenario.arms.len()
             )
         })? as u64;
+    if args.threads == Some(0) {
+        bail!("--threads: expected at least 1, got 0");
+    }
+    let mut out = ResultSet::begin(&args.out, "scenario")?;
     let bar = ProgressBar::new(total);
     bar.set_style(ProgressStyle::with_template(
         "{spinner} {msg} [{elapsed_precise}] {wide_bar} {pos}/{len} patients ({per_sec}, eta {eta})",
@@ -41,7 +45,6 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
     };
     let simulate = || scenario::simulate_arms(&scenario, n, options, &|| bar.inc(1));
     let results = match args.threads {
-        Some(0) => bail!("--threads: expected at least 1, got 0"),
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()?
@@ -52,13 +55,8 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
     bar.finish_and_clear();
     let arms = scenario::summarize(&scenario, &results);
 
-    let mut outputs = Outputs::default();
-    outputs.add(&args.out, "arms.csv", report::csv(&scenario, &arms)?);
-    outputs.add(
-        &args.out,
-        "arms.md",
-        report::markdown(&scenario, &arms).into_bytes(),
-    );
+    out.add("arms.csv", &report::csv(&scenario, &arms)?)?;
+    out.add("arms.md", report::markdown(&scenario, &arms).as_bytes())?;
     let mut json = serde_json::to_vec_pretty(&serde_json::json!({
         "scenario": scenario.name,
         "model": scenario.model.name(),
@@ -68,69 +66,39 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
         "arms": arms,
     }))?;
     json.push(b'\n');
-    outputs.add(&args.out, "arms.json", json);
-    let patients_dir = args.out.join("patients");
+    out.add("arms.json", &json)?;
     for (k, (plan, patients)) in scenario.arms.iter().zip(&results).enumerate() {
-        outputs.add(
-            &patients_dir,
-            &format!("{:03}_{}.csv", k + 1, slug(&plan.name)),
-            patients_csv(&plan.population, patients)?,
-        );
+        out.add(
+            &format!("patients/{:03}_{}.csv", k + 1, slug(&plan.name)),
+            &patients_csv(&plan.population, patients)?,
+        )?;
     }
     let (figures, heatmaps) = scenario_figure::figures(&scenario, &results, &arms);
-    outputs.add_figures(&args.out, &figures, args.format.formats())?;
+    out.add_figures(&figures, args.format.formats())?;
     for (name, map) in &heatmaps {
         for (format, ext) in args.format.formats() {
             let bytes = crate::plot::heatmap::render(map, *format)
                 .with_context(|| format!("rendering {name}.{ext}"))?;
-            outputs.add(&args.out, &format!("{name}.{ext}"), bytes);
+            out.add(&format!("{name}.{ext}"), &bytes)?;
         }
     }
-    let written = outputs.commit(&args.out)?;
-    for path in &written {
-        println!("wrote {}", path.display());
-    }
-    note_stale(&args.out, &written);
-    println!(
+    out.commit_and_list()?;
+    crate::outln!(
         "{} arms x {n} patients in {:.2} s ({:.0} patients/s)",
         scenario.arms.len(),
         elapsed.as_secs_f64(),
         total as f64 / elapsed.as_secs_f64()
     );
-    print!("{}", table(&arms, scenario.headline_month()));
+    crate::out!("{}", table(&arms, scenario.headline_month()));
     Ok(())
 }
+
+/// Most patients per arm (the file's `scenario.n` has the same limit).
+const MAX_PER_ARM: usize = 1_000_000;
 
 /// Most patients simulated in one scenario (all arms): their results are held in memory
 /// (≈ 0.5 KB each) until the tables are written.
 const MAX_PATIENTS: usize = 2_000_000;
-
-/// Says so when the output directory holds result files this run did not write (from an
-/// earlier run with other arms), rather than deleting anything.
-fn note_stale(out: &std::path::Path, written: &[std::path::PathBuf]) {
-    let ours = ["csv", "md", "json", "png", "svg"];
-    let stale: Vec<String> = [out.to_path_buf(), out.join("patients")]
-        .iter()
-        .filter_map(|dir| std::fs::read_dir(dir).ok())
-        .flatten()
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.is_file() && !written.contains(p))
-        .filter(|p| {
-            p.extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| ours.contains(&e))
-        })
-        .map(|p| p.display().to_string())
-        .collect();
-    if let Some(first) = stale.first() {
-        eprintln!(
-            "note: {} file(s) in {} are from an earlier run (e.g. {first}); use a fresh --out to keep runs apart",
-            stale.len(),
-            out.display()
-        );
-    }
-}
 
 /// A file-name-safe version of an arm name.
 fn slug(name: &str) -> String {
@@ -178,7 +146,7 @@ fn table(arms: &[report::ArmSummary], month: f64) -> String {
         out.push_str(&format!(
             "{:<width$}  {:>9}  {:>10}  {:>9}  {:>9}\n",
             a.arm,
-            pct(Some(s.orr)),
+            pct(s.orr),
             pct(rfs),
             pct(s.cd19_negative_relapse_share),
             pct(s.crs_grade3plus)

@@ -14,10 +14,15 @@ use crate::figure::{self, Window};
 /// Span of the zoomed figure [days after infusion] and its sampling step [days].
 const EARLY_DAYS: f64 = 60.0;
 const EARLY_STEP: f64 = 0.05;
-/// Finest output grid [day] (≈ 9 s) and largest trajectory table.
+/// Finest output grid [day] (≈ 9 s) and largest trajectory table (≈ 20 bytes per value: 1e6
+/// rows of cart_all are ≈ 400 MB). The table streams to disk a chunk of rows at a time.
 const MIN_STEP: f64 = 1e-4;
-const MAX_ROWS: f64 = 5e6;
-use crate::output::Outputs;
+const MAX_ROWS: f64 = 1e6;
+/// Rows sampled and written at a time.
+const CHUNK_ROWS: usize = 8192;
+/// Most points of a figure's curves: finer grids are thinned for the figure only.
+const FIGURE_POINTS: usize = 5000;
+use crate::output::ResultSet;
 
 pub fn run(args: SimulateArgs) -> Result<()> {
     let path = model::resolve(&args.model)?;
@@ -46,8 +51,9 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             DefaultDose::PerKg(k) => CarTDose::PerKg(k),
         })
     });
+    let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.defaults.regimen))?;
     let dose = dose
-        .map(|d| d.validate(&patient, "command line"))
+        .map(|d| d.validate(&patient, regimen.car_t_fraction(), "command line"))
         .transpose()?;
     if dose.is_some() && !has_car_t && given.is_some() {
         bail!(
@@ -60,8 +66,10 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     } else {
         None
     };
-    let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.defaults.regimen))?;
     let days = args.days.unwrap_or(spec.defaults.days);
+    if !(days.is_finite() && days > 0.0 && days <= 36_500.0) {
+        bail!("--days: expected a follow-up in (0, 36500] days, got {days}");
+    }
     let step = args.step.unwrap_or(spec.defaults.step);
     if !(step.is_finite() && step > 0.0) {
         bail!("--step: expected a positive number of days, got {step}");
@@ -69,9 +77,12 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let rows = (days + 60.0) / step;
     if step < MIN_STEP || rows > MAX_ROWS {
         bail!(
-            "--step: expected at least {MIN_STEP} day and at most {MAX_ROWS:e} rows in trajectory.csv, got {step} (≈{rows:.2e} rows)"
+            "--step: expected at least {MIN_STEP} day and at most {MAX_ROWS:e} rows in trajectory.csv, got {step} (≈{rows:.2e} rows); choose --step {:.3} or more",
+            ((days + 60.0) / MAX_ROWS).max(MIN_STEP)
         );
     }
+    let columns = spec.states.len() + spec.observables.len() + 1;
+    crate::output::check_output_size(&args.out, rows * columns as f64 * 17.0, "trajectory.csv")?;
     let options = SolverOptions {
         method: args.method.method(),
         rtol: args.rtol,
@@ -79,35 +90,41 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         extinction: !args.no_extinction,
         ..SolverOptions::default()
     };
+    options.validate()?;
     let request = Request::with_regimen(&model, patient, &regimen, car_t_cells, days, options);
+    let mut out = ResultSet::begin(&args.out, "simulate")?;
     let sim = simulate::simulate(&request)?;
     let outcomes = Outcomes::compute(&sim, &spec);
+    let notes = notes(&sim, &request, &outcomes, has_car_t);
+    let mut notes = notes;
     if regimen.targets_auc() && model.fludarabine_dosing(&patient).is_none() {
-        eprintln!(
-            "note: model `{}` has no fludarabine PK (CL_nr, theta_GFR, eGFR_max, F_dose) to dose fludarabine to a target AUC; that course was not simulated",
+        notes.push(format!(
+            "model `{}` has no fludarabine PK (CL_nr, theta_GFR, eGFR_max, F_dose) to dose fludarabine to a target AUC; that course was not simulated",
             spec.name
-        );
+        ));
     }
     for dose in &sim.ignored_doses {
-        eprintln!(
-            "note: model `{}` does not describe {}; the dose on day {} was not simulated",
+        notes.push(format!(
+            "model `{}` does not describe {}; the dose on day {} was not simulated",
             spec.name, dose.route, dose.time
-        );
+        ));
     }
 
     let grid = time_grid(&sim, step);
-    let table = outcome::sample(&sim, &grid, spec.states.len() + spec.observables.len());
-    let mut outputs = Outputs::default();
-    outputs.add(
-        &args.out,
-        "trajectory.csv",
-        trajectory_csv(&spec.column_names(), &grid, &table)?,
-    );
-    outputs.add(
-        &args.out,
+    let n_columns = spec.states.len() + spec.observables.len();
+    write_trajectory(&mut out, &sim, &spec.column_names(), &grid, n_columns)?;
+    out.add(
         "outcomes.json",
-        outcomes_json(&outcomes, &request, &regimen, car_t_cells)?,
-    );
+        &outcomes_json(&outcomes, &request, &regimen, car_t_cells, &notes)?,
+    )?;
+    // the figure's own grid: the table's, thinned to at most FIGURE_POINTS
+    let stride = grid.len().div_ceil(FIGURE_POINTS).max(1);
+    let mut grid: Vec<f64> = grid.iter().copied().step_by(stride).collect();
+    let last = sim.trajectory.span().1;
+    if grid.last().is_some_and(|t| *t < last) {
+        grid.push(last);
+    }
+    let table = outcome::sample(&sim, &grid, n_columns);
     let subtitle = match car_t_cells {
         Some(cells) => format!("regimen {}, dose {cells:.3e} CAR-T cells", regimen.name),
         None => format!("regimen {}", regimen.name),
@@ -136,10 +153,72 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         ));
     }
     let formats = args.format.formats();
-    outputs.add_figures(&args.out, &figures, formats)?;
-    outputs.commit_and_list(&args.out)?;
+    out.add_figures(&figures, formats)?;
+    out.commit_and_list()?;
     print_summary(&outcomes);
+    for note in &notes {
+        crate::errln!("note: {note}");
+    }
     Ok(())
+}
+
+/// What the run's results say about its inputs, for the terminal and `outcomes.json`: a
+/// model pushed past its plausibility ceilings, a CAR-T dose outside the follow-up.
+fn notes(
+    sim: &Simulation,
+    request: &Request<'_>,
+    outcomes: &Outcomes,
+    has_car_t: bool,
+) -> Vec<String> {
+    let mut notes: Vec<String> = outcomes
+        .implausible
+        .iter()
+        .map(|w| format!("warning: {w}: the model is outside what it describes"))
+        .collect();
+    if has_car_t {
+        let (t0, t1) = sim.trajectory.span();
+        let given: Vec<f64> = request
+            .doses
+            .iter()
+            .filter(|d| d.route == "car_t")
+            .map(|d| d.time)
+            .collect();
+        if given.is_empty() {
+            notes.push("no CAR-T cells were given (the regimen has no [[car_t]] infusion or no dose was set)".into());
+        }
+        for day in given.iter().filter(|d| **d > t1 || **d < t0) {
+            notes.push(format!(
+                "the CAR-T infusion on day {day} lies outside the simulated days [{t0}, {t1}] and was not given"
+            ));
+        }
+    }
+    notes
+}
+
+/// Streams `trajectory.csv`: the grid sampled and written `CHUNK_ROWS` rows at a time.
+fn write_trajectory(
+    out: &mut ResultSet,
+    sim: &Simulation,
+    columns: &[&str],
+    grid: &[f64],
+    n_columns: usize,
+) -> Result<()> {
+    let mut w = csv::Writer::from_writer(out.create("trajectory.csv")?);
+    w.write_record(std::iter::once("time").chain(columns.iter().copied()))?;
+    for times in grid.chunks(CHUNK_ROWS) {
+        let table = outcome::sample(sim, times, n_columns);
+        for (t, row) in times.iter().zip(&table) {
+            w.write_record(
+                std::iter::once(*t)
+                    .chain(row.iter().copied())
+                    .map(|v| format!("{v:.10e}")),
+            )?;
+        }
+    }
+    let file = w
+        .into_inner()
+        .map_err(|e| anyhow::anyhow!("cannot write trajectory.csv: {}", e.error()))?;
+    crate::output::finish(file, "trajectory.csv")
 }
 
 fn parse_assignment(s: &str) -> Result<(&str, f64)> {
@@ -164,24 +243,12 @@ fn time_grid(sim: &Simulation, step: f64) -> Vec<f64> {
     grid
 }
 
-fn trajectory_csv(columns: &[&str], grid: &[f64], table: &[Vec<f64>]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(std::iter::once("time").chain(columns.iter().copied()))?;
-    for (t, row) in grid.iter().zip(table) {
-        w.write_record(
-            std::iter::once(*t)
-                .chain(row.iter().copied())
-                .map(|v| format!("{v:.10e}")),
-        )?;
-    }
-    w.into_inner().context("finishing trajectory.csv")
-}
-
 fn outcomes_json(
     outcomes: &Outcomes,
     req: &Request<'_>,
     regimen: &cartkin_core::regimen::Regimen,
     car_t_cells: Option<f64>,
+    notes: &[String],
 ) -> Result<Vec<u8>> {
     let doc = serde_json::json!({
         "model": req.model.name(),
@@ -195,6 +262,7 @@ fn outcomes_json(
         "days": req.days,
         "solver_options": req.options,
         "outcomes": outcomes,
+        "notes": notes,
     });
     let mut bytes = serde_json::to_vec_pretty(&doc)?;
     bytes.push(b'\n');
@@ -203,14 +271,18 @@ fn outcomes_json(
 
 fn print_summary(o: &Outcomes) {
     if let Some(k) = &o.car_t {
-        println!(
+        crate::outln!(
             "CAR-T: Cmax {:.4e} {} at day {:.2}; AUC0-28d {:.4e}; fold expansion {:.0}",
-            k.cmax, k.unit, k.tmax_day, k.auc_0_28d, k.fold_expansion
+            k.cmax,
+            k.unit,
+            k.tmax_day,
+            k.auc_0_28d,
+            k.fold_expansion
         );
     }
     if let Some(r) = &o.response {
         let day = |d: Option<f64>| d.map_or("not reached".to_string(), |d| format!("day {d:.2}"));
-        println!(
+        crate::outln!(
             "Response: CR {}; MRD-negative {}; cured {}",
             day(r.cr_day),
             day(r.mrd_negative_day),
@@ -218,28 +290,35 @@ fn print_summary(o: &Outcomes) {
         );
         if let Some(rel) = &r.relapse {
             let cd22 = rel.cd22.as_deref().unwrap_or_default();
-            println!("Relapse: {}{cd22} at day {:.1}", rel.cd19, rel.day);
+            crate::outln!("Relapse: {}{cd22} at day {:.1}", rel.cd19, rel.day);
         }
     }
     if let Some(a) = &o.b_cell_aplasia {
-        println!(
+        crate::outln!(
             "B-cell aplasia: {:.0} days{}",
             a.duration_days,
             if a.ongoing_at_end { " (ongoing)" } else { "" }
         );
     }
     if let Some(c) = &o.crs {
-        println!(
+        crate::outln!(
             "CRS: peak {} {:.1} {} at day {:.2} -> grade {}",
-            c.cytokine, c.peak, c.unit, c.peak_day, c.grade
+            c.cytokine,
+            c.peak,
+            c.unit,
+            c.peak_day,
+            c.grade
         );
     }
     if let Some(auc) = o.fludarabine_auc {
-        println!("Fludarabine AUC: {auc:.2} mg·h/L");
+        crate::outln!("Fludarabine AUC: {auc:.2} mg·h/L");
     }
     let s = o.solver;
-    println!(
+    crate::outln!(
         "Solver: {} RHS evaluations, {} accepted / {} rejected steps, {} segments",
-        s.rhs_evaluations, s.accepted_steps, s.rejected_steps, s.segments
+        s.rhs_evaluations,
+        s.accepted_steps,
+        s.rejected_steps,
+        s.segments
     );
 }

@@ -49,13 +49,62 @@ pub fn cartkin(args: &[&str]) -> Run {
     }
 }
 
-/// Sorted file names in `dir`.
+/// Sorted names of everything in `dir`.
+pub fn entries_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// Sorted result file names in `dir`, without its `manifest.json`, which must list exactly
+/// the files of the result set (those in `dir` and its subdirectories). For a subdirectory of
+/// a result set (e.g. `patients/`), its parent's manifest is checked.
 pub fn files_in(dir: &Path) -> Vec<String> {
+    if !dir.join("manifest.json").exists()
+        && let Some(parent) = dir.parent()
+        && parent.join("manifest.json").exists()
+    {
+        files_in(parent);
+        return entries_in(dir);
+    }
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("readable dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "manifest.json")
         .collect();
     names.sort();
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("a manifest.json"),
+    )
+    .expect("manifest.json is JSON");
+    let mut listed: Vec<String> = manifest["files"]
+        .as_array()
+        .expect("manifest files")
+        .iter()
+        .map(|f| f.as_str().expect("a file name").to_string())
+        .collect();
+    listed.sort();
+    let mut on_disk: Vec<String> = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), String::new())];
+    while let Some((d, prefix)) = stack.pop() {
+        for e in std::fs::read_dir(&d).expect("readable dir") {
+            let e = e.expect("entry");
+            let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+            if e.path().is_dir() {
+                stack.push((e.path(), format!("{name}/")));
+            } else if name != "manifest.json" {
+                on_disk.push(name);
+            }
+        }
+    }
+    on_disk.sort();
+    assert_eq!(listed, on_disk, "manifest.json lists the result set");
     names
 }
 
