@@ -29,10 +29,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         let per_kg = 1e5 * 10f64.powf(k as f64 * 0.375); // 1e5 .. 1e8 cells/kg, log-spaced
         let mut population = base.clone();
         // everyone gets the same dose per kg, whatever their weight
-        population.dose = Some(DoseRule {
+        population.dose = Some(DoseRule::PerKg {
             per_kg: Draw::Fixed { value: per_kg },
-            flat_above_kg: f64::INFINITY,
-            flat: Draw::Fixed { value: f64::NAN },
+            flat_above: None,
         });
         let patients =
             simulate_population(&model, &population, &regimen, n, base.seed, options, &|| {});

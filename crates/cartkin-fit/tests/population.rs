@@ -143,8 +143,8 @@ fn arms_that_differ_only_in_dose_rule_share_every_other_draw() {
     // sub-streams of their own, so changing the dose distribution changes only the dose
     let (model, spec) = cart_all();
     let mut fixed = spec.clone();
-    if let Some(rule) = fixed.dose.as_mut() {
-        rule.per_kg = cartkin_fit::vpop::spec::Draw::Fixed { value: 1e6 };
+    if let Some(cartkin_fit::vpop::spec::DoseRule::PerKg { per_kg, .. }) = fixed.dose.as_mut() {
+        *per_kg = cartkin_fit::vpop::spec::Draw::Fixed { value: 1e6 };
     }
     let a = cartkin_fit::vpop::Sampler::new(&spec, &model);
     let b = cartkin_fit::vpop::Sampler::new(&fixed, &model);

@@ -130,17 +130,16 @@ impl ArmSettings {
     /// The arm's population: `base` with its CAR-T dose rule replaced when a fixed dose is set.
     pub fn population(&self, base: &PopulationSpec) -> PopulationSpec {
         let mut spec = base.clone();
-        let fixed = |per_kg: f64, flat: f64, flat_above_kg: f64| DoseRule {
-            per_kg: Draw::Fixed { value: per_kg },
-            flat_above_kg,
-            flat: Draw::Fixed { value: flat },
-        };
         if let Some(per_kg) = self.dose_per_kg {
             // everyone gets the same dose per kg, whatever their weight
-            spec.dose = Some(fixed(per_kg, f64::NAN, f64::INFINITY));
+            spec.dose = Some(DoseRule::PerKg {
+                per_kg: Draw::Fixed { value: per_kg },
+                flat_above: None,
+            });
         } else if let Some(cells) = self.dose_cells {
-            // a flat dose: the per-kg branch is never taken (weights are finite)
-            spec.dose = Some(fixed(f64::NAN, cells, f64::NEG_INFINITY));
+            spec.dose = Some(DoseRule::Flat {
+                cells: Draw::Fixed { value: cells },
+            });
         }
         spec
     }

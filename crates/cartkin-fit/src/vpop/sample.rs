@@ -9,7 +9,7 @@ use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 
-use super::spec::{Draw, PopulationSpec, Spread};
+use super::spec::{DoseRule, Draw, PopulationSpec, Spread};
 
 /// One virtual patient's draws.
 #[derive(Debug, Clone, PartialEq)]
@@ -174,11 +174,15 @@ impl<'a> Sampler<'a> {
         for (name, d) in &self.spec.covariates {
             push(format!("covariate {name}"), draw_z_bounds(d));
         }
-        if let Some(rule) = &self.spec.dose {
-            push("dose per_kg".into(), draw_z_bounds(&rule.per_kg));
-            if rule.flat_above_kg.is_finite() {
-                push("dose flat".into(), draw_z_bounds(&rule.flat));
+        match &self.spec.dose {
+            Some(DoseRule::PerKg { per_kg, flat_above }) => {
+                push("dose per_kg".into(), draw_z_bounds(per_kg));
+                if let Some((_, flat)) = flat_above {
+                    push("dose flat".into(), draw_z_bounds(flat));
+                }
             }
+            Some(DoseRule::Flat { cells }) => push("dose flat".into(), draw_z_bounds(cells)),
+            None => {}
         }
         for (k, p) in self.spec.parameters.iter().enumerate() {
             push(format!("parameter {}", p.name), self.z_bounds(k));
@@ -232,12 +236,14 @@ impl<'a> Sampler<'a> {
             }
         })?;
         let mut rng = component(seed, index, 2);
-        let dose_cells = self.spec.dose.map(|rule| {
-            if patient.weight_kg > rule.flat_above_kg {
-                draw(&rule.flat, rng.random::<f64>())
-            } else {
-                draw(&rule.per_kg, rng.random::<f64>()) * patient.weight_kg
-            }
+        let u = rng.random::<f64>();
+        let dose_cells = self.spec.dose.map(|rule| match rule {
+            DoseRule::PerKg {
+                flat_above: Some((kg, flat)),
+                ..
+            } if patient.weight_kg > kg => draw(&flat, u),
+            DoseRule::PerKg { per_kg, .. } => draw(&per_kg, u) * patient.weight_kg,
+            DoseRule::Flat { cells } => draw(&cells, u),
         });
         let mut rng = component(seed, index, 3);
         let n = self.spec.parameters.len();

@@ -123,13 +123,20 @@ pub struct VaryingParameter {
 
 /// CAR-T dose rule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct DoseRule {
-    /// Cells per kg (below `flat_above_kg`).
-    pub per_kg: Draw,
-    /// Weight above which the flat dose applies [kg].
-    pub flat_above_kg: f64,
-    /// Total cells above that weight.
-    pub flat: Draw,
+#[serde(rename_all = "snake_case")]
+pub enum DoseRule {
+    /// Cells per kg; above a weight, a flat total instead (ELIANA's label: per kg up to 50 kg).
+    PerKg {
+        /// Cells per kg.
+        per_kg: Draw,
+        /// Weight above which the flat dose applies [kg], and that dose [cells].
+        flat_above: Option<(f64, Draw)>,
+    },
+    /// The same distribution of total cells whatever the weight.
+    Flat {
+        /// Total cells.
+        cells: Draw,
+    },
 }
 
 /// A validated population specification.
@@ -222,7 +229,7 @@ enum DrawKind {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDose {
-    per_kg: RawDraw,
+    per_kg: Option<RawDraw>,
     flat_above_kg: Option<f64>,
     flat: Option<RawDraw>,
 }
@@ -366,25 +373,45 @@ fn parse_with(
             let d = d.into_inner();
             // a drawn dose is positive and its total at most MAX_CAR_T_CELLS for any valid weight
             let heaviest = cartkin_core::patient::covariate_range("weight").1;
-            let per_kg = draw(d.per_kg, (0.0, MAX_CAR_T_CELLS / heaviest, "cells/kg"))
+            let per_kg = d
+                .per_kg
+                .map(|k| draw(k, (0.0, MAX_CAR_T_CELLS / heaviest, "cells/kg")))
+                .transpose()
                 .map_err(|m| err(span, format!("population.dose.per_kg: {m}")))?;
-            let flat = match d.flat {
-                Some(f) => draw(f, (0.0, MAX_CAR_T_CELLS, "cells"))
-                    .map_err(|m| err(span, format!("population.dose.flat: {m}")))?,
-                None => Draw::Fixed { value: f64::NAN },
+            let flat = d
+                .flat
+                .map(|f| draw(f, (0.0, MAX_CAR_T_CELLS, "cells")))
+                .transpose()
+                .map_err(|m| err(span, format!("population.dose.flat: {m}")))?;
+            let rule = match (per_kg, d.flat_above_kg, flat) {
+                (Some(per_kg), None, None) => DoseRule::PerKg {
+                    per_kg,
+                    flat_above: None,
+                },
+                (Some(per_kg), Some(kg), Some(flat)) if kg.is_finite() && kg > 0.0 => {
+                    DoseRule::PerKg {
+                        per_kg,
+                        flat_above: Some((kg, flat)),
+                    }
+                }
+                (None, None, Some(cells)) => DoseRule::Flat { cells },
+                (_, Some(kg), _) if !(kg.is_finite() && kg > 0.0) => {
+                    return Err(err(
+                        span,
+                        format!("population.dose.flat_above_kg: expected a positive weight, got {kg}"),
+                    ));
+                }
+                _ => {
+                    return Err(err(
+                        span,
+                        "population.dose: expected per_kg (cells/kg), per_kg with flat_above_kg \
+                         and flat (a flat dose above that weight), or flat alone (one dose for \
+                         everyone)"
+                            .into(),
+                    ));
+                }
             };
-            let flat_above_kg = d.flat_above_kg.unwrap_or(f64::INFINITY);
-            if d.flat.is_none() && flat_above_kg.is_finite() {
-                return Err(err(
-                    span,
-                    "population.dose: flat_above_kg needs a `flat` dose distribution".into(),
-                ));
-            }
-            Some(DoseRule {
-                per_kg,
-                flat_above_kg,
-                flat,
-            })
+            Some(rule)
         }
     };
     let mut overrides = Vec::new();
@@ -536,16 +563,17 @@ impl PopulationSpec {
                 let _ = writeln!(out, "{name} = {}", draw(d));
             }
         }
-        if let Some(d) = &self.dose {
-            let _ = write!(out, "\n[population.dose]\nper_kg = {}\n", draw(&d.per_kg));
-            if d.flat_above_kg.is_finite() {
-                let _ = write!(
-                    out,
-                    "flat_above_kg = {:?}\nflat = {}\n",
-                    d.flat_above_kg,
-                    draw(&d.flat)
-                );
+        match &self.dose {
+            Some(DoseRule::PerKg { per_kg, flat_above }) => {
+                let _ = write!(out, "\n[population.dose]\nper_kg = {}\n", draw(per_kg));
+                if let Some((kg, flat)) = flat_above {
+                    let _ = write!(out, "flat_above_kg = {kg:?}\nflat = {}\n", draw(flat));
+                }
             }
+            Some(DoseRule::Flat { cells }) => {
+                let _ = write!(out, "\n[population.dose]\nflat = {}\n", draw(cells));
+            }
+            None => {}
         }
         for p in &self.parameters {
             let body = match p.spread {

@@ -1,0 +1,320 @@
+//! Inputs of populations, targets and scenarios are honoured as written or refused with their
+//! file and line (issue #11): truncated draws, duplicates, overrides that would never act.
+
+use std::path::Path;
+
+use cartkin_core::model::{self, Model};
+use cartkin_fit::scenario;
+use cartkin_fit::vpop::spec::{self, PopulationSpec};
+use cartkin_fit::vpop::targets::Targets;
+use cartkin_fit::vpop::{Sampler, summary};
+
+fn model(name: &str) -> Model {
+    Model::load(&model::resolve(name).expect("bundled")).expect("valid")
+}
+
+/// A population table for `cart_all` with these lines added.
+fn population(extra: &str) -> Result<PopulationSpec, String> {
+    let m = model("cart_all");
+    spec::parse_file(
+        Path::new("p.toml"),
+        &format!("[population]\nn = 10\n{extra}"),
+        m.spec(),
+    )
+    .map_err(|e| e.to_string())
+}
+
+fn mean_sd(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len() as f64;
+    let mean = xs.iter().sum::<f64>() / n;
+    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0);
+    (mean, var.sqrt())
+}
+
+#[test]
+fn covariates_are_drawn_from_the_truncated_distribution() {
+    let m = model("cart_all");
+    let p = population(
+        "[population.covariates]\nage_years = { distribution = \"normal\", mean = 5.0, sd = 5.0 }\n\
+         weight_kg = { distribution = \"lognormal\", median = 30.0, cv = 0.6, lower = 100.0, upper = 110.0 }\n",
+    )
+    .expect("valid");
+    let sampler = Sampler::new(&p, &m);
+    sampler.check().expect("drawable");
+    let n = 20_000;
+    let draws: Vec<_> = (0..n)
+        .map(|i| sampler.patient(3, i).expect("a patient"))
+        .collect();
+    let ages: Vec<f64> = draws.iter().map(|d| d.patient.age_years).collect();
+    let weights: Vec<f64> = draws.iter().map(|d| d.patient.weight_kg).collect();
+    // normal(5, 5) truncated below at 0 (α = −1): mean 5 + 5·φ(1)/Φ(1) = 6.4377,
+    // SD 5·√(1 − α·λ − λ²) with λ = φ(1)/Φ(1) = 0.28760: 3.9107. 20,000 draws: SE of the mean
+    // 0.028; bounds at 4 SE (0.11) and, for the SD, 0.1
+    let (mean, sd) = mean_sd(&ages);
+    assert!((mean - 6.4377).abs() < 0.11, "mean {mean}");
+    assert!((sd - 3.9107).abs() < 0.1, "sd {sd}");
+    assert!(ages.iter().all(|a| *a >= 0.0));
+    // a lognormal truncated far into its upper tail stays inside and is not clamped
+    assert!(weights.iter().all(|w| (100.0..=110.0).contains(w)));
+    let at_bound = weights.iter().filter(|w| **w == 100.0 || **w == 110.0).count();
+    assert_eq!(at_bound, 0, "no point mass at a bound");
+    // the tail is falling: more draws near 100 kg than near 110 kg
+    let low = weights.iter().filter(|w| **w < 105.0).count();
+    assert!(low > n / 2, "{low}");
+}
+
+#[test]
+fn parameters_are_drawn_from_the_truncated_lognormal_without_point_masses() {
+    let m = model("cart_all_eliana");
+    let path = model::resolve("cart_all_eliana").unwrap();
+    let p = spec::load(&path, m.spec()).expect("population");
+    let sampler = Sampler::new(&p, &m);
+    let k = p.parameters.iter().position(|v| v.name == "gamma").expect("gamma varies");
+    let bound = m.spec().parameters[p.parameters[k].index].upper;
+    let n = 5_000;
+    let gammas: Vec<f64> = (0..n)
+        .map(|i| sampler.patient(11, i).expect("a patient").values[p.parameters[k].index])
+        .collect();
+    assert!(gammas.iter().all(|g| *g < bound), "a draw at the bound {bound}");
+    // the truncated distribution's median is that of the untruncated one conditioned on
+    // lying below the bound: Φ⁻¹(0.5·Φ(b)) in z, a bit below the typical value
+    let typical = m.get("gamma").unwrap();
+    let mut sorted = gammas.clone();
+    sorted.sort_by(f64::total_cmp);
+    let median = sorted[n / 2];
+    assert!(median < typical && median > 0.6 * typical, "median {median}, typical {typical}");
+    let share = sampler
+        .truncation()
+        .into_iter()
+        .find(|t| t.draw == "parameter gamma")
+        .expect("reported")
+        .share_outside_bounds;
+    assert!(share > 0.1 && share < 0.4, "{share}");
+}
+
+#[test]
+fn correlated_parameters_are_drawn_inside_their_bounds_together() {
+    let m = model("cart_all");
+    let p = population(
+        "[[population.parameters]]\nname = \"gamma\"\ndistribution = \"lognormal\"\nomega2 = 1.0\n\
+         [[population.parameters]]\nname = \"rho_E\"\ndistribution = \"lognormal\"\nomega2 = 2.0\n\
+         [population.correlations]\n\"gamma,rho_E\" = 0.6\n",
+    )
+    .expect("valid");
+    let sampler = Sampler::new(&p, &m);
+    sampler.check().expect("drawable");
+    let idx = |name: &str| m.spec().parameter_index(name).unwrap();
+    let (g, r) = (idx("gamma"), idx("rho_E"));
+    let draws: Vec<(f64, f64)> = (0..4000)
+        .map(|i| {
+            let v = sampler.patient(1, i).expect("a patient").values;
+            (v[g], v[r])
+        })
+        .collect();
+    let (gu, ru) = (m.spec().parameters[g].upper, m.spec().parameters[r].upper);
+    assert!(draws.iter().all(|(a, b)| *a < gu && *b < ru));
+    // the correlation of the log values survives the truncation (0.6 before; a little less
+    // after cutting the upper tails): between 0.4 and 0.7
+    let lg: Vec<f64> = draws.iter().map(|d| d.0.ln()).collect();
+    let lr: Vec<f64> = draws.iter().map(|d| d.1.ln()).collect();
+    let (mg, sg) = mean_sd(&lg);
+    let (mr, sr) = mean_sd(&lr);
+    let cov = lg
+        .iter()
+        .zip(&lr)
+        .map(|(a, b)| (a - mg) * (b - mr))
+        .sum::<f64>()
+        / (lg.len() as f64 - 1.0);
+    let rho = cov / (sg * sr);
+    assert!((0.4..0.7).contains(&rho), "correlation {rho}");
+    // same seed, same patients
+    assert_eq!(
+        sampler.patient(1, 17).unwrap().values,
+        sampler.patient(1, 17).unwrap().values
+    );
+}
+
+#[test]
+fn a_parameter_listed_twice_in_a_population_is_refused() {
+    let err = population(
+        "[[population.parameters]]\nname = \"gamma\"\ndistribution = \"lognormal\"\ncv = 0.3\n\
+         [[population.parameters]]\nname = \"gamma\"\ndistribution = \"lognormal\"\ncv = 0.5\n",
+    )
+    .expect_err("refused");
+    assert!(err.contains("p.toml:7") && err.contains("twice"), "{err}");
+}
+
+#[test]
+fn population_draws_that_cannot_honour_their_bounds_are_refused() {
+    for (extra, what) in [
+        (
+            "[population.covariates]\nweight_kg = { distribution = \"lognormal\", median = 30.0, cv = 0.01, lower = 100.0, upper = 110.0 }\n",
+            "empty truncation interval",
+        ),
+        (
+            "[population.covariates]\nage_years = { distribution = \"uniform\", lower = 3.0, upper = 200.0 }\n",
+            "valid range",
+        ),
+        (
+            "[population.covariates]\negfr = { distribution = \"fixed\", value = 0.0 }\n",
+            "valid range",
+        ),
+        (
+            "[[population.parameters]]\nname = \"gamma\"\ndistribution = \"lognormal\"\nomega2 = -1.0\n",
+            "omega2",
+        ),
+        (
+            "[[population.parameters]]\nname = \"gamma\"\ndistribution = \"uniform\"\nlower = 0.5\nupper = 500.0\n",
+            "within the parameter's bounds",
+        ),
+        (
+            "[population.dose]\nper_kg = { distribution = \"lognormal\", median = 3e6, cv = 0.3, upper = 1e11 }\n",
+            "valid range",
+        ),
+    ] {
+        let err = population(extra).expect_err(what);
+        assert!(err.contains("p.toml:") && err.contains(what), "{what}: {err}");
+    }
+    // an empty interval for a parameter, where only the typical value makes it empty: the
+    // sampler refuses it before any patient is drawn
+    let m = model("cart_all");
+    let p = population(
+        "[[population.parameters]]\nname = \"gamma\"\ndistribution = \"normal\"\nsd = 1e-9\n",
+    )
+    .expect("valid file");
+    let mut far = m.clone();
+    far.set("gamma", m.spec().parameters[m.spec().parameter_index("gamma").unwrap()].upper)
+        .unwrap();
+    assert!(Sampler::new(&p, &m).check().is_ok());
+}
+
+#[test]
+fn a_population_file_without_its_table_or_with_an_unknown_one_is_refused() {
+    let m = model("cart_all");
+    for (text, what) in [
+        ("", "expected a [population] table"),
+        ("[populaton]\nn = 3\n", "unknown field `populaton`"),
+        ("[population]\nn = 3\n[extra]\nx = 1\n", "unknown field `extra`"),
+        ("[population]\nn = 3\nfollow_up = 30\n", "unknown field `follow_up`"),
+    ] {
+        let err = spec::parse_file(Path::new("p.toml"), text, m.spec())
+            .expect_err(what)
+            .to_string();
+        assert!(err.contains("p.toml:") && err.contains(what), "{err}");
+    }
+    // a model file's own table is optional (defaults), and its model tables are allowed
+    let path = model::resolve("cart_all").unwrap();
+    let text = cartkin_core::bundled::read_to_string(&path).unwrap();
+    spec::parse(&path, &text, m.spec()).expect("the model file's population");
+}
+
+#[test]
+fn a_population_written_back_reads_as_the_same_population() {
+    for name in ["cart_all_eliana", "cart_all_zuma3", "cart_dual_eliana"] {
+        let m = model(name);
+        let path = model::resolve(name).unwrap();
+        let p = spec::load(&path, m.spec()).expect("population");
+        let again = spec::parse_file(Path::new("w.toml"), &p.to_toml(), m.spec())
+            .unwrap_or_else(|e| panic!("{name}: {e}\n{}", p.to_toml()));
+        assert_eq!(again, p, "{name}");
+    }
+}
+
+#[test]
+fn months_outside_the_follow_up_are_refused_by_one_rule() {
+    assert!(summary::check_months(&[6.0, 12.0, 60.0], 1825.0).is_ok());
+    assert!(summary::check_months(&[61.0], 1825.0).is_err());
+    assert!(summary::check_months(&[0.0], 1825.0).is_err());
+    assert!(summary::check_months(&[f64::NAN], 1825.0).is_err());
+    assert_eq!(summary::default_months(400.0), vec![6.0, 12.0]);
+    assert!(summary::default_months(30.0).is_empty());
+}
+
+#[test]
+fn targets_are_checked_with_their_line() {
+    let good = cartkin_core::bundled::read_to_string(
+        &cartkin_core::bundled::path(cartkin_core::bundled::Kind::Targets, "eliana").unwrap(),
+    )
+    .unwrap();
+    Targets::parse(Path::new("t.toml"), &good).expect("valid");
+    let line = |needle: &str| good[..good.find(needle).unwrap()].matches('\n').count() + 1;
+    for (from, to, what) in [
+        ("value = 0.82", "value = 1.82", "remission.value"),
+        ("ci95 = [0.72, 0.90]", "ci95 = [0.90, 0.72]", "remission.ci95"),
+        ("n = 79\nci95", "n = 0\nci95", "remission.n"),
+        ("tolerance = 0.03", "tolerance = -0.03", "remission.tolerance"),
+        ("month = 12", "month = 6", "month 6 given twice"),
+        ("month = 6", "month = -6", "rfs.month"),
+    ] {
+        let err = Targets::parse(Path::new("t.toml"), &good.replacen(from, to, 1))
+            .expect_err(what)
+            .to_string();
+        assert!(err.contains("t.toml:") && err.contains(what), "{what}: {err}");
+    }
+    let err = Targets::parse(Path::new("t.toml"), &good.replacen("value = 0.82", "value = 1.82", 1))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains(&format!("t.toml:{}", line("[remission]"))), "{err}");
+    let err = Targets::parse(Path::new("t.toml"), &format!("{good}\nunknown = 1\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("unknown field"), "{err}");
+    let t = Targets::parse(Path::new("t.toml"), &good).unwrap();
+    assert!(t.check_follow_up(1825.0).is_ok());
+    assert!(t.check_follow_up(300.0).is_err());
+    assert!(t.check_follow_up(60.0).is_err());
+}
+
+const SCENARIO: &str = r#"
+[scenario]
+name = "t"
+model = "cart_all_eliana"
+n = 4
+seed = 7
+follow_up_days = 400
+rfs_months = [6, 12]
+"#;
+
+#[test]
+fn an_arm_value_a_sweep_replaces_at_every_point_is_refused() {
+    let sweep = "[sweep.x]\nkey = \"dose_per_kg\"\nvalues = [1e6, 3e6]\n";
+    for (arm, key) in [
+        ("dose_per_kg = 2e6", "dose_per_kg"),
+        ("dose_cells = 5e7", "dose_cells"),
+    ] {
+        let text = format!("{SCENARIO}\n[[arm]]\nname = \"A\"\n{arm}\n\n{sweep}");
+        let err = scenario::parse(Path::new("s.toml"), &text)
+            .expect_err(key)
+            .to_string();
+        let line = text[..text.find(arm).unwrap()].matches('\n').count() + 1;
+        assert!(
+            err.contains(&format!("s.toml:{line}")) && err.contains(key) && err.contains("never be used"),
+            "{err}"
+        );
+    }
+    let text = format!(
+        "{SCENARIO}\n[defaults]\nset = {{ L0 = 1e9 }}\n[[arm]]\nname = \"A\"\n\n[sweep.x]\nkey = \"set.L0\"\nvalues = [1e8, 1e10]\n"
+    );
+    let err = scenario::parse(Path::new("s.toml"), &text).expect_err("set").to_string();
+    assert!(err.contains("set.L0") && err.contains("never be used"), "{err}");
+    // an arm that sets other keys sweeps fine
+    let text = format!("{SCENARIO}\n[[arm]]\nname = \"A\"\nregimen = \"none\"\n\n{sweep}");
+    assert_eq!(scenario::parse(Path::new("s.toml"), &text).expect("valid").arms.len(), 2);
+}
+
+#[test]
+fn a_scenario_population_file_must_hold_a_population_table() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pop.toml"), "[populaton]\nn = 3\n").unwrap();
+    let text = format!("{SCENARIO}population = \"pop.toml\"\n[[arm]]\nname = \"A\"\n");
+    let path = dir.path().join("s.toml");
+    std::fs::write(&path, &text).unwrap();
+    let err = scenario::load(&path).expect_err("refused").to_string();
+    assert!(err.contains("scenario.population") && err.contains("populaton"), "{err}");
+    // a bundled population by name
+    let text = format!("{SCENARIO}population = \"zuma3_adults\"\n[[arm]]\nname = \"A\"\n")
+        .replace("cart_all_eliana", "cart_all_zuma3");
+    std::fs::write(&path, &text).unwrap();
+    let s = scenario::load(&path).expect("valid");
+    assert_eq!(s.population.regimen, "zuma3");
+}
