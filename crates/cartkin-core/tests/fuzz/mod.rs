@@ -19,7 +19,7 @@ use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
 /// Cases per property when `CARTKIN_FUZZ_CASES` is not set (the fast run of `cargo test`).
-pub const DEFAULT_CASES: u32 = 96;
+pub const DEFAULT_CASES: u32 = 256;
 
 /// Cases per property: `CARTKIN_FUZZ_CASES`, else [`DEFAULT_CASES`].
 pub fn cases() -> u32 {
@@ -106,6 +106,7 @@ pub struct WholeFile {
 #[derive(Default)]
 pub struct Outcomes {
     calls: usize,
+    unserializable: usize,
     accepted: usize,
     refused_with_line: usize,
     whole_file: BTreeMap<String, usize>,
@@ -119,11 +120,20 @@ impl Outcomes {
         *self.known.entry(regression).or_default() += 1;
     }
 
+    /// Counts a mutated document that `toml` could not write (the case reads nothing).
+    pub fn unserializable(&mut self) {
+        self.calls += 1;
+        self.unserializable += 1;
+    }
+
     fn summary(&self) -> String {
         let mut s = format!(
             "{} calls: {} accepted, {} refused with PATH:LINE",
             self.calls, self.accepted, self.refused_with_line
         );
+        if self.unserializable > 0 {
+            s += &format!(", {} not writable as TOML", self.unserializable);
+        }
         for (k, n) in &self.whole_file {
             s += &format!(", {n} whole-file `{k}`");
         }
@@ -277,7 +287,7 @@ pub fn fuzz<S: Strategy>(
         "FAILED".to_string()
     };
     println!(
-        "fuzz {name}: {done} in {seconds:.2} s; {}",
+        "\nfuzz {name}: {done} in {seconds:.2} s; {}",
         outcomes.borrow().summary()
     );
     if let Err(e) = result {
