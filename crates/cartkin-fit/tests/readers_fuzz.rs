@@ -546,24 +546,15 @@ fn scenario_random_text() {
 #[test]
 fn scenario_random_bytes() {
     let c = scenarios();
+    // in the temporary directory (nothing left in the repository if the run is killed); the
+    // seeds name only bundled models and regimens
     fuzz(
         "scenario_random_bytes",
         bytes_from(c.bytes),
         |bytes, out| {
-            let path = c.random_path.with_file_name(format!(
-                "fuzz_{}.toml",
-                std::thread::current()
-                    .name()
-                    .unwrap_or("main")
-                    .replace(':', "_")
-            ));
-            // in the scenarios' directory (relative names resolve as for the seeds), removed
-            // right after the call
-            std::fs::write(&path, &bytes.0).expect("write the case");
+            let path = temp_file("scenario.toml", &bytes.0);
             let text = String::from_utf8_lossy(&bytes.0).into_owned();
-            let result = call(|| scenario::load(&path));
-            let _ = std::fs::remove_file(&path);
-            judge("scenario").judge(out, &path, &text, result)?;
+            judge("scenario").judge(out, &path, &text, call(|| scenario::load(&path)))?;
             Ok(())
         },
     );
@@ -759,6 +750,16 @@ fn check_csv(
     let result = call(|| (reader.parse)(path, text));
     if has_lone_cr(text) {
         out.known(LONE_CR);
+    }
+    // a cell, header or ordering error names its column
+    if let Ok(Err(
+        e @ (DataError::Cell { .. } | DataError::Header { .. } | DataError::Structure { .. }),
+    )) = &result
+    {
+        let message = e.to_string();
+        if !message.contains("column ") {
+            return Err(fail(reader.name, "error without a column", &message, text));
+        }
     }
     if let Ok(Err(DataError::Cell {
         line,
