@@ -34,11 +34,20 @@ fn eliana_population() -> String {
 /// `patients.csv` as rows of (header → cell).
 fn patients(dir: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
     let mut r = csv::Reader::from_path(dir.join("patients.csv")).expect("patients.csv");
-    let header: Vec<String> = r.headers().expect("header").iter().map(String::from).collect();
+    let header: Vec<String> = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
     r.records()
         .map(|rec| {
             let rec = rec.expect("record");
-            header.iter().cloned().zip(rec.iter().map(String::from)).collect()
+            header
+                .iter()
+                .cloned()
+                .zip(rec.iter().map(String::from))
+                .collect()
         })
         .collect()
 }
@@ -62,8 +71,17 @@ fn covariate_draws_follow_their_truncated_distribution_not_the_typical_patient()
     let file = write(tmp.path(), "pop.toml", &pop);
     let out = tmp.path().join("out");
     cartkin(&[
-        "population", "--model", "cart_all_eliana", "--population", p(&file), "--n", "300",
-        "--days", "120", "--out", p(&out),
+        "population",
+        "--model",
+        "cart_all_eliana",
+        "--population",
+        p(&file),
+        "--n",
+        "300",
+        "--days",
+        "120",
+        "--out",
+        p(&out),
     ])
     .assert_ok();
     let rows = patients(&out);
@@ -111,11 +129,22 @@ fn covariate_bounds_outside_the_valid_range_or_empty_intervals_are_refused() {
             &["weight_kg", "median does not apply"][..],
         ),
     ] {
-        let file = write(tmp.path(), "pop.toml", &eliana_population().replace(weight, replacement));
+        let file = write(
+            tmp.path(),
+            "pop.toml",
+            &eliana_population().replace(weight, replacement),
+        );
         let out = tmp.path().join("out");
         let run = cartkin(&[
-            "population", "--model", "cart_all_eliana", "--population", p(&file), "--n", "5",
-            "--out", p(&out),
+            "population",
+            "--model",
+            "cart_all_eliana",
+            "--population",
+            p(&file),
+            "--n",
+            "5",
+            "--out",
+            p(&out),
         ]);
         assert_refused(&run, 1, parts);
         assert!(run.stderr.contains("pop.toml:"), "{}", run.stderr);
@@ -128,7 +157,15 @@ fn parameter_draws_come_from_the_truncated_distribution_without_point_masses_at_
     let tmp = TempDir::new().expect("temp dir");
     let out = tmp.path().join("out");
     cartkin(&[
-        "population", "--model", "cart_all_eliana", "--n", "600", "--days", "100", "--out", p(&out),
+        "population",
+        "--model",
+        "cart_all_eliana",
+        "--n",
+        "600",
+        "--days",
+        "100",
+        "--out",
+        p(&out),
     ])
     .assert_ok();
     let rows = patients(&out);
@@ -156,7 +193,10 @@ fn a_population_file_must_hold_a_population_table_and_no_unknown_table() {
     let regimen = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/regimens/eliana.toml");
     for (text, parts) in [
         ("", &["empty.toml:1", "expected a [population] table"][..]),
-        ("[populaton]\nn = 3\n", &["empty.toml:1", "unknown field `populaton`"][..]),
+        (
+            "[populaton]\nn = 3\n",
+            &["empty.toml:1", "unknown field `populaton`"][..],
+        ),
         (
             &*eliana_population().replace("dropout_per_year", "dropout_per_yr"),
             &["empty.toml:", "unknown field `dropout_per_yr`"][..],
@@ -165,14 +205,24 @@ fn a_population_file_must_hold_a_population_table_and_no_unknown_table() {
         let file = write(tmp.path(), "empty.toml", text);
         let out = tmp.path().join("out");
         let run = cartkin(&[
-            "population", "--model", "cart_all_eliana", "--population", p(&file), "--out",
+            "population",
+            "--model",
+            "cart_all_eliana",
+            "--population",
+            p(&file),
+            "--out",
             p(&out),
         ]);
         assert_refused(&run, 1, parts);
         assert!(!out.exists());
     }
     let run = cartkin(&[
-        "population", "--model", "cart_all_eliana", "--population", p(&regimen), "--out",
+        "population",
+        "--model",
+        "cart_all_eliana",
+        "--population",
+        p(&regimen),
+        "--out",
         p(&tmp.path().join("out")),
     ]);
     assert_refused(&run, 1, &["eliana.toml:", "unknown field"]);
@@ -183,18 +233,40 @@ fn endpoints_beyond_the_follow_up_are_refused_and_remission_needs_month_3() {
     let tmp = TempDir::new().expect("temp dir");
     let out = tmp.path().join("out");
     for (args, parts) in [
-        (&["--months", "6,12,120,1000"][..], &["--months", "120 months"][..]),
+        (
+            &["--months", "6,12,120,1000"][..],
+            &["--months", "120 months"][..],
+        ),
         (&["--months", "0"][..], &["--months", "positive"][..]),
-        (&["--days", "300", "--months", "12"][..], &["--months", "within the follow-up"][..]),
+        (
+            &["--days", "300", "--months", "12"][..],
+            &["--months", "within the follow-up"][..],
+        ),
     ] {
-        let mut all = vec!["population", "--model", "cart_all_eliana", "--n", "5", "--out", p(&out)];
+        let mut all = vec![
+            "population",
+            "--model",
+            "cart_all_eliana",
+            "--n",
+            "5",
+            "--out",
+            p(&out),
+        ];
         all.extend_from_slice(args);
         assert_refused(&cartkin(&all), 1, parts);
         assert!(!out.exists(), "nothing written for {args:?}");
     }
     // 30 days: remission (assessed at month 3) is not applicable, and no RFS is reported
     let run = cartkin(&[
-        "population", "--model", "cart_all_eliana", "--n", "20", "--days", "30", "--out", p(&out),
+        "population",
+        "--model",
+        "cart_all_eliana",
+        "--n",
+        "20",
+        "--days",
+        "30",
+        "--out",
+        p(&out),
     ]);
     run.assert_ok();
     assert!(run.stdout.contains("not applicable"), "{}", run.stdout);
@@ -206,8 +278,19 @@ fn endpoints_beyond_the_follow_up_are_refused_and_remission_needs_month_3() {
     let pop = eliana_population().replace("follow_up_days = 1825.0", "follow_up_days = 300.0");
     let file = write(tmp.path(), "pop.toml", &pop);
     let run = cartkin(&[
-        "calibrate", "--model", "cart_all_eliana", "--population", p(&file), "--targets",
-        "eliana", "--n", "20", "--free", "gamma:typical:1:60", "--out", p(&out.join("cal")),
+        "calibrate",
+        "--model",
+        "cart_all_eliana",
+        "--population",
+        p(&file),
+        "--targets",
+        "eliana",
+        "--n",
+        "20",
+        "--free",
+        "gamma:typical:1:60",
+        "--out",
+        p(&out.join("cal")),
     ]);
     assert_refused(&run, 1, &["--targets", "months"]);
 }
@@ -216,7 +299,15 @@ fn endpoints_beyond_the_follow_up_are_refused_and_remission_needs_month_3() {
 fn a_model_without_a_response_reports_remission_as_not_applicable() {
     let tmp = TempDir::new().expect("temp dir");
     let out = tmp.path().join("out");
-    let run = cartkin(&["population", "--model", "stein_2019", "--n", "20", "--out", p(&out)]);
+    let run = cartkin(&[
+        "population",
+        "--model",
+        "stein_2019",
+        "--n",
+        "20",
+        "--out",
+        p(&out),
+    ]);
     run.assert_ok();
     assert!(run.stdout.contains("not applicable"), "{}", run.stdout);
     assert!(!run.stdout.contains("ORR 0"), "{}", run.stdout);
@@ -231,7 +322,13 @@ fn population_sizes_beyond_memory_are_refused_before_the_run() {
     let tmp = TempDir::new().expect("temp dir");
     let out = tmp.path().join("out");
     let run = cartkin(&[
-        "population", "--model", "cart_all_eliana", "--n", "1000000000000", "--out", p(&out),
+        "population",
+        "--model",
+        "cart_all_eliana",
+        "--n",
+        "1000000000000",
+        "--out",
+        p(&out),
     ]);
     assert_refused(&run, 1, &["--n 1000000000000", "memory"]);
     assert_eq!(run.code, Some(1), "an error, not an abort");
@@ -256,8 +353,17 @@ fn an_infusion_on_a_bolus_route_is_refused_naming_the_row() {
         for model in ["cart_all", "leon_triana_2021"] {
             let out = tmp.path().join("out");
             let run = cartkin(&[
-                "fit", "--model", model, "--data", p(&data), "--observe", "1=car_t", "--estimate",
-                "rho_C", "--out", p(&out),
+                "fit",
+                "--model",
+                model,
+                "--data",
+                p(&data),
+                "--observe",
+                "1=car_t",
+                "--estimate",
+                "rho_C",
+                "--out",
+                p(&out),
             ]);
             // cart_all has no rho_C: only the row check matters, and it comes first
             if model == "cart_all" {
@@ -281,8 +387,17 @@ fn a_dur_column_is_an_infusion_duration_not_a_covariate() {
     );
     let out = tmp.path().join("out");
     cartkin(&[
-        "fit", "--model", "cart_all", "--data", p(&data), "--pooled", "--estimate", "rho_E",
-        "--fix-error", "--out", p(&out),
+        "fit",
+        "--model",
+        "cart_all",
+        "--data",
+        p(&data),
+        "--pooled",
+        "--estimate",
+        "rho_E",
+        "--fix-error",
+        "--out",
+        p(&out),
     ])
     .assert_ok();
     // and a bolus on fludarabine's infusion route is refused, naming the row
@@ -292,8 +407,16 @@ fn a_dur_column_is_an_infusion_duration_not_a_covariate() {
         "ID,TIME,EVID,AMT,CMT,DV\n1,-5,1,36,2,.\n1,0,1,1e8,1,.\n1,7,0,.,1,1e10\n1,14,0,.,1,1e11\n",
     );
     let run = cartkin(&[
-        "fit", "--model", "cart_all", "--data", p(&bolus), "--pooled", "--estimate", "rho_E",
-        "--out", p(&tmp.path().join("out2")),
+        "fit",
+        "--model",
+        "cart_all",
+        "--data",
+        p(&bolus),
+        "--pooled",
+        "--estimate",
+        "rho_E",
+        "--out",
+        p(&tmp.path().join("out2")),
     ]);
     assert_refused(&run, 1, &["b.csv:2", "infusions only"]);
 }
@@ -325,7 +448,14 @@ fn an_unidentifiable_subject_is_listed_with_its_reason_and_left_out_of_the_summa
     let data = write(tmp.path(), "blq.csv", BLQ_DATA);
     let out = tmp.path().join("out");
     let run = cartkin(&[
-        "fit", "--model", "stein_2019", "--data", p(&data), "--estimate", "Cmax,Tmax", "--out",
+        "fit",
+        "--model",
+        "stein_2019",
+        "--data",
+        p(&data),
+        "--estimate",
+        "Cmax,Tmax",
+        "--out",
         p(&out),
     ]);
     run.assert_ok();
@@ -334,7 +464,9 @@ fn an_unidentifiable_subject_is_listed_with_its_reason_and_left_out_of_the_summa
     let excluded = fit["excluded"].as_array().expect("excluded");
     assert!(
         excluded.iter().any(|e| e["id"] == "1"
-            && e["reason"].as_str().is_some_and(|r| r.contains("below the limit"))),
+            && e["reason"]
+                .as_str()
+                .is_some_and(|r| r.contains("below the limit"))),
         "{excluded:?}"
     );
     let ids: Vec<&str> = fit["subjects"]
@@ -360,7 +492,14 @@ fn a_single_subject_fit_reports_its_own_estimates_and_confidence_intervals() {
     let data = write(tmp.path(), "one.csv", &one);
     let out = tmp.path().join("out");
     let run = cartkin(&[
-        "fit", "--model", "stein_2019", "--data", p(&data), "--estimate", "Cmax,Tmax", "--out",
+        "fit",
+        "--model",
+        "stein_2019",
+        "--data",
+        p(&data),
+        "--estimate",
+        "Cmax,Tmax",
+        "--out",
         p(&out),
     ]);
     run.assert_ok();
@@ -383,12 +522,22 @@ fn a_fit_into_an_unwritable_out_fails_before_fitting() {
     let file = write(tmp.path(), "f", "a regular file");
     let started = std::time::Instant::now();
     let run = cartkin(&[
-        "fit", "--model", "stein_2019", "--data", p(&data), "--out", p(&file.join("out")),
+        "fit",
+        "--model",
+        "stein_2019",
+        "--data",
+        p(&data),
+        "--out",
+        p(&file.join("out")),
     ]);
     assert_refused(&run, 1, &["--out", "cannot create"]);
     assert!(!run.stderr.contains("fitting"));
     // a fit of this dataset takes seconds; the refusal comes before it
-    assert!(started.elapsed().as_secs_f64() < 2.0, "{:?}", started.elapsed());
+    assert!(
+        started.elapsed().as_secs_f64() < 2.0,
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,8 +548,19 @@ fn a_hyperparameter_freed_twice_is_refused() {
     let tmp = TempDir::new().expect("temp dir");
     let out = tmp.path().join("out");
     let run = cartkin(&[
-        "calibrate", "--model", "cart_all_eliana", "--targets", "eliana", "--n", "20", "--free",
-        "gamma:typical:1:60", "--free", "gamma:typical:2:50", "--out", p(&out),
+        "calibrate",
+        "--model",
+        "cart_all_eliana",
+        "--targets",
+        "eliana",
+        "--n",
+        "20",
+        "--free",
+        "gamma:typical:1:60",
+        "--free",
+        "gamma:typical:2:50",
+        "--out",
+        p(&out),
     ]);
     assert_refused(&run, 1, &["--free", "gamma:typical", "twice"]);
     assert!(!out.exists());
@@ -413,7 +573,15 @@ fn a_hyperparameter_freed_twice_is_refused() {
 fn huge_trajectory_tables_are_refused_with_the_step_that_fits() {
     let tmp = TempDir::new().expect("temp dir");
     let out = tmp.path().join("out");
-    let run = cartkin(&["simulate", "--days", "36500", "--step", "0.0074", "--out", p(&out)]);
+    let run = cartkin(&[
+        "simulate",
+        "--days",
+        "36500",
+        "--step",
+        "0.0074",
+        "--out",
+        p(&out),
+    ]);
     assert_refused(&run, 1, &["--step", "rows", "choose --step"]);
     assert!(!out.exists());
 }
@@ -424,13 +592,26 @@ fn a_run_beyond_the_model_plausibility_ceilings_is_warned_about() {
     let out = tmp.path().join("out");
     // IL-6 production 10^5 times the typical value drives IL-6 far above 1e6 pg/mL
     let run = cartkin(&[
-        "simulate", "--model", "cart_all", "--set", "p_IL6=9e5", "--days", "60", "--out", p(&out),
+        "simulate",
+        "--model",
+        "cart_all",
+        "--set",
+        "p_IL6=9e5",
+        "--days",
+        "60",
+        "--out",
+        p(&out),
     ]);
     run.assert_ok();
     assert!(run.stderr.contains("IL6 reached"), "{}", run.stderr);
     let doc = json(&out.join("outcomes.json"));
-    let implausible = doc["outcomes"]["implausible"].as_array().expect("implausible");
-    assert!(implausible.iter().any(|w| w["column"] == "IL6"), "{implausible:?}");
+    let implausible = doc["outcomes"]["implausible"]
+        .as_array()
+        .expect("implausible");
+    assert!(
+        implausible.iter().any(|w| w["column"] == "IL6"),
+        "{implausible:?}"
+    );
     assert!(doc["notes"].as_array().is_some_and(|n| !n.is_empty()));
 }
 
@@ -444,14 +625,32 @@ fn a_car_t_infusion_outside_the_follow_up_is_noted() {
     );
     let out = tmp.path().join("out");
     let run = cartkin(&[
-        "simulate", "--regimen", p(&regimen), "--days", "100", "--out", p(&out),
+        "simulate",
+        "--regimen",
+        p(&regimen),
+        "--days",
+        "100",
+        "--out",
+        p(&out),
     ]);
     run.assert_ok();
     assert!(run.stderr.contains("day 200"), "{}", run.stderr);
     let none = write(tmp.path(), "none.toml", "name = \"no car-t\"\n");
-    let run = cartkin(&["simulate", "--regimen", p(&none), "--days", "60", "--out", p(&out)]);
+    let run = cartkin(&[
+        "simulate",
+        "--regimen",
+        p(&none),
+        "--days",
+        "60",
+        "--out",
+        p(&out),
+    ]);
     run.assert_ok();
-    assert!(run.stderr.contains("no CAR-T cells were given"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no CAR-T cells were given"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -465,7 +664,15 @@ fn the_car_t_cap_applies_to_the_sum_of_split_infusions() {
     let out = tmp.path().join("out");
     // 2e11 cells nominal, 10 times over the infusions: 2e12 > 1e12
     let run = cartkin(&[
-        "simulate", "--regimen", p(&regimen), "--dose", "2e11", "--days", "60", "--out", p(&out),
+        "simulate",
+        "--regimen",
+        p(&regimen),
+        "--dose",
+        "2e11",
+        "--days",
+        "60",
+        "--out",
+        p(&out),
     ]);
     assert_refused(&run, 1, &["dose", "over the regimen's infusions"]);
 }
@@ -488,7 +695,10 @@ fn spawn(args: &[&str], cwd: &Path) -> std::process::Child {
 /// Waits until `dir` holds a staging directory (the run has started writing).
 fn wait_for_staging(dir: &Path) {
     for _ in 0..400 {
-        if entries_in(dir).iter().any(|e| e.contains("cartkin-staging")) {
+        if entries_in(dir)
+            .iter()
+            .any(|e| e.contains("cartkin-staging"))
+        {
             return;
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
@@ -500,12 +710,30 @@ fn wait_for_staging(dir: &Path) {
 fn a_second_run_into_the_same_out_is_refused_while_the_first_runs() {
     let tmp = TempDir::new().expect("temp dir");
     let mut first = spawn(
-        &["population", "--model", "cart_all_eliana", "--n", "4000", "--threads", "1", "--out", "out"],
+        &[
+            "population",
+            "--model",
+            "cart_all_eliana",
+            "--n",
+            "4000",
+            "--threads",
+            "1",
+            "--out",
+            "out",
+        ],
         tmp.path(),
     );
     wait_for_staging(tmp.path());
     let second = Command::new(env!("CARGO_BIN_EXE_cartkin"))
-        .args(["population", "--model", "cart_all_eliana", "--n", "5", "--out", "out"])
+        .args([
+            "population",
+            "--model",
+            "cart_all_eliana",
+            "--n",
+            "5",
+            "--out",
+            "out",
+        ])
         .current_dir(tmp.path())
         .output()
         .expect("runs");
@@ -519,7 +747,12 @@ fn a_second_run_into_the_same_out_is_refused_while_the_first_runs() {
     // the first run's result set, whole
     assert_eq!(
         files_in(&tmp.path().join("out")),
-        ["exposure_by_response.png", "patients.csv", "rfs_km.png", "summary.json"]
+        [
+            "exposure_by_response.png",
+            "patients.csv",
+            "rfs_km.png",
+            "summary.json"
+        ]
     );
     assert_eq!(entries_in(tmp.path()), ["out"], "no staging left behind");
 }
@@ -529,11 +762,30 @@ fn a_second_run_into_the_same_out_is_refused_while_the_first_runs() {
 fn an_interrupted_run_leaves_nothing_behind_and_earlier_results_intact() {
     let tmp = TempDir::new().expect("temp dir");
     let out = tmp.path().join("out");
-    cartkin(&["population", "--model", "cart_all_eliana", "--n", "10", "--out", p(&out)]).assert_ok();
+    cartkin(&[
+        "population",
+        "--model",
+        "cart_all_eliana",
+        "--n",
+        "10",
+        "--out",
+        p(&out),
+    ])
+    .assert_ok();
     let before = std::fs::read(out.join("patients.csv")).expect("patients.csv");
     for signal in ["-INT", "-TERM"] {
         let mut child = spawn(
-            &["population", "--model", "cart_all_eliana", "--n", "50000", "--threads", "1", "--out", "out"],
+            &[
+                "population",
+                "--model",
+                "cart_all_eliana",
+                "--n",
+                "50000",
+                "--threads",
+                "1",
+                "--out",
+                "out",
+            ],
             tmp.path(),
         );
         wait_for_staging(tmp.path());
@@ -552,12 +804,29 @@ fn an_interrupted_run_leaves_nothing_behind_and_earlier_results_intact() {
             .read_to_string(&mut stderr)
             .expect("read");
         assert!(stderr.contains("interrupted"), "{stderr}");
-        assert_eq!(entries_in(tmp.path()), ["out"], "{signal}: nothing left behind");
-        assert_eq!(std::fs::read(out.join("patients.csv")).expect("kept"), before);
+        assert_eq!(
+            entries_in(tmp.path()),
+            ["out"],
+            "{signal}: nothing left behind"
+        );
+        assert_eq!(
+            std::fs::read(out.join("patients.csv")).expect("kept"),
+            before
+        );
     }
     // an interrupted first run into a new directory leaves no directory at all
     let mut child = spawn(
-        &["population", "--model", "cart_all_eliana", "--n", "50000", "--threads", "1", "--out", "new"],
+        &[
+            "population",
+            "--model",
+            "cart_all_eliana",
+            "--n",
+            "50000",
+            "--threads",
+            "1",
+            "--out",
+            "new",
+        ],
         tmp.path(),
     );
     wait_for_staging(tmp.path());
@@ -584,8 +853,19 @@ fn files_of_an_earlier_run_are_replaced_whole_and_foreign_files_are_never_delete
     // a file cartkin did not write: the run is refused and the file kept
     write(&out, "notes.txt", "mine");
     let run = cartkin(&["simulate", "--days", "60", "--out", p(&out)]);
-    assert_refused(&run, 1, &["--out", "notes.txt", "not part of an earlier cartkin result set"]);
-    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).expect("kept"), "mine");
+    assert_refused(
+        &run,
+        1,
+        &[
+            "--out",
+            "notes.txt",
+            "not part of an earlier cartkin result set",
+        ],
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).expect("kept"),
+        "mine"
+    );
     let run = cartkin(&["simulate", "--days", "60", "--out", "."]);
     assert_refused(&run, 1, &["--out", "directory name"]);
 }
@@ -649,24 +929,53 @@ fn the_binary_runs_from_an_empty_directory_without_the_source_tree() {
     };
     let models = run(&["models"]);
     models.assert_ok();
-    for name in ["cart_all", "cart_all_eliana", "stein_2019", "leon_triana_2021"] {
+    for name in [
+        "cart_all",
+        "cart_all_eliana",
+        "stein_2019",
+        "leon_triana_2021",
+    ] {
         assert!(models.stdout.contains(name), "{}", models.stdout);
     }
     run(&["simulate", "--model", "cart_all_eliana", "--days", "60"]).assert_ok();
     assert!(work.join("out/simulate/trajectory.csv").is_file());
     run(&[
-        "population", "--model", "cart_all", "--population", "zuma3_adults", "--targets",
-        "zuma3", "--n", "10", "--days", "400",
+        "population",
+        "--model",
+        "cart_all",
+        "--population",
+        "zuma3_adults",
+        "--targets",
+        "zuma3",
+        "--n",
+        "10",
+        "--days",
+        "400",
     ])
     .assert_ok();
-    run(&["fit", "--model", "stein_2019", "--data", "synthetic_eliana_ck", "--pooled", "--estimate", "Tmax"])
-        .assert_ok();
+    run(&[
+        "fit",
+        "--model",
+        "stein_2019",
+        "--data",
+        "synthetic_eliana_ck",
+        "--pooled",
+        "--estimate",
+        "Tmax",
+    ])
+    .assert_ok();
     // a model directory still overrides the bundled models
     let dir = tmp.path().join("models");
     std::fs::create_dir(&dir).expect("mkdir");
-    std::fs::write(dir.join("mine.toml"), std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/stein_2019.toml"),
-    ).expect("model").replace("name = \"stein_2019\"", "name = \"mine\"")).expect("write");
+    std::fs::write(
+        dir.join("mine.toml"),
+        std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/stein_2019.toml"),
+        )
+        .expect("model")
+        .replace("name = \"stein_2019\"", "name = \"mine\""),
+    )
+    .expect("write");
     let out = Command::new(&exe)
         .args(["models"])
         .current_dir(&work)

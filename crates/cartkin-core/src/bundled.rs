@@ -135,6 +135,44 @@ pub fn read_to_string(path: &Path) -> std::io::Result<String> {
     }
 }
 
+/// Why a text file could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    Io(std::io::Error),
+    /// The file is not UTF-8 text: the 1-based line of the first byte that is not.
+    NotUtf8 {
+        /// Line of the first invalid byte.
+        line: usize,
+    },
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReadError::Io(e) => write!(f, "cannot read file: {e}"),
+            ReadError::NotUtf8 { .. } => {
+                f.write_str("the file is not valid UTF-8 text; re-save it as UTF-8")
+            }
+        }
+    }
+}
+
+/// Reads a text file (or a bundled one), naming the line of the first byte that is not UTF-8.
+pub fn read_text(path: &Path) -> Result<String, ReadError> {
+    if let Some(t) = text(path) {
+        return Ok(t.to_string());
+    }
+    let bytes = std::fs::read(path).map_err(ReadError::Io)?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let head = e.as_bytes().get(..valid).unwrap_or_default();
+        ReadError::NotUtf8 {
+            line: head.iter().filter(|b| **b == b'\n').count() + 1,
+        }
+    })
+}
+
 /// `NAME|PATH` of a file of `kind`: an existing file, else a bundled name. `None` when it is
 /// neither (the caller names what exists).
 pub fn resolve(kind: Kind, name_or_path: &str) -> Option<PathBuf> {

@@ -157,3 +157,23 @@ pub enum SimulationError {
         found: String,
     },
 }
+
+impl InputError {
+    /// The error of reading `path` as text (a failed read, or the line of the first byte that
+    /// is not UTF-8).
+    pub fn from_read(path: &std::path::Path, e: crate::bundled::ReadError) -> Self {
+        match e {
+            crate::bundled::ReadError::Io(source) => InputError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+            crate::bundled::ReadError::NotUtf8 { line } => InputError::Syntax {
+                location: Location {
+                    path: path.to_path_buf(),
+                    line: Some(line),
+                },
+                message: "the file is not valid UTF-8 text; re-save it as UTF-8".to_string(),
+            },
+        }
+    }
+}

@@ -17,7 +17,9 @@ const STEIN: &str = include_str!(concat!(
 ));
 
 fn line_of(text: &str, needle: &str) -> usize {
-    let at = text.find(needle).unwrap_or_else(|| panic!("`{needle}` not in text"));
+    let at = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not in text"));
     text[..at].matches('\n').count() + 1
 }
 
@@ -37,7 +39,11 @@ fn a_state_initial_value_is_the_expression_in_the_model_file() {
     let doubled = Model::from_spec(
         file::parse(
             Path::new("m.toml"),
-            &STEIN.replacen("initial = \"Cmax/foldx\"", "initial = \"2 * Cmax / foldx\"", 1),
+            &STEIN.replacen(
+                "initial = \"Cmax/foldx\"",
+                "initial = \"2 * Cmax / foldx\"",
+                1,
+            ),
         )
         .expect("valid"),
     )
@@ -52,8 +58,15 @@ fn a_state_initial_value_is_the_expression_in_the_model_file() {
     // and the simulation starts from it
     let regimen = regimen::resolve("none").unwrap();
     let sim = |m: &Model| {
-        simulate(&Request::with_regimen(m, child(), &regimen, None, 5.0, Default::default()))
-            .expect("runs")
+        simulate(&Request::with_regimen(
+            m,
+            child(),
+            &regimen,
+            None,
+            5.0,
+            Default::default(),
+        ))
+        .expect("runs")
     };
     let (sa, sb) = (sim(&base), sim(&doubled));
     let mut x = [0.0; 64];
@@ -109,13 +122,28 @@ fn variability_needs_exactly_one_non_negative_omega2_or_cv() {
     let from = "variability = { distribution = \"lognormal\", omega2 = 0.86 }";
     let line = line_of(STEIN, from);
     for (to, what) in [
-        ("variability = { distribution = \"lognormal\", omega2 = -0.86 }", "omega2"),
-        ("variability = { distribution = \"lognormal\", cv = -0.1 }", "cv"),
-        ("variability = { distribution = \"lognormal\", omega2 = 0.8, cv = 0.2 }", "both"),
+        (
+            "variability = { distribution = \"lognormal\", omega2 = -0.86 }",
+            "omega2",
+        ),
+        (
+            "variability = { distribution = \"lognormal\", cv = -0.1 }",
+            "cv",
+        ),
+        (
+            "variability = { distribution = \"lognormal\", omega2 = 0.8, cv = 0.2 }",
+            "both",
+        ),
         ("variability = { distribution = \"lognormal\" }", "neither"),
-        ("variability = { distribution = \"normal\", omega2 = 0.8 }", "lognormal or logitnormal"),
+        (
+            "variability = { distribution = \"normal\", omega2 = 0.8 }",
+            "lognormal or logitnormal",
+        ),
     ] {
-        refused(&STEIN.replacen(from, to, 1), &[&format!("m.toml:{line}"), what]);
+        refused(
+            &STEIN.replacen(from, to, 1),
+            &[&format!("m.toml:{line}"), what],
+        );
     }
 }
 
@@ -128,13 +156,23 @@ fn plausibility_ceilings_must_be_positive_and_are_reported_when_passed() {
     );
     // a ceiling of 1 copy/µg is passed at once by Stein's typical patient
     let low = Model::from_spec(
-        file::parse(Path::new("m.toml"), &STEIN.replacen(from, "plausible_max = 1.0", 1))
-            .expect("valid"),
+        file::parse(
+            Path::new("m.toml"),
+            &STEIN.replacen(from, "plausible_max = 1.0", 1),
+        )
+        .expect("valid"),
     )
     .expect("model");
     let regimen = regimen::resolve("none").unwrap();
-    let sim = simulate(&Request::with_regimen(&low, child(), &regimen, None, 30.0, Default::default()))
-        .expect("runs");
+    let sim = simulate(&Request::with_regimen(
+        &low,
+        child(),
+        &regimen,
+        None,
+        30.0,
+        Default::default(),
+    ))
+    .expect("runs");
     let o = cartkin_core::outcome::Outcomes::compute(&sim, low.spec());
     assert_eq!(o.implausible.len(), 1, "{:?}", o.implausible);
     assert_eq!(o.implausible[0].column, "E");
@@ -148,9 +186,11 @@ fn plausibility_ceilings_must_be_positive_and_are_reported_when_passed() {
         Default::default(),
     ))
     .expect("runs");
-    assert!(cartkin_core::outcome::Outcomes::compute(&sim, load("stein_2019").spec())
-        .implausible
-        .is_empty());
+    assert!(
+        cartkin_core::outcome::Outcomes::compute(&sim, load("stein_2019").spec())
+            .implausible
+            .is_empty()
+    );
 }
 
 #[test]
@@ -165,7 +205,11 @@ fn every_model_file_is_bundled_and_reads_back_the_same() {
         })
         .collect();
     on_disk.sort();
-    let mut bundled: Vec<String> = bundled::Kind::Model.names().into_iter().map(String::from).collect();
+    let mut bundled: Vec<String> = bundled::Kind::Model
+        .names()
+        .into_iter()
+        .map(String::from)
+        .collect();
     bundled.sort();
     assert_eq!(on_disk, bundled, "add new model files to bundled::MODELS");
     for name in bundled {
@@ -226,7 +270,10 @@ fn a_dose_its_route_cannot_take_is_refused_not_given_another_way() {
     }])
     .expect_err("a fludarabine bolus is refused")
     .to_string();
-    assert!(err.contains("infusion") && err.contains("fludarabine"), "{err}");
+    assert!(
+        err.contains("infusion") && err.contains("fludarabine"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -242,7 +289,10 @@ fn regimens_are_bounded_and_infusions_of_one_drug_never_overlap() {
     // two [[drug]] entries of fludarabine on the same day
     let text = "name = \"x\"\n[[drug]]\ndrug = \"fludarabine\"\ndose_mg_per_m2 = 30.0\ndays = [-5.0]\ninfusion_hours = 1.0\n[[drug]]\ndrug = \"fludarabine\"\ndose_mg_per_m2 = 30.0\ndays = [-5.0]\ninfusion_hours = 1.0\n";
     let second_days = text[..text.rfind("days").unwrap()].matches('\n').count() + 1;
-    bad(text, &[&format!("r.toml:{second_days}"), "drug.days", "overlap"]);
+    bad(
+        text,
+        &[&format!("r.toml:{second_days}"), "drug.days", "overlap"],
+    );
     // a second course of another drug on the same day is fine
     regimen::parse(
         Path::new("r.toml"),
@@ -253,14 +303,20 @@ fn regimens_are_bounded_and_infusions_of_one_drug_never_overlap() {
     let many: String = (0..101)
         .map(|k| format!("[[car_t]]\nday = {k}.0\nfraction = 0.01\n"))
         .collect();
-    bad(&format!("name = \"x\"\n{many}"), &["r.toml:2", "at most 100"]);
+    bad(
+        &format!("name = \"x\"\n{many}"),
+        &["r.toml:2", "at most 100"],
+    );
     bad(
         "name = \"x\"\n[[car_t]]\nday = 0.0\nfraction = 6.0\n[[car_t]]\nday = 1.0\nfraction = 6.0\n",
         &["r.toml:2", "at most 10 times"],
     );
     let days: Vec<String> = (0..101).map(|k| format!("{}.0", -60 + k)).collect();
     bad(
-        &format!("name = \"x\"\n[[drug]]\ndrug = \"fludarabine\"\ndose_mg_per_m2 = 1.0\ndays = [{}]\ninfusion_hours = 1.0\n", days.join(", ")),
+        &format!(
+            "name = \"x\"\n[[drug]]\ndrug = \"fludarabine\"\ndose_mg_per_m2 = 1.0\ndays = [{}]\ninfusion_hours = 1.0\n",
+            days.join(", ")
+        ),
         &["r.toml:5", "at most 100 days"],
     );
     let r = regimen::resolve("eliana_split").unwrap();
@@ -276,5 +332,9 @@ fn regimens_are_bounded_and_infusions_of_one_drug_never_overlap() {
         .expect_err("over the cap")
         .to_string();
     assert!(err.contains("over the regimen's infusions"), "{err}");
-    assert!(regimen::CarTDose::Cells(2e11).validate(&child(), 1.0, "test").is_ok());
+    assert!(
+        regimen::CarTDose::Cells(2e11)
+            .validate(&child(), 1.0, "test")
+            .is_ok()
+    );
 }

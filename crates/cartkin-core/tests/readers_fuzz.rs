@@ -22,23 +22,9 @@ use fuzz::*;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-/// Bugs found by these properties, tolerated until the library is fixed; each has an
-/// `#[ignore]`d regression test below. Remove the entry together with the `#[ignore]`.
-const KNOWN_FAILURES: &[Known] = &[
-    // `load` reads with `read_to_string`: invalid UTF-8 gives `PATH: cannot read file: stream
-    // did not contain valid UTF-8`, no line (the CSV readers name the line of the first bad
-    // byte)
-    Known {
-        reader: "model",
-        fragment: "cannot read file: stream did not contain valid UTF-8",
-        regression: "model_file_load_names_the_line_of_invalid_utf8",
-    },
-    Known {
-        reader: "regimen",
-        fragment: "cannot read file: stream did not contain valid UTF-8",
-        regression: "regimen_file_load_names_the_line_of_invalid_utf8",
-    },
-];
+/// Bugs found by these properties and tolerated until the library is fixed (each with an
+/// `#[ignore]`d regression test below): none left; the regression tests run.
+const KNOWN_FAILURES: &[Known] = &[];
 
 /// Errors that legitimately name no line: `PATH: message`.
 const WHOLE_FILE: &[WholeFile] = &[
@@ -309,14 +295,12 @@ fn regimen_file_random_bytes() {
 
 // ------------------------------------------------------------------------------ regressions
 //
-// Bugs found by the properties above, minimised. Each is `#[ignore]`d until the library is
-// fixed; then remove the `#[ignore]` and the matching entry of `KNOWN_FAILURES`.
+// Bugs found by the properties above, minimised, and fixed: their regression tests.
 
 /// A file whose second line holds a byte that is not UTF-8.
 const INVALID_UTF8: &[u8] = b"name = \"x\"\ndescription = \"\xff\"\n";
 
 #[test]
-#[ignore = "known: model::file::load refuses invalid UTF-8 as `PATH: cannot read file: stream did not contain valid UTF-8`, without a line"]
 fn model_file_load_names_the_line_of_invalid_utf8() {
     let path = temp_file("model.toml", INVALID_UTF8);
     let err = model::file::load(&path).unwrap_err().to_string();
@@ -324,7 +308,6 @@ fn model_file_load_names_the_line_of_invalid_utf8() {
 }
 
 #[test]
-#[ignore = "known: regimen::load refuses invalid UTF-8 as `PATH: cannot read file: stream did not contain valid UTF-8`, without a line"]
 fn regimen_file_load_names_the_line_of_invalid_utf8() {
     let path = temp_file("regimen.toml", INVALID_UTF8);
     let err = regimen::load(&path).unwrap_err().to_string();

@@ -50,3 +50,21 @@ pub enum FitError {
     #[error("optimizer: {0}")]
     Optimizer(String),
 }
+
+impl FitError {
+    /// Reads `path` as text (or a bundled file): a failed read names the file, and text that
+    /// is not UTF-8 the line of its first invalid byte.
+    pub fn read_text(path: &std::path::Path) -> Result<String, FitError> {
+        cartkin_core::bundled::read_text(path).map_err(|e| match e {
+            cartkin_core::bundled::ReadError::NotUtf8 { line } => FitError::Mismatch {
+                path: path.to_path_buf(),
+                line,
+                message: e.to_string(),
+            },
+            cartkin_core::bundled::ReadError::Io(_) => FitError::Setting {
+                setting: path.display().to_string(),
+                message: e.to_string(),
+            },
+        })
+    }
+}

@@ -56,7 +56,10 @@ fn covariates_are_drawn_from_the_truncated_distribution() {
     assert!(ages.iter().all(|a| *a >= 0.0));
     // a lognormal truncated far into its upper tail stays inside and is not clamped
     assert!(weights.iter().all(|w| (100.0..=110.0).contains(w)));
-    let at_bound = weights.iter().filter(|w| **w == 100.0 || **w == 110.0).count();
+    let at_bound = weights
+        .iter()
+        .filter(|w| **w == 100.0 || **w == 110.0)
+        .count();
     assert_eq!(at_bound, 0, "no point mass at a bound");
     // the tail is falling: more draws near 100 kg than near 110 kg
     let low = weights.iter().filter(|w| **w < 105.0).count();
@@ -69,20 +72,30 @@ fn parameters_are_drawn_from_the_truncated_lognormal_without_point_masses() {
     let path = model::resolve("cart_all_eliana").unwrap();
     let p = spec::load(&path, m.spec()).expect("population");
     let sampler = Sampler::new(&p, &m);
-    let k = p.parameters.iter().position(|v| v.name == "gamma").expect("gamma varies");
+    let k = p
+        .parameters
+        .iter()
+        .position(|v| v.name == "gamma")
+        .expect("gamma varies");
     let bound = m.spec().parameters[p.parameters[k].index].upper;
     let n = 5_000;
     let gammas: Vec<f64> = (0..n)
         .map(|i| sampler.patient(11, i).expect("a patient").values[p.parameters[k].index])
         .collect();
-    assert!(gammas.iter().all(|g| *g < bound), "a draw at the bound {bound}");
+    assert!(
+        gammas.iter().all(|g| *g < bound),
+        "a draw at the bound {bound}"
+    );
     // the truncated distribution's median is that of the untruncated one conditioned on
     // lying below the bound: Φ⁻¹(0.5·Φ(b)) in z, a bit below the typical value
     let typical = m.get("gamma").unwrap();
     let mut sorted = gammas.clone();
     sorted.sort_by(f64::total_cmp);
     let median = sorted[n / 2];
-    assert!(median < typical && median > 0.6 * typical, "median {median}, typical {typical}");
+    assert!(
+        median < typical && median > 0.6 * typical,
+        "median {median}, typical {typical}"
+    );
     let share = sampler
         .truncation()
         .into_iter()
@@ -173,7 +186,10 @@ fn population_draws_that_cannot_honour_their_bounds_are_refused() {
         ),
     ] {
         let err = population(extra).expect_err(what);
-        assert!(err.contains("p.toml:") && err.contains(what), "{what}: {err}");
+        assert!(
+            err.contains("p.toml:") && err.contains(what),
+            "{what}: {err}"
+        );
     }
     // an empty interval for a parameter, where only the typical value makes it empty: the
     // sampler refuses it before any patient is drawn
@@ -183,8 +199,11 @@ fn population_draws_that_cannot_honour_their_bounds_are_refused() {
     )
     .expect("valid file");
     let mut far = m.clone();
-    far.set("gamma", m.spec().parameters[m.spec().parameter_index("gamma").unwrap()].upper)
-        .unwrap();
+    far.set(
+        "gamma",
+        m.spec().parameters[m.spec().parameter_index("gamma").unwrap()].upper,
+    )
+    .unwrap();
     assert!(Sampler::new(&p, &m).check().is_ok());
 }
 
@@ -194,8 +213,14 @@ fn a_population_file_without_its_table_or_with_an_unknown_one_is_refused() {
     for (text, what) in [
         ("", "expected a [population] table"),
         ("[populaton]\nn = 3\n", "unknown field `populaton`"),
-        ("[population]\nn = 3\n[extra]\nx = 1\n", "unknown field `extra`"),
-        ("[population]\nn = 3\nfollow_up = 30\n", "unknown field `follow_up`"),
+        (
+            "[population]\nn = 3\n[extra]\nx = 1\n",
+            "unknown field `extra`",
+        ),
+        (
+            "[population]\nn = 3\nfollow_up = 30\n",
+            "unknown field `follow_up`",
+        ),
     ] {
         let err = spec::parse_file(Path::new("p.toml"), text, m.spec())
             .expect_err(what)
@@ -240,21 +265,38 @@ fn targets_are_checked_with_their_line() {
     let line = |needle: &str| good[..good.find(needle).unwrap()].matches('\n').count() + 1;
     for (from, to, what) in [
         ("value = 0.82", "value = 1.82", "remission.value"),
-        ("ci95 = [0.72, 0.90]", "ci95 = [0.90, 0.72]", "remission.ci95"),
+        (
+            "ci95 = [0.72, 0.90]",
+            "ci95 = [0.90, 0.72]",
+            "remission.ci95",
+        ),
         ("n = 79\nci95", "n = 0\nci95", "remission.n"),
-        ("tolerance = 0.03", "tolerance = -0.03", "remission.tolerance"),
+        (
+            "tolerance = 0.03",
+            "tolerance = -0.03",
+            "remission.tolerance",
+        ),
         ("month = 12", "month = 6", "month 6 given twice"),
         ("month = 6", "month = -6", "rfs.month"),
     ] {
         let err = Targets::parse(Path::new("t.toml"), &good.replacen(from, to, 1))
             .expect_err(what)
             .to_string();
-        assert!(err.contains("t.toml:") && err.contains(what), "{what}: {err}");
+        assert!(
+            err.contains("t.toml:") && err.contains(what),
+            "{what}: {err}"
+        );
     }
-    let err = Targets::parse(Path::new("t.toml"), &good.replacen("value = 0.82", "value = 1.82", 1))
-        .unwrap_err()
-        .to_string();
-    assert!(err.contains(&format!("t.toml:{}", line("[remission]"))), "{err}");
+    let err = Targets::parse(
+        Path::new("t.toml"),
+        &good.replacen("value = 0.82", "value = 1.82", 1),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(&format!("t.toml:{}", line("value = 0.82"))),
+        "{err}"
+    );
     let err = Targets::parse(Path::new("t.toml"), &format!("{good}\nunknown = 1\n"))
         .unwrap_err()
         .to_string();
@@ -288,18 +330,31 @@ fn an_arm_value_a_sweep_replaces_at_every_point_is_refused() {
             .to_string();
         let line = text[..text.find(arm).unwrap()].matches('\n').count() + 1;
         assert!(
-            err.contains(&format!("s.toml:{line}")) && err.contains(key) && err.contains("never be used"),
+            err.contains(&format!("s.toml:{line}"))
+                && err.contains(key)
+                && err.contains("never be used"),
             "{err}"
         );
     }
     let text = format!(
         "{SCENARIO}\n[defaults]\nset = {{ L0 = 1e9 }}\n[[arm]]\nname = \"A\"\n\n[sweep.x]\nkey = \"set.L0\"\nvalues = [1e8, 1e10]\n"
     );
-    let err = scenario::parse(Path::new("s.toml"), &text).expect_err("set").to_string();
-    assert!(err.contains("set.L0") && err.contains("never be used"), "{err}");
+    let err = scenario::parse(Path::new("s.toml"), &text)
+        .expect_err("set")
+        .to_string();
+    assert!(
+        err.contains("set.L0") && err.contains("never be used"),
+        "{err}"
+    );
     // an arm that sets other keys sweeps fine
     let text = format!("{SCENARIO}\n[[arm]]\nname = \"A\"\nregimen = \"none\"\n\n{sweep}");
-    assert_eq!(scenario::parse(Path::new("s.toml"), &text).expect("valid").arms.len(), 2);
+    assert_eq!(
+        scenario::parse(Path::new("s.toml"), &text)
+            .expect("valid")
+            .arms
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -310,11 +365,40 @@ fn a_scenario_population_file_must_hold_a_population_table() {
     let path = dir.path().join("s.toml");
     std::fs::write(&path, &text).unwrap();
     let err = scenario::load(&path).expect_err("refused").to_string();
-    assert!(err.contains("scenario.population") && err.contains("populaton"), "{err}");
+    assert!(
+        err.contains("scenario.population") && err.contains("populaton"),
+        "{err}"
+    );
     // a bundled population by name
     let text = format!("{SCENARIO}population = \"zuma3_adults\"\n[[arm]]\nname = \"A\"\n")
         .replace("cart_all_eliana", "cart_all_zuma3");
     std::fs::write(&path, &text).unwrap();
     let s = scenario::load(&path).expect("valid");
     assert_eq!(s.population.regimen, "zuma3");
+}
+
+#[test]
+fn population_settings_are_refused_at_their_own_line() {
+    let m = model("cart_all");
+    for (text, line, what) in [
+        ("[population]\nn = 0\n", 2, "population.n"),
+        (
+            "[population]\nn = 5\nfollow_up_days = -3\n",
+            3,
+            "follow_up_days",
+        ),
+        (
+            "[population]\nn = 5\n\ndropout_per_year = -0.1\n",
+            4,
+            "dropout_per_year",
+        ),
+    ] {
+        let err = spec::parse_file(Path::new("p.toml"), text, m.spec())
+            .expect_err(what)
+            .to_string();
+        assert!(
+            err.contains(&format!("p.toml:{line}")) && err.contains(what),
+            "{err}"
+        );
+    }
 }

@@ -28,46 +28,23 @@ use fuzz_csv::Grid;
 use proptest::prelude::*;
 use proptest::sample::Index;
 
-/// Bugs found by these properties, tolerated until the library is fixed; each has an
-/// `#[ignore]`d regression test below. Remove the entry together with the `#[ignore]`.
-const KNOWN_FAILURES: &[Known] = &[
-    // `load` reads with `read_to_string`: invalid UTF-8 gives `PATH: cannot read file: stream
-    // did not contain valid UTF-8`, no line (the CSV readers name the line of the first bad
-    // byte)
-    Known {
-        reader: "population",
-        fragment: "cannot read file: stream did not contain valid UTF-8",
-        regression: "population_load_names_the_line_of_invalid_utf8",
-    },
-    Known {
-        reader: "targets",
-        fragment: "cannot read file: stream did not contain valid UTF-8",
-        regression: "targets_load_names_the_line_of_invalid_utf8",
-    },
-    Known {
-        reader: "scenario",
-        fragment: "cannot read the scenario file: stream did not contain valid UTF-8",
-        regression: "scenario_load_names_the_line_of_invalid_utf8",
-    },
-    // a rate's `value` or an RFS point's `value`/`month` out of range: `PATH: remission:
-    // expected a proportion in [0, 1], got 2` (FitError::Setting), no line
-    Known {
-        reader: "targets",
-        fragment: ": expected a proportion in [0, 1], got ",
-        regression: "targets_refuse_out_of_range_values_with_a_line",
-    },
-];
+/// Bugs found by these properties and tolerated until the library is fixed (each with an
+/// `#[ignore]`d regression test below): none left; the regression tests run.
+const KNOWN_FAILURES: &[Known] = &[];
 
-/// Known bug recognised by its input: the CSV readers count lines by `\n` only, while the
-/// csv crate also ends a record at a lone `\r` (old Mac line endings), so in such a file every
-/// row is reported on line 1. Where the text has a lone `\r`, the line checks are skipped and
-/// the case is counted under this regression test.
-const LONE_CR: &str = "csv_readers_count_a_lone_cr_as_a_line_break";
-
-/// Whether `text` has a `\r` not followed by `\n`.
-fn has_lone_cr(text: &str) -> bool {
+/// `text` with every lone `\r` (an old Mac line end, which ends a CSV record) made a `\n`:
+/// the lines the CSV readers number, so the line checks count them the same way.
+fn lines_as_read(text: &str) -> String {
     let b = text.as_bytes();
-    (0..b.len()).any(|i| b[i] == b'\r' && b.get(i + 1) != Some(&b'\n'))
+    text.char_indices()
+        .map(|(i, c)| {
+            if c == '\r' && b.get(i + 1) != Some(&b'\n') {
+                '\n'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 /// Errors that legitimately name no line: `PATH: message`.
@@ -683,8 +660,7 @@ fn long_seeds() -> &'static CsvSeeds {
 /// What an accepted dataset promises (module docs of `cartkin_fit::data`).
 fn check_dataset(d: &Dataset, text: &str) -> Result<(), TestCaseError> {
     let lines = text.matches('\n').count() + 1;
-    let lone_cr = has_lone_cr(text);
-    let line_ok = |line: usize| lone_cr || (2..=lines).contains(&line);
+    let line_ok = |line: usize| (2..=lines).contains(&line);
     let mut ids = std::collections::HashSet::new();
     prop_assert!(d.n_observations() > 0, "accepted without observations");
     for s in &d.subjects {
@@ -729,7 +705,7 @@ fn check_dataset(d: &Dataset, text: &str) -> Result<(), TestCaseError> {
         }
         times.sort_by_key(|(line, _)| *line);
         prop_assert!(
-            lone_cr || times.windows(2).all(|w| w[0].1 <= w[1].1),
+            times.windows(2).all(|w| w[0].1 <= w[1].1),
             "times decrease within `{}`: {:?}",
             s.id,
             times
@@ -748,9 +724,7 @@ fn check_csv(
     out: &mut Outcomes,
 ) -> Result<(), TestCaseError> {
     let result = call(|| (reader.parse)(path, text));
-    if has_lone_cr(text) {
-        out.known(LONE_CR);
-    }
+    let text = &lines_as_read(text);
     // a cell, header or ordering error names its column
     if let Ok(Err(
         e @ (DataError::Cell { .. } | DataError::Header { .. } | DataError::Structure { .. }),
@@ -919,9 +893,7 @@ fn long_csv_random_bytes() {
 
 // ------------------------------------------------------------------------------ regressions
 //
-// Bugs found by the properties above, minimised. Each is `#[ignore]`d until the library is
-// fixed; then remove the `#[ignore]` and the matching entry of `KNOWN_FAILURES` (or the
-// `LONE_CR` exemption).
+// Bugs found by the properties above, minimised, and fixed: their regression tests.
 
 /// A TOML file whose second line holds a byte that is not UTF-8.
 const INVALID_UTF8: &[u8] = b"name = \"x\"\ndescription = \"\xff\"\n";
@@ -937,7 +909,6 @@ fn at_line(err: &str, path: &Path, line: usize) {
 }
 
 #[test]
-#[ignore = "known: vpop::spec::load refuses invalid UTF-8 as `PATH: cannot read file: stream did not contain valid UTF-8`, without a line"]
 fn population_load_names_the_line_of_invalid_utf8() {
     let path = temp_file("population.toml", INVALID_UTF8);
     let model = &populations().seeds[0].model;
@@ -946,7 +917,6 @@ fn population_load_names_the_line_of_invalid_utf8() {
 }
 
 #[test]
-#[ignore = "known: Targets::load refuses invalid UTF-8 as `PATH: cannot read file: stream did not contain valid UTF-8`, without a line"]
 fn targets_load_names_the_line_of_invalid_utf8() {
     let path = temp_file("targets.toml", INVALID_UTF8);
     let err = Targets::load(&path).unwrap_err().to_string();
@@ -954,7 +924,6 @@ fn targets_load_names_the_line_of_invalid_utf8() {
 }
 
 #[test]
-#[ignore = "known: scenario::load refuses invalid UTF-8 as `PATH: cannot read the scenario file: stream did not contain valid UTF-8`, without a line"]
 fn scenario_load_names_the_line_of_invalid_utf8() {
     let path = temp_file("scenario.toml", INVALID_UTF8);
     let err = scenario::load(&path).unwrap_err().to_string();
@@ -962,7 +931,6 @@ fn scenario_load_names_the_line_of_invalid_utf8() {
 }
 
 #[test]
-#[ignore = "known: Targets::load refuses a value out of [0, 1] as `PATH: remission: expected a proportion in [0, 1], got 2`, without a line"]
 fn targets_refuse_out_of_range_values_with_a_line() {
     for (text, line) in [
         (
@@ -985,7 +953,6 @@ fn targets_refuse_out_of_range_values_with_a_line() {
 }
 
 #[test]
-#[ignore = "known: Targets::load refuses an RFS month <= 0 or inf as `PATH: rfs at month -1: expected a proportion in [0, 1], got 0.5`: no line, and it blames the (valid) value, not the month"]
 fn targets_name_the_month_when_an_rfs_month_is_bad() {
     let text = "name = \"x\"\n[[rfs]]\nmonth = -1\nvalue = 0.5\nsource = \"s\"\n";
     let path = temp_file("targets.toml", text.as_bytes());
@@ -998,7 +965,6 @@ fn targets_name_the_month_when_an_rfs_month_is_bad() {
 }
 
 #[test]
-#[ignore = "known: the CSV readers count lines by `\\n` only, but a lone `\\r` ends a record too: every row of a CR-only file is reported on line 1"]
 fn csv_readers_count_a_lone_cr_as_a_line_break() {
     let path = Path::new("data.csv");
     let err = data::parse_nonmem(path, "ID,TIME,DV,CMT\r1,0,5,1\r1,x,6,1\r")

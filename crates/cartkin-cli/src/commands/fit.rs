@@ -135,8 +135,8 @@ fn read_data(path: &Path, format: DataFormatArg) -> Result<Dataset> {
         DataFormatArg::Long => true,
         DataFormatArg::Nonmem => false,
         DataFormatArg::Auto => {
-            let text = cartkin_core::bundled::read_to_string(path)
-                .with_context(|| format!("{}: cannot read file", path.display()))?;
+            // text that cannot be read is reported by the reader, with its line
+            let text = cartkin_core::bundled::read_text(path).unwrap_or_default();
             let header: Vec<String> = text
                 .lines()
                 .find(|l| !l.trim().is_empty())

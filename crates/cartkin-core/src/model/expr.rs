@@ -372,7 +372,10 @@ mod tests {
         same(eval("8 / 4 / 2", &[], &[]), 1.0);
         same(eval("1 - 2 - 3", &[], &[]), -4.0);
         same(eval("2.5e-1 * 4", &[], &[]), 1.0);
-        same(eval("max(1, min(5, 3)) + sqrt(16) + abs(-1)", &[], &[]), 8.0);
+        same(
+            eval("max(1, min(5, 3)) + sqrt(16) + abs(-1)", &[], &[]),
+            8.0,
+        );
         assert!((eval("exp(log(3)) + log10(100) + pow(2, 0.5)^2", &[], &[]) - 7.0).abs() < 1e-14);
     }
 

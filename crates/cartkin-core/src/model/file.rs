@@ -163,10 +163,7 @@ struct RawThreshold {
 
 /// Reads and validates the model file at `path`.
 pub fn load(path: &Path) -> Result<ModelSpec, InputError> {
-    let text = crate::bundled::read_to_string(path).map_err(|source| InputError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::bundled::read_text(path).map_err(|e| InputError::from_read(path, e))?;
     parse(path, &text)
 }
 

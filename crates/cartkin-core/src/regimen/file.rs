@@ -101,10 +101,7 @@ pub fn resolve(name_or_path: &str) -> Result<Regimen, InputError> {
 
 /// Reads a regimen file.
 pub fn load(path: &Path) -> Result<Regimen, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|source| InputError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text = crate::bundled::read_text(path).map_err(|e| InputError::from_read(path, e))?;
     parse(path, &text)
 }
 

@@ -27,7 +27,8 @@ pub fn read_long(path: &Path) -> Result<Dataset, DataError> {
 
 /// Validates long CSV `text`, reporting errors against `path`.
 pub fn parse_long(path: &Path, text: &str) -> Result<Dataset, DataError> {
-    let mut table = Table::open(path, text, FORMAT)?;
+    let text = table::unify_line_ends(text);
+    let mut table = Table::open(path, &text, FORMAT)?;
     let [id, time, observable, value] =
         table.required(["id", "time", "observable", "value"], FORMAT)?;
     let blq = table.column("BLQ");

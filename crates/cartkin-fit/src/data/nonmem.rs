@@ -50,7 +50,8 @@ enum Event {
 
 /// Validates NONMEM-style CSV `text`, reporting errors against `path`.
 pub fn parse_nonmem(path: &Path, text: &str) -> Result<Dataset, DataError> {
-    let mut table = Table::open(path, text, FORMAT)?;
+    let text = table::unify_line_ends(text);
+    let mut table = Table::open(path, &text, FORMAT)?;
     let [id, time, dv] = table.required(["ID", "TIME", "DV"], FORMAT)?;
     let evid = table.column("EVID");
     let amt = table.column("AMT");
@@ -195,22 +196,36 @@ pub(super) mod table {
 
     /// Reads a file as UTF-8 text.
     pub(in crate::data) fn read_text(path: &Path) -> Result<String, DataError> {
-        if let Some(text) = cartkin_core::bundled::text(path) {
-            return Ok(text.to_string());
-        }
-        let bytes = std::fs::read(path).map_err(|source| DataError::Read {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        String::from_utf8(bytes).map_err(|e| {
-            let valid = e.utf8_error().valid_up_to();
-            let head = e.as_bytes().get(..valid).unwrap_or_default();
-            DataError::Csv {
+        cartkin_core::bundled::read_text(path).map_err(|e| match e {
+            cartkin_core::bundled::ReadError::Io(source) => DataError::Read {
                 path: path.to_path_buf(),
-                line: head.iter().filter(|b| **b == b'\n').count() + 1,
+                source,
+            },
+            cartkin_core::bundled::ReadError::NotUtf8 { line } => DataError::Csv {
+                path: path.to_path_buf(),
+                line,
                 message: "the file is not valid UTF-8 text; re-save it as UTF-8".to_string(),
-            }
+            },
         })
+    }
+
+    /// The text with lone carriage returns (old Mac line ends) turned into line feeds: the csv
+    /// crate ends a record at either, and lines are counted by `\n`.
+    pub(in crate::data) fn unify_line_ends(text: &str) -> std::borrow::Cow<'_, str> {
+        let lone = |(i, _): (usize, char)| text.as_bytes().get(i + 1) != Some(&b'\n');
+        if !text.char_indices().filter(|(_, c)| *c == '\r').any(lone) {
+            return std::borrow::Cow::Borrowed(text);
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut chars = text.chars().peekable();
+        while let Some(c) = chars.next() {
+            if c == '\r' && chars.peek() != Some(&'\n') {
+                out.push('\n');
+            } else {
+                out.push(c);
+            }
+        }
+        std::borrow::Cow::Owned(out)
     }
 
     /// `.` or an empty cell.

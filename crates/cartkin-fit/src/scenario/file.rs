@@ -96,10 +96,7 @@ pub const MAX_ARMS: usize = 400;
 
 /// Reads and validates a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, FitError> {
-    let text = cartkin_core::bundled::read_to_string(path).map_err(|e| FitError::Setting {
-        setting: path.display().to_string(),
-        message: format!("cannot read the scenario file: {e}"),
-    })?;
+    let text = FitError::read_text(path)?;
     parse(path, &text)
 }
 

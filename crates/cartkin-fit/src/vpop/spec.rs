@@ -187,12 +187,12 @@ struct RawFile {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPopulation {
-    n: Option<usize>,
+    n: Option<Spanned<usize>>,
     seed: Option<u64>,
     regimen: Option<String>,
-    follow_up_days: Option<f64>,
-    non_relapse_mortality_per_year: Option<f64>,
-    dropout_per_year: Option<f64>,
+    follow_up_days: Option<Spanned<f64>>,
+    non_relapse_mortality_per_year: Option<Spanned<f64>>,
+    dropout_per_year: Option<Spanned<f64>>,
     #[serde(default)]
     covariates: BTreeMap<String, Spanned<RawDraw>>,
     dose: Option<Spanned<RawDose>>,
@@ -262,10 +262,7 @@ pub fn load_file(path: &Path, model: &ModelSpec) -> Result<PopulationSpec, FitEr
 }
 
 fn read(path: &Path) -> Result<String, FitError> {
-    cartkin_core::bundled::read_to_string(path).map_err(|e| FitError::Setting {
-        setting: path.display().to_string(),
-        message: format!("cannot read file: {e}"),
-    })
+    FitError::read_text(path)
 }
 
 /// [`load`] from text.
@@ -327,26 +324,41 @@ fn parse_with(
         }
         .with_identity());
     };
-    let rate = |v: Option<f64>, field: &str| -> Result<f64, FitError> {
-        let v = v.unwrap_or(0.0);
-        if v.is_finite() && v >= 0.0 {
-            Ok(v)
+    // each key's own line, or the table's when it is left out
+    let at_key = |v: &Option<Spanned<f64>>| v.as_ref().map_or(at, |v| v.span().start);
+    let rate = |v: &Option<Spanned<f64>>, field: &str| -> Result<f64, FitError> {
+        let x = v.as_ref().map_or(0.0, |v| *v.get_ref());
+        if x.is_finite() && x >= 0.0 {
+            Ok(x)
         } else {
             Err(err(
-                at,
-                format!("population.{field}: expected a non-negative rate per year, got {v}"),
+                at_key(v),
+                format!("population.{field}: expected a non-negative rate per year, got {x}"),
             ))
         }
     };
-    let follow_up_days = raw.follow_up_days.unwrap_or(defaults.days);
+    let follow_up_days = raw
+        .follow_up_days
+        .as_ref()
+        .map_or(defaults.days, |v| *v.get_ref());
     if !(follow_up_days.is_finite() && follow_up_days > 0.0 && follow_up_days <= 36_500.0) {
         return Err(err(
-            at,
+            at_key(&raw.follow_up_days),
             format!(
                 "population.follow_up_days: expected a follow-up in (0, 36500] days, got {follow_up_days}"
             ),
         ));
     }
+    let n = match &raw.n {
+        Some(n) if *n.get_ref() == 0 => {
+            return Err(err(
+                n.span().start,
+                "population.n: expected at least one patient, got 0".into(),
+            ));
+        }
+        Some(n) => *n.get_ref(),
+        None => 1000,
+    };
     let mut covariates = BTreeMap::new();
     for (name, d) in raw.covariates {
         if !COVARIATES.contains(&name.as_str()) {
@@ -398,7 +410,9 @@ fn parse_with(
                 (_, Some(kg), _) if !(kg.is_finite() && kg > 0.0) => {
                     return Err(err(
                         span,
-                        format!("population.dose.flat_above_kg: expected a positive weight, got {kg}"),
+                        format!(
+                            "population.dose.flat_above_kg: expected a positive weight, got {kg}"
+                        ),
                     ));
                 }
                 _ => {
@@ -457,15 +471,15 @@ fn parse_with(
     }
     let parameters = model_variability(model, &mut overrides).map_err(|m| err(at, m))?;
     let mut spec = PopulationSpec {
-        n: raw.n.unwrap_or(1000),
+        n,
         seed: raw.seed.unwrap_or(20_261_125),
         regimen: raw.regimen.unwrap_or_else(|| defaults.regimen.clone()),
         follow_up_days,
         non_relapse_mortality_per_year: rate(
-            raw.non_relapse_mortality_per_year,
+            &raw.non_relapse_mortality_per_year,
             "non_relapse_mortality_per_year",
         )?,
-        dropout_per_year: rate(raw.dropout_per_year, "dropout_per_year")?,
+        dropout_per_year: rate(&raw.dropout_per_year, "dropout_per_year")?,
         covariates,
         dose,
         parameters,

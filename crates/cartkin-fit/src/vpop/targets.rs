@@ -97,10 +97,7 @@ impl Targets {
     /// Reads a targets file (or a bundled one by its virtual path); errors name the file and
     /// line.
     pub fn load(path: &Path) -> Result<Self, FitError> {
-        let text = cartkin_core::bundled::read_to_string(path).map_err(|e| FitError::Setting {
-            setting: path.display().to_string(),
-            message: format!("cannot read file: {e}"),
-        })?;
+        let text = FitError::read_text(path)?;
         Self::parse(path, &text)
     }
 
@@ -113,12 +110,31 @@ impl Targets {
             message: e.message().trim().to_string(),
         })?;
         // the line of a table header (`[remission]`, the k-th `[[rfs]]`), for messages
-        let header = |name: &str, k: usize| {
+        // the line of `key` in a table (`[remission]`, the k-th `[[rfs]]`), else of its header
+        let key_line = |name: &str, k: usize, key: &str| {
             let needle = format!("[{name}]");
-            text.match_indices(&needle)
-                .filter(|(at, _)| text[..*at].ends_with('\n') || *at == 0 || name == "[rfs]")
+            let Some((at, _)) = text
+                .match_indices(&needle)
+                .filter(|(at, _)| *at == 0 || text[..*at].ends_with('\n'))
                 .nth(k)
-                .map_or(1, |(at, _)| line_of(at))
+            else {
+                return 1;
+            };
+            let mut offset = at;
+            for (n, l) in text[at..].split_inclusive('\n').enumerate() {
+                let t = l.trim_start();
+                if n > 0 && t.starts_with('[') {
+                    break;
+                }
+                let is_key = t
+                    .strip_prefix(key)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='));
+                if n > 0 && is_key {
+                    return line_of(offset);
+                }
+                offset += l.len();
+            }
+            line_of(at)
         };
         let bad = |line: usize, message: String| FitError::Mismatch {
             path: path.to_path_buf(),
@@ -135,20 +151,20 @@ impl Targets {
             _ => Ok(()),
         };
         for (what, r) in t.rates() {
-            let line = header(what, 0);
+            let line = |key: &str| key_line(what, 0, key);
             if !proportion(r.value) {
                 return Err(bad(
-                    line,
+                    line("value"),
                     format!(
                         "{what}.value: expected a proportion in [0, 1], got {}",
                         r.value
                     ),
                 ));
             }
-            check_ci(r.ci95, r.value).map_err(|m| bad(line, format!("{what}.{m}")))?;
+            check_ci(r.ci95, r.value).map_err(|m| bad(line("ci95"), format!("{what}.{m}")))?;
             if r.n == Some(0) {
                 return Err(bad(
-                    line,
+                    line("n"),
                     format!("{what}.n: expected at least one patient, got 0"),
                 ));
             }
@@ -156,16 +172,16 @@ impl Targets {
                 && !(tol.is_finite() && tol > 0.0 && tol < 1.0)
             {
                 return Err(bad(
-                    line,
+                    line("tolerance"),
                     format!("{what}.tolerance: expected a proportion in (0, 1), got {tol}"),
                 ));
             }
         }
         for (k, r) in t.rfs.iter().enumerate() {
-            let line = header("[rfs]", k);
+            let line = |key: &str| key_line("[rfs]", k, key);
             if !(r.month.is_finite() && r.month > 0.0) {
                 return Err(bad(
-                    line,
+                    line("month"),
                     format!(
                         "rfs.month: expected a positive number of months, got {}",
                         r.month
@@ -174,17 +190,17 @@ impl Targets {
             }
             if !proportion(r.value) {
                 return Err(bad(
-                    line,
+                    line("value"),
                     format!(
                         "rfs.value: expected a proportion in [0, 1], got {}",
                         r.value
                     ),
                 ));
             }
-            check_ci(r.ci95, r.value).map_err(|m| bad(line, format!("rfs.{m}")))?;
+            check_ci(r.ci95, r.value).map_err(|m| bad(line("ci95"), format!("rfs.{m}")))?;
             if t.rfs[..k].iter().any(|q| q.month == r.month) {
                 return Err(bad(
-                    line,
+                    line("month"),
                     format!(
                         "rfs.month: month {} given twice; expected each month once",
                         r.month
