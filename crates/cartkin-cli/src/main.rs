@@ -20,7 +20,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
     output::install_interrupt_cleanup();
-    match commands::run(cli) {
+    let result = commands::run(cli);
+    output::settle();
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             errln!("error: {err:#}");

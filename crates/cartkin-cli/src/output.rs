@@ -3,8 +3,10 @@
 //! A command opens its [`ResultSet`] before it computes anything: that checks `--out`, takes a
 //! lock on it and creates a staging directory next to it (`.NAME.cartkin-staging-PID`). Every
 //! file goes to the staging directory; [`ResultSet::commit`] then swaps the staging directory
-//! with `--out` in one `renameat2(RENAME_EXCHANGE)` (two renames where the file system cannot
-//! exchange) and deletes the old results. So:
+//! with `--out` in one `renameat2(RENAME_EXCHANGE)` (where the file system cannot exchange:
+//! `--out` moved aside to `.NAME.cartkin-aside-PID`, the staging directory into place, the
+//! aside deleted; a run killed in between is undone by the next run) and deletes the old
+//! results. So:
 //!
 //! - a reader sees the previous result set or the new one, never a mixture;
 //! - a failed run (an error, a full disk, Ctrl-C) leaves `--out` as it was and nothing beside it;
@@ -12,7 +14,11 @@
 //! - files of an earlier run that this run does not write are gone with the old set.
 //!
 //! `--out` is replaced as a whole, so it must hold nothing but an earlier result set of cartkin
-//! (its `manifest.json` lists the files): other files are never deleted, the run is refused.
+//! (its `manifest.json` lists every file): other files are never deleted, the run is refused.
+//!
+//! An interrupt (SIGINT, SIGTERM, SIGHUP) and [`ResultSet::commit`] exclude each other through
+//! one lock: either the swap completes and the interrupt finds nothing left to undo, or the
+//! interrupt removes the staging directory and the process exits before any swap.
 
 use std::fs::File;
 use std::io::Write;
@@ -24,34 +30,49 @@ use anyhow::{Context, Result, bail};
 /// The file every result set carries: the command, the files, the cartkin version.
 pub const MANIFEST: &str = "manifest.json";
 
-/// Staging directories (and `--out` directories created empty by this process) to remove if
-/// the process is interrupted.
-static CLEANUP: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+/// What an interrupt must undo, and the lock that keeps it apart from a commit.
+struct Pending {
+    /// Staging directories to delete.
+    staging: Vec<PathBuf>,
+    /// `--out` directories this process created (empty until committed) and the parents it
+    /// created for them: removed if still empty.
+    created: Vec<PathBuf>,
+}
 
-/// Installs the SIGINT/SIGTERM/SIGHUP handler that removes unfinished result sets before the
-/// process exits with status 130: an interrupted run leaves nothing behind.
+static PENDING: Mutex<Pending> = Mutex::new(Pending {
+    staging: Vec::new(),
+    created: Vec::new(),
+});
+
+fn pending() -> std::sync::MutexGuard<'static, Pending> {
+    PENDING
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Installs the SIGINT/SIGTERM/SIGHUP handler that removes unfinished result sets and exits
+/// with status 130: an interrupted run leaves nothing behind.
 pub fn install_interrupt_cleanup() {
-    // an error here (a handler already set, e.g. in tests) only loses the cleanup
+    // an error here (a handler already set) only loses the cleanup
     let _ = ctrlc::set_handler(|| {
-        let paths = CLEANUP.lock().map(|g| g.clone()).unwrap_or_default();
-        for path in paths.iter().rev() {
+        // held until the process exits: no commit can start or be half done meanwhile
+        let p = pending();
+        for path in &p.staging {
             remove_tree(path);
+        }
+        for path in p.created.iter().rev() {
+            let _ = std::fs::remove_dir(path);
         }
         crate::errln!("\ninterrupted: no results written");
         std::process::exit(130);
     });
 }
 
-fn register(path: &Path) {
-    if let Ok(mut g) = CLEANUP.lock() {
-        g.push(path.to_path_buf());
-    }
-}
-
-fn unregister(path: &Path) {
-    if let Ok(mut g) = CLEANUP.lock() {
-        g.retain(|p| p != path);
-    }
+/// Waits for an interrupt being handled (which exits the process) before the process ends on
+/// its own: a run whose files vanished under it ends with the interrupt's status, not with
+/// its own error.
+pub fn settle() {
+    drop(pending());
 }
 
 /// Removes a directory tree (or an empty directory), retrying while another thread is still
@@ -73,8 +94,9 @@ pub struct ResultSet {
     staging: PathBuf,
     command: String,
     files: Vec<String>,
-    /// `--out` did not exist and was created (empty) to hold the lock.
-    created_out: bool,
+    /// Directories created for `--out` (its missing parents, then `--out`), removed on
+    /// failure if still empty.
+    created: Vec<PathBuf>,
     committed: bool,
     /// Holds the lock on `--out` while the run lasts.
     _lock: Lock,
@@ -94,52 +116,67 @@ impl ResultSet {
                     out.display()
                 )
             })?;
+        if out.is_symlink() {
+            bail!(
+                "--out {}: is a symbolic link; give the directory itself (the results replace \
+                 the directory, which would replace the link)",
+                out.display()
+            );
+        }
         let parent = match out.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        std::fs::create_dir_all(&parent).with_context(|| {
+        let mut created = create_parents(&parent).with_context(|| {
             format!(
                 "--out {}: cannot create {}",
                 out.display(),
                 parent.display()
             )
         })?;
-        let created_out = match std::fs::create_dir(out) {
-            Ok(()) => true,
+        let undo = |created: &[PathBuf]| {
+            let mut p = pending();
+            for path in created.iter().rev() {
+                let _ = std::fs::remove_dir(path);
+                p.created.retain(|c| c != path);
+            }
+        };
+        // a run killed halfway through the fallback swap left the previous results aside
+        restore_aside(&parent, &name, out);
+        match std::fs::create_dir(out) {
+            Ok(()) => {
+                created.push(out.to_path_buf());
+                pending().created.push(out.to_path_buf());
+            }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
                 if !out.is_dir() {
+                    undo(&created);
                     bail!(
                         "--out {}: exists and is not a directory; expected a directory for the results",
                         out.display()
                     );
                 }
-                false
             }
             Err(e) => {
+                undo(&created);
                 return Err(e)
                     .with_context(|| format!("--out {}: cannot create it", out.display()));
             }
-        };
-        if created_out {
-            register(out);
         }
         let lock = match Lock::take(out) {
             Ok(l) => l,
             Err(e) => {
-                if created_out {
-                    let _ = std::fs::remove_dir(out);
-                    unregister(out);
-                }
+                undo(&created);
                 return Err(e);
             }
         };
+        let staging = parent.join(format!(".{name}.cartkin-staging-{}", std::process::id()));
         let set = ResultSet {
             out: out.to_path_buf(),
-            staging: parent.join(format!(".{name}.cartkin-staging-{}", std::process::id())),
+            staging,
             command: command.to_string(),
             files: Vec::new(),
-            created_out,
+            created,
             committed: false,
             _lock: lock,
         };
@@ -153,32 +190,23 @@ impl ResultSet {
                 set.staging.display()
             )
         })?;
-        register(&set.staging);
+        pending().staging.push(set.staging.clone());
         Ok(set)
     }
 
-    /// `--out` must be empty or hold only an earlier cartkin result set.
+    /// `--out` must be empty or hold only an earlier cartkin result set: every file, at any
+    /// depth, listed in its manifest.
     fn check_replaceable(&self) -> Result<()> {
-        let entries: Vec<String> = std::fs::read_dir(&self.out)
-            .with_context(|| format!("--out {}: cannot read it", self.out.display()))?
-            .filter_map(|e| e.ok())
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .collect();
-        if entries.is_empty() {
+        let mut files = Vec::new();
+        list_files(&self.out, "", &mut files)
+            .with_context(|| format!("--out {}: cannot read it", self.out.display()))?;
+        if files.is_empty() {
             return Ok(());
         }
-        let listed = read_manifest_files(&self.out.join(MANIFEST));
-        let foreign: Vec<&String> = entries
+        let listed = read_manifest_files(&self.out.join(MANIFEST)).unwrap_or_default();
+        let foreign: Vec<&String> = files
             .iter()
-            .filter(|e| match &listed {
-                Some(files) => {
-                    e.as_str() != MANIFEST
-                        && !files
-                            .iter()
-                            .any(|f| f == *e || f.starts_with(&format!("{e}/")))
-                }
-                None => true,
-            })
+            .filter(|f| f.as_str() != MANIFEST && !listed.contains(f))
             .collect();
         if foreign.is_empty() {
             return Ok(());
@@ -194,6 +222,8 @@ impl ResultSet {
         )
     }
 
+    /// The staging path of `name` (a relative path), its directories created. The staging
+    /// directory itself is never re-created: once an interrupt removed it, writes fail.
     fn staged(&mut self, name: &str) -> Result<PathBuf> {
         let relative = Path::new(name);
         if relative.is_absolute()
@@ -203,15 +233,24 @@ impl ResultSet {
         {
             bail!("internal: result file name `{name}` must be a relative path");
         }
-        let path = self.staging.join(relative);
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("{}: cannot create the directory", dir.display()))?;
+        let mut dir = self.staging.clone();
+        if let Some(parent) = relative.parent() {
+            for part in parent.components() {
+                dir.push(part);
+                match std::fs::create_dir(&dir) {
+                    Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+                        return Err(e).with_context(|| {
+                            format!("{}: cannot create the directory", dir.display())
+                        });
+                    }
+                    _ => {}
+                }
+            }
         }
         if !self.files.iter().any(|f| f == name) {
             self.files.push(name.to_string());
         }
-        Ok(path)
+        Ok(self.staging.join(relative))
     }
 
     /// Writes `bytes` as `name` (a relative path, e.g. `patients/001_arm.csv`).
@@ -255,7 +294,10 @@ impl ResultSet {
         let manifest = serde_json::json!({
             "cartkin": env!("CARGO_PKG_VERSION"),
             "command": self.command,
-            "arguments": std::env::args().skip(1).collect::<Vec<_>>(),
+            "arguments": std::env::args_os()
+                .skip(1)
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>(),
             "files": self.files,
         });
         let mut bytes = serde_json::to_vec_pretty(&manifest)?;
@@ -263,17 +305,21 @@ impl ResultSet {
         std::fs::write(self.staging.join(MANIFEST), bytes)
             .with_context(|| format!("{}: cannot write {MANIFEST}", self.out.display()))?;
         sync_tree(&self.staging);
-        swap(&self.staging, &self.out).with_context(|| {
-            format!(
-                "--out {}: cannot move the results into place",
-                self.out.display()
-            )
-        })?;
-        self.committed = true;
+        {
+            // no interrupt between the swap and forgetting what it would have to undo
+            let mut p = pending();
+            swap(&self.staging, &self.out).with_context(|| {
+                format!(
+                    "--out {}: cannot move the results into place",
+                    self.out.display()
+                )
+            })?;
+            self.committed = true;
+            p.staging.retain(|s| s != &self.staging);
+            p.created.retain(|c| !self.created.contains(c));
+        }
         // the staging path now holds the old result set
         remove_tree(&self.staging);
-        unregister(&self.staging);
-        unregister(&self.out);
         Ok(self.files.iter().map(|f| self.out.join(f)).collect())
     }
 
@@ -292,14 +338,45 @@ impl Drop for ResultSet {
         if self.committed {
             return;
         }
+        let mut p = pending();
         remove_tree(&self.staging);
-        unregister(&self.staging);
-        if self.created_out {
-            // only if still empty: never delete what someone else put there meanwhile
-            let _ = std::fs::remove_dir(&self.out);
-            unregister(&self.out);
+        p.staging.retain(|s| s != &self.staging);
+        // only if still empty: never delete what someone else put there meanwhile
+        for path in self.created.iter().rev() {
+            let _ = std::fs::remove_dir(path);
+            p.created.retain(|c| c != path);
         }
     }
+}
+
+/// Creates `dir` and its missing ancestors; returns those it created, outermost first.
+fn create_parents(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut missing = Vec::new();
+    let mut d = dir.to_path_buf();
+    while !d.as_os_str().is_empty() && !d.exists() {
+        missing.push(d.clone());
+        if !d.pop() {
+            break;
+        }
+    }
+    missing.reverse();
+    std::fs::create_dir_all(dir)?;
+    pending().created.extend(missing.iter().cloned());
+    Ok(missing)
+}
+
+/// Every file under `dir` as a path relative to it (`patients/001_a.csv`).
+fn list_files(dir: &Path, prefix: &str, out: &mut Vec<String>) -> std::io::Result<()> {
+    for e in std::fs::read_dir(dir)? {
+        let e = e?;
+        let name = format!("{prefix}{}", e.file_name().to_string_lossy());
+        if e.file_type()?.is_dir() {
+            list_files(&e.path(), &format!("{name}/"), out)?;
+        } else {
+            out.push(name);
+        }
+    }
+    Ok(())
 }
 
 /// The `files` list of a cartkin manifest, or `None` if there is none or it is not one.
@@ -327,6 +404,24 @@ fn remove_leftovers(parent: &Path, name: &str) {
     }
 }
 
+/// A run killed between the two renames of the fallback swap left `--out` missing and the
+/// previous results in `.NAME.cartkin-aside-PID`: put them back. An aside next to an existing
+/// `--out` is the old set of a swap that completed: delete it.
+fn restore_aside(parent: &Path, name: &str, out: &Path) {
+    let prefix = format!(".{name}.cartkin-aside-");
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.filter_map(|e| e.ok()) {
+        if !e.file_name().to_string_lossy().starts_with(&prefix) {
+            continue;
+        }
+        if out.exists() || std::fs::rename(e.path(), out).is_err() {
+            remove_tree(&e.path());
+        }
+    }
+}
+
 /// Flushes the staged files to disk before they replace the old ones, so a crash after the
 /// swap cannot leave empty files in place of results.
 fn sync_tree(dir: &Path) {
@@ -347,7 +442,8 @@ fn sync_tree(dir: &Path) {
 }
 
 /// Exchanges the directories `staging` and `out` atomically where the file system can; else
-/// moves `out` aside, `staging` into place, and the old one back to `staging`'s name.
+/// moves `out` aside (a name the next run recognises), `staging` into place, and the old set
+/// back to `staging`'s name.
 fn swap(staging: &Path, out: &Path) -> std::io::Result<()> {
     #[cfg(target_os = "linux")]
     {
@@ -358,7 +454,16 @@ fn swap(staging: &Path, out: &Path) -> std::io::Result<()> {
             Err(e) => return Err(e.into()),
         }
     }
-    let aside = staging.with_extension("old");
+    swap_by_renames(staging, out)
+}
+
+/// [`swap`] on a file system that cannot exchange two names.
+fn swap_by_renames(staging: &Path, out: &Path) -> std::io::Result<()> {
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let aside = staging.with_file_name(format!(".{name}.cartkin-aside-{}", std::process::id()));
     std::fs::rename(out, &aside)?;
     if let Err(e) = std::fs::rename(staging, out) {
         let _ = std::fs::rename(&aside, out);
@@ -445,14 +550,14 @@ pub fn bytes_label(bytes: f64) -> String {
     }
 }
 
-/// Refuses a run whose outputs need more disk than `dir` has free, and warns (on standard
-/// error) before writing more than 1 GB.
+/// Refuses a run whose outputs need more disk than the nearest existing ancestor of `dir`
+/// has free, and warns (on standard error) before writing more than 1 GB.
 pub fn check_output_size(dir: &Path, bytes: f64, what: &str) -> Result<()> {
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
+    let existing = dir
+        .ancestors()
+        .find(|a| !a.as_os_str().is_empty() && a.exists())
         .unwrap_or(Path::new("."));
-    if let Some(free) = free_bytes(parent)
+    if let Some(free) = free_bytes(existing)
         && bytes > free as f64
     {
         bail!(
@@ -473,7 +578,7 @@ pub fn check_output_size(dir: &Path, bytes: f64, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Writes all of `bytes` and flushes (for streamed files).
+/// Flushes a streamed file to disk.
 pub fn finish(mut w: std::io::BufWriter<File>, name: &str) -> Result<()> {
     w.flush()
         .with_context(|| format!("cannot write {name} (the disk may be full)"))?;
@@ -482,4 +587,77 @@ pub fn finish(mut w: std::io::BufWriter<File>, name: &str) -> Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot write {name}: {}", e.error()))?;
     file.sync_all()
         .with_context(|| format!("cannot write {name} (the disk may be full)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(path: &Path, text: &str) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    #[test]
+    fn the_fallback_swap_exchanges_and_a_run_killed_halfway_is_undone() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (out, staging) = (
+            tmp.path().join("out"),
+            tmp.path().join(".out.cartkin-staging-1"),
+        );
+        write(&out.join("a.txt"), "old");
+        write(&staging.join("a.txt"), "new");
+        swap_by_renames(&staging, &out).unwrap();
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "new");
+        assert_eq!(
+            std::fs::read_to_string(staging.join("a.txt")).unwrap(),
+            "old"
+        );
+        // killed after moving --out aside: the next run puts the previous results back
+        std::fs::remove_dir_all(&staging).unwrap();
+        let aside = tmp.path().join(".out.cartkin-aside-77");
+        std::fs::rename(&out, &aside).unwrap();
+        restore_aside(tmp.path(), "out", &out);
+        assert_eq!(std::fs::read_to_string(out.join("a.txt")).unwrap(), "new");
+        assert!(!aside.exists());
+        // an aside next to an existing --out is a finished swap's old set: deleted
+        write(&aside.join("b.txt"), "stale");
+        restore_aside(tmp.path(), "out", &out);
+        assert!(!aside.exists() && out.join("a.txt").is_file());
+    }
+
+    #[test]
+    fn files_anywhere_in_out_must_be_listed_in_its_manifest() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("out");
+        write(&out.join("patients/001.csv"), "x");
+        write(
+            &out.join(MANIFEST),
+            r#"{"cartkin": "0", "files": ["patients/001.csv"]}"#,
+        );
+        let set = ResultSet::begin(&out, "test").unwrap();
+        drop(set);
+        write(&out.join("patients/notes.txt"), "mine");
+        let err = ResultSet::begin(&out, "test").err().unwrap().to_string();
+        assert!(err.contains("patients/notes.txt"), "{err}");
+        assert!(out.join("patients/notes.txt").is_file());
+    }
+
+    #[test]
+    fn a_failed_run_removes_the_directories_it_created_and_refuses_symlinks() {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("a/b/out");
+        let set = ResultSet::begin(&out, "test").unwrap();
+        drop(set);
+        assert!(!tmp.path().join("a").exists(), "parents removed");
+        #[cfg(unix)]
+        {
+            let real = tmp.path().join("real");
+            std::fs::create_dir(&real).unwrap();
+            let link = tmp.path().join("link");
+            std::os::unix::fs::symlink(&real, &link).unwrap();
+            let err = ResultSet::begin(&link, "test").err().unwrap().to_string();
+            assert!(err.contains("symbolic link"), "{err}");
+        }
+    }
 }

@@ -27,7 +27,12 @@ pub fn figures(
     results: &[Vec<PatientResult>],
     arms: &[ArmSummary],
 ) -> (Named<Figure>, Named<Heatmap>) {
-    let mut panels = vec![("survival_by_arm".to_string(), survival(scenario, results))];
+    // survival only where remission was assessed (a model with a response, month 3 reached)
+    let assessed = arms.iter().any(|a| a.summary.response_assessed);
+    let mut panels = Vec::new();
+    if assessed {
+        panels.push(("survival_by_arm".to_string(), survival(scenario, results)));
+    }
     let mut maps = Vec::new();
     match &scenario.sweep {
         None => panels.push(("endpoints_by_arm".into(), endpoints_by_arm(scenario, arms))),

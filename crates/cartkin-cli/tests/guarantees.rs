@@ -984,3 +984,96 @@ fn the_binary_runs_from_an_empty_directory_without_the_source_tree() {
         .expect("runs");
     assert!(String::from_utf8_lossy(&out.stdout).contains("mine"));
 }
+
+#[test]
+fn a_population_says_which_regimen_doses_its_model_does_not_take() {
+    let tmp = TempDir::new().expect("temp dir");
+    let out = tmp.path().join("out");
+    let run = cartkin(&[
+        "population",
+        "--model",
+        "stein_2019",
+        "--regimen",
+        "eliana",
+        "--n",
+        "5",
+        "--out",
+        p(&out),
+    ]);
+    run.assert_ok();
+    assert!(
+        run.stderr.contains("does not describe fludarabine"),
+        "{}",
+        run.stderr
+    );
+    // RFS months cannot be reported when remission is not assessed
+    let run = cartkin(&[
+        "population",
+        "--model",
+        "cart_all_eliana",
+        "--days",
+        "91",
+        "--months",
+        "3",
+        "--out",
+        p(&tmp.path().join("o2")),
+    ]);
+    assert_refused(&run, 1, &["--months", "month 3"]);
+    // nor targets the model cannot report
+    let run = cartkin(&[
+        "population",
+        "--model",
+        "stein_2019",
+        "--targets",
+        "eliana",
+        "--out",
+        p(&tmp.path().join("o3")),
+    ]);
+    assert_refused(&run, 1, &["--targets", "cannot report"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_path_that_is_not_utf8_is_written_and_recorded() {
+    use std::os::unix::ffi::OsStrExt;
+    let tmp = TempDir::new().expect("temp dir");
+    let name = std::ffi::OsStr::from_bytes(b"bad\xffname");
+    let out = tmp.path().join(name);
+    let status = Command::new(env!("CARGO_BIN_EXE_cartkin"))
+        .arg("simulate")
+        .arg("--model")
+        .arg("stein_2019")
+        .arg("--days")
+        .arg("30")
+        .arg("--out")
+        .arg(&out)
+        .env("RUST_BACKTRACE", "0")
+        .output()
+        .expect("runs");
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    assert!(out.join("manifest.json").is_file());
+}
+
+#[test]
+fn a_scenario_of_a_model_without_a_response_writes_no_survival() {
+    let tmp = TempDir::new().expect("temp dir");
+    let file = write(
+        tmp.path(),
+        "pk.toml",
+        "[scenario]\nname = \"pk\"\nmodel = \"stein_2019\"\nn = 4\nseed = 1\n[[arm]]\nname = \"A\"\n[[arm]]\nname = \"B\"\nset = { Cmax = 30000 }\n",
+    );
+    let out = tmp.path().join("out");
+    cartkin(&["scenario", p(&file), "--out", p(&out)]).assert_ok();
+    let files = files_in(&out);
+    assert!(
+        !files.iter().any(|f| f.starts_with("survival_by_arm")),
+        "{files:?}"
+    );
+    let arms = std::fs::read_to_string(out.join("arms.csv")).expect("arms.csv");
+    assert!(!arms.contains("NaN"), "{arms}");
+}

@@ -317,6 +317,8 @@ pub fn fit(
 fn at_bound(p: &FreeParameter, value: f64) -> bool {
     let (lo, hi) = (p.lower, p.upper);
     match p.transform {
+        // an estimate driven to (numerically) zero on the log scale is at its bound of 0
+        Transform::Log if value <= 1e-300 => true,
         Transform::Log => {
             let (tl, th) = (if lo > 0.0 { lo.ln() } else { f64::NEG_INFINITY }, hi.ln());
             let t = value.max(f64::MIN_POSITIVE).ln();

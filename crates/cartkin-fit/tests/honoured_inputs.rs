@@ -402,3 +402,158 @@ fn population_settings_are_refused_at_their_own_line() {
         );
     }
 }
+
+#[test]
+fn spread_keys_the_distribution_does_not_use_are_refused() {
+    for (extra, what) in [
+        (
+            "name = \"gamma\"\ndistribution = \"lognormal\"\ncv = 0.5\nlower = 5.0\nupper = 6.0\n",
+            "lower does not apply",
+        ),
+        (
+            "name = \"gamma\"\ndistribution = \"lognormal\"\ncv = 0.5\nsd = 3.0\n",
+            "sd does not apply",
+        ),
+        (
+            "name = \"gamma\"\ndistribution = \"normal\"\nsd = 3.0\ncv = 0.5\n",
+            "cv does not apply",
+        ),
+    ] {
+        let err = population(&format!("[[population.parameters]]\n{extra}")).expect_err(what);
+        assert!(err.contains("p.toml:") && err.contains(what), "{err}");
+    }
+}
+
+#[test]
+fn a_correlation_pair_given_twice_is_refused() {
+    let err = population(
+        "[[population.parameters]]\nname = \"gamma\"\ndistribution = \"lognormal\"\ncv = 0.5\n\
+         [[population.parameters]]\nname = \"rho_E\"\ndistribution = \"lognormal\"\ncv = 0.5\n\
+         [population.correlations]\n\"rho_E,gamma\" = 0.9\n\"gamma,rho_E\" = -0.9\n",
+    )
+    .expect_err("refused");
+    assert!(err.contains("already given"), "{err}");
+}
+
+#[test]
+fn draws_a_model_cannot_take_are_refused_before_any_patient() {
+    // a dose rule on a model without a CAR-T route
+    let m = model("fludarabine_langenhorst_2019");
+    let p = spec::parse_file(
+        Path::new("p.toml"),
+        "[population]\nn = 5\n[population.dose]\nflat = { distribution = \"fixed\", value = 1e8 }\n",
+        m.spec(),
+    )
+    .expect("a valid table");
+    let err = Sampler::new(&p, &m).check().expect_err("refused");
+    assert!(err.contains("no CAR-T route"), "{err}");
+    // a logit-normal spread on bounds that leave no room
+    let text = cartkin_core::bundled::read_to_string(&model::resolve("cart_all").unwrap()).unwrap();
+    let at = text.find("name = \"K_E\"").expect("K_E");
+    let block_end = at + text[at..].find("[[parameters]]").unwrap();
+    let block = &text[at..block_end];
+    let value = block
+        .lines()
+        .find(|l| l.starts_with("value"))
+        .and_then(|l| l.split('=').nth(1))
+        .unwrap()
+        .trim()
+        .to_string();
+    let narrowed = block
+        .lines()
+        .map(|l| {
+            if l.starts_with("lower") {
+                format!("lower = {value}")
+            } else if l.starts_with("upper") {
+                format!("upper = {value}")
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    let fixed = Model::from_spec(
+        cartkin_core::model::file::parse(Path::new("m.toml"), &text.replacen(block, &narrowed, 1))
+            .expect("a valid model"),
+    )
+    .expect("model");
+    let p = spec::parse_file(
+        Path::new("p.toml"),
+        "[population]\nn = 5\n[[population.parameters]]\nname = \"K_E\"\ndistribution = \"logitnormal\"\nomega2 = 0.5\n",
+        fixed.spec(),
+    )
+    .expect("a valid table");
+    let err = Sampler::new(&p, &fixed).check().expect_err("refused");
+    assert!(err.contains("lower < upper"), "{err}");
+}
+
+#[test]
+fn the_car_t_cap_counts_every_infusion_of_the_regimen() {
+    let p = population("[population.dose]\nflat = { distribution = \"fixed\", value = 2e11 }\n")
+        .expect("valid");
+    assert!(p.check_dose_cap(35.0, 1.0).is_ok());
+    let err = p.check_dose_cap(35.0, 10.0).expect_err("2e12 cells");
+    assert!(
+        err.contains("population.dose") && err.contains("1e12"),
+        "{err}"
+    );
+    // per kg: the heaviest patient the covariates allow
+    let p = population(
+        "[population.covariates]\nweight_kg = { distribution = \"uniform\", lower = 20.0, upper = 200.0 }\n\
+         [population.dose]\nper_kg = { distribution = \"fixed\", value = 1e9 }\n",
+    )
+    .expect("valid");
+    assert!((p.max_dose_cells(35.0).unwrap() - 2e11).abs() < 1.0);
+    assert!(p.check_dose_cap(35.0, 6.0).is_err());
+}
+
+#[test]
+fn targets_a_model_cannot_report_are_refused() {
+    let t = Targets::load(
+        &cartkin_core::bundled::path(cartkin_core::bundled::Kind::Targets, "eliana").unwrap(),
+    )
+    .unwrap();
+    assert!(t.check_model(model("cart_all_eliana").spec()).is_ok());
+    let err = t
+        .check_model(model("stein_2019").spec())
+        .expect_err("refused");
+    assert!(err.contains("remission") && err.contains("CRS"), "{err}");
+}
+
+#[test]
+fn a_scenario_without_a_response_has_no_rfs_months_and_its_table_stays_rectangular() {
+    let text = r#"
+[scenario]
+name = "pk"
+model = "stein_2019"
+n = 3
+seed = 1
+[[arm]]
+name = "A"
+[[arm]]
+name = "B"
+set = { Cmax = 30000 }
+"#;
+    let s = scenario::parse(Path::new("s.toml"), text).expect("valid");
+    assert!(s.rfs_months.is_empty());
+    let results = scenario::simulate_arms(&s, 3, Default::default(), &|| {});
+    let arms = scenario::summarize(&s, &results);
+    let csv = scenario::report::csv(&s, &arms).expect("a table");
+    let text = String::from_utf8(csv).unwrap();
+    let widths: Vec<usize> = text.lines().map(|l| l.split(',').count()).collect();
+    assert!(widths.windows(2).all(|w| w[0] == w[1]), "{text}");
+    // asking for RFS months of such a model is refused at its line
+    let err = scenario::parse(Path::new("s.toml"), &text_with_months())
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("s.toml:8") && err.contains("not assessed"),
+        "{err}"
+    );
+}
+
+fn text_with_months() -> String {
+    "\n[scenario]\nname = \"pk\"\nmodel = \"stein_2019\"\nn = 3\nseed = 1\nfollow_up_days = 365\nrfs_months = [6]\n[[arm]]\nname = \"A\"\n"
+        .to_string()
+}

@@ -346,7 +346,7 @@ fn fit_json(
         doc["convergence"] = json!({ "subjects": report.individual.len(), "converged": converged, "function_evaluations": evaluations });
         doc["excluded"] = json!(report.excluded);
         if let Some(p) = &report.pooled {
-            doc["residual_error_first_step"] = json!({ "note": "residual SDs estimated by a pooled fit, then fixed in the individual fits", "parameters": estimates_json(p), "objective": p.objective });
+            doc["residual_error_first_step"] = json!({ "note": "residual SDs estimated by a pooled fit, then fixed in the individual fits", "parameters": estimates_json(p), "objective": p.objective, "convergence": p.convergence, "warning": p.warning, "at_bounds": p.at_bounds });
         }
         doc["subjects"] = Value::Array(
             report

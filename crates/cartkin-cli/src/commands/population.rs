@@ -45,8 +45,29 @@ pub fn run(args: PopulationArgs) -> Result<()> {
         .as_deref()
         .map(|t| Targets::load(&resolve_targets(t)))
         .transpose()?;
+    if let Some(t) = &targets {
+        t.check_model(model.spec())
+            .map_err(|m| anyhow::anyhow!("--targets: {m}"))?;
+    }
+    let assessable = model.spec().outcomes.blast_fraction.is_some()
+        && spec.follow_up_days >= cartkin_core::outcome::MONTH_3;
+    if !args.months.is_empty() && !assessable {
+        bail!(
+            "--months: remission is not assessed, so there is no RFS to report ({})",
+            if model.spec().outcomes.blast_fraction.is_none() {
+                format!("model `{}` has no leukemia response", model.name())
+            } else {
+                format!(
+                    "the follow-up of {} days ends before month 3",
+                    spec.follow_up_days
+                )
+            }
+        );
+    }
     // everything reported must lie within the follow-up: checked before simulating
-    let months = if args.months.is_empty() {
+    let months = if !assessable {
+        Vec::new()
+    } else if args.months.is_empty() {
         let mut m = summary::default_months(spec.follow_up_days);
         if let Some(t) = &targets {
             m.extend(t.rfs.iter().map(|r| r.month));
@@ -79,7 +100,16 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     let sampler = Sampler::new(&spec, &model);
     sampler
         .check()
+        .and_then(|()| {
+            spec.check_dose_cap(
+                model.spec().defaults.patient.weight_kg,
+                regimen.car_t_fraction(),
+            )
+        })
         .map_err(|m| anyhow::anyhow!("{}: [population]: {m}", spec_origin(&args, &path)))?;
+    for note in regimen.not_taken_by(&model) {
+        crate::errln!("note: {note}");
+    }
     check_size(&args.out, &spec, n)?;
     let mut out = ResultSet::begin(&args.out, "population")?;
 
@@ -274,14 +304,29 @@ fn patients_header(spec: &PopulationSpec) -> Vec<String> {
 
 /// One patient's row of `patients.csv`.
 fn patient_row(p: &PatientResult) -> Vec<String> {
-    let opt = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.6e}"));
+    // a value a failed patient does not have is an empty cell, never `NaN`
+    let fixed = |v: f64, digits: usize| {
+        if v.is_finite() {
+            format!("{v:.digits$}")
+        } else {
+            String::new()
+        }
+    };
+    let sci = |v: f64| {
+        if v.is_finite() {
+            format!("{v:.6e}")
+        } else {
+            String::new()
+        }
+    };
+    let opt = |v: Option<f64>| v.map_or(String::new(), sci);
     let mut row: Vec<String> = vec![p.id.to_string()];
-    row.extend(p.parameters.iter().map(|v| format!("{v:.6e}")));
+    row.extend(p.parameters.iter().map(|v| sci(*v)));
     row.extend([
-        format!("{:.3}", p.weight_kg),
-        format!("{:.2}", p.age_years),
-        format!("{:.2}", p.height_cm),
-        format!("{:.2}", p.egfr),
+        fixed(p.weight_kg, 3),
+        fixed(p.age_years, 2),
+        fixed(p.height_cm, 2),
+        fixed(p.egfr, 2),
         opt(p.dose_cells),
         u8::from(p.responder).to_string(),
         u8::from(p.mrd_negative).to_string(),
@@ -367,6 +412,9 @@ fn print_summary(
             100.0 * lo,
             100.0 * hi,
             pct(s.mrd_negative_rate)
+        ),
+        _ if s.n == s.not_evaluable => crate::outln!(
+            "ORR, MRD, RFS and EFS: not applicable (no patient could be evaluated; see the `error` column of patients.csv)"
         ),
         _ if model.spec().outcomes.blast_fraction.is_none() => crate::outln!(
             "ORR, MRD, RFS and EFS: not applicable (model `{}` has no leukemia response)",

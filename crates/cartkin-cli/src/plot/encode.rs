@@ -44,15 +44,13 @@ pub(crate) fn svg(fig: &impl Drawable, size: (u32, u32)) -> anyhow::Result<Vec<u
     Ok(out.into_bytes())
 }
 
-/// PNG bytes of the drawing.
+/// PNG bytes of the drawing, encoded in memory (the encoder and settings plotters uses when it
+/// saves a file, so the bytes are the same; no temporary file to leave behind).
 pub(crate) fn png(fig: &impl Drawable, size: (u32, u32)) -> anyhow::Result<Vec<u8>> {
-    let dir = tempfile::Builder::new()
-        .prefix("cartkin-plot-")
-        .tempdir()
-        .context("creating a temporary directory for PNG encoding")?;
-    let path = dir.path().join("figure.png");
+    let (w, h) = size;
+    let mut rgb = vec![0u8; (w as usize) * (h as usize) * 3];
     {
-        let root = BitMapBackend::new(&path, size).into_drawing_area();
+        let root = BitMapBackend::with_buffer(&mut rgb, size).into_drawing_area();
         let canvas = Canvas {
             root: &root,
             mode: GlyphMode::PerGlyph,
@@ -60,5 +58,11 @@ pub(crate) fn png(fig: &impl Drawable, size: (u32, u32)) -> anyhow::Result<Vec<u
         fig.draw(&canvas)?;
         root.present().map_err(draw_err)?;
     }
-    std::fs::read(&path).with_context(|| format!("reading back the PNG from {}", path.display()))
+    let image = image::RgbImage::from_raw(w, h, rgb)
+        .context("the drawing's pixel buffer does not match its size")?;
+    let mut bytes = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut bytes, image::ImageOutputFormat::Png)
+        .context("encoding the PNG")?;
+    Ok(bytes.into_inner())
 }

@@ -98,10 +98,17 @@ impl std::error::Error for ExprError {}
 impl Expr {
     /// Parses `text`; `names` are the values an expression may use, by index.
     pub fn parse(text: &str, names: &[&str]) -> Result<Expr, ExprError> {
+        if text.chars().count() > MAX_LENGTH {
+            return Err(ExprError {
+                position: MAX_LENGTH + 1,
+                message: format!("expected an expression of at most {MAX_LENGTH} characters"),
+            });
+        }
         let mut p = Parser {
             chars: text.chars().collect(),
             at: 0,
             names,
+            depth: 0,
         };
         let e = p.expr()?;
         p.skip_space();
@@ -166,10 +173,18 @@ impl Expr {
     }
 }
 
+/// Longest expression and deepest nesting (parentheses, signs, calls) accepted: the parser,
+/// the evaluation and the tree's drop all recurse, so a pathological expression must not reach
+/// the stack's end.
+const MAX_LENGTH: usize = 10_000;
+const MAX_DEPTH: usize = 64;
+
 struct Parser<'a> {
     chars: Vec<char>,
     at: usize,
     names: &'a [&'a str],
+    /// Current nesting of `unary` calls (every nested construct passes through it).
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -219,6 +234,18 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Expr, ExprError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error(format!(
+                "expected at most {MAX_DEPTH} nested parentheses, signs or calls"
+            )));
+        }
+        self.depth += 1;
+        let e = self.unary_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn unary_inner(&mut self) -> Result<Expr, ExprError> {
         if self.peek() == Some('-') {
             self.at += 1;
             return Ok(Expr::Neg(Box::new(self.unary()?)));
@@ -403,6 +430,33 @@ mod tests {
             ("3 × L0", 3, "unexpected `×`"),
             ("1e999", 1, "finite number"),
         ];
+        let deep = format!("{}1{}", "(".repeat(200_000), ")".repeat(200_000));
+        assert!(
+            Expr::parse(&deep, &[])
+                .unwrap_err()
+                .message
+                .contains("at most")
+        );
+        let deep = format!("{}1{}", "(".repeat(4_000), ")".repeat(4_000));
+        assert!(
+            Expr::parse(&deep, &[])
+                .unwrap_err()
+                .message
+                .contains("nested")
+        );
+        let minus = format!("{}1", "-".repeat(5_000));
+        assert!(
+            Expr::parse(&minus, &[])
+                .unwrap_err()
+                .message
+                .contains("nested")
+        );
+        same(
+            Expr::parse(&format!("{}1{}", "(".repeat(60), ")".repeat(60)), &[])
+                .unwrap()
+                .eval(&[]),
+            1.0,
+        );
         for (text, position, what) in cases {
             let e = Expr::parse(text, &["L0"]).unwrap_err();
             assert_eq!(e.position, position, "{text}: {e}");

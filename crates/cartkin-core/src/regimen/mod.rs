@@ -315,6 +315,30 @@ impl Regimen {
         self.car_t.iter().map(|c| c.fraction).sum()
     }
 
+    /// What of the regimen `model` has no route for, and so would not be simulated: one note
+    /// per drug, and one for the CAR-T infusions.
+    pub fn not_taken_by(&self, model: &crate::model::Model) -> Vec<String> {
+        let has = |route: &str| model.routes().iter().any(|r| r.name == route);
+        let mut notes: Vec<String> = Vec::new();
+        for course in &self.drugs {
+            let route = course.drug.route();
+            let note = format!(
+                "model `{}` does not describe {route}; the regimen's {route} is not simulated",
+                model.name()
+            );
+            if !has(route) && !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        if !self.car_t.is_empty() && !has("car_t") {
+            notes.push(format!(
+                "model `{}` has no CAR-T route (its dose is built into its parameters); the regimen's CAR-T infusions are not simulated",
+                model.name()
+            ));
+        }
+        notes
+    }
+
     /// Whether any course is dosed to a target AUC (and so needs [`FludarabineDosing`]).
     pub fn targets_auc(&self) -> bool {
         self.drugs

@@ -195,18 +195,32 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
         population.follow_up_days = days;
     }
     let follow_up = population.follow_up_days;
+    // remission, and so RFS and EFS, exist only for a model with a response followed to month 3
+    let assessable = model.spec().outcomes.blast_fraction.is_some()
+        && follow_up >= cartkin_core::outcome::MONTH_3;
     let rfs_months = match &h.rfs_months {
         Some(m) => {
             let months: Vec<f64> = m.get_ref().iter().map(|x| x.0).collect();
             let checked = if months.is_empty() {
                 Err("expected at least one month".to_string())
+            } else if !assessable {
+                Err(format!(
+                    "expected no RFS months: remission is not assessed (model `{}` {})",
+                    model.name(),
+                    if model.spec().outcomes.blast_fraction.is_none() {
+                        "has no leukemia response".to_string()
+                    } else {
+                        format!("followed for {follow_up} days, less than month 3")
+                    }
+                ))
             } else {
                 summary::check_months(&months, follow_up)
             };
             checked.map_err(|message| err(m.span().start, None, "scenario.rfs_months", message))?;
             months
         }
-        None => summary::default_months(follow_up),
+        None if assessable => summary::default_months(follow_up),
+        None => Vec::new(),
     };
     let method = match h
         .method
@@ -404,18 +418,6 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
             })?;
             let regimen = s.regimen(&base_reg).map_err(|(k, m)| arm_err(k, m))?;
             let arm_model = s.model(&model).map_err(|(k, m)| arm_err(k, m))?;
-            if let Some(cells) = s.dose_cells
-                && cells * regimen.car_t_fraction().max(1.0) > MAX_CAR_T_CELLS
-            {
-                return Err(arm_err(
-                    "dose_cells".into(),
-                    format!(
-                        "expected at most {MAX_CAR_T_CELLS:e} cells over the regimen's infusions \
-                         ({} times the dose), got {cells:e}",
-                        regimen.car_t_fraction()
-                    ),
-                ));
-            }
             // dosing to a target AUC needs the model's fludarabine clearance
             if regimen.targets_auc()
                 && let Ok(p) = arm_model.spec().defaults.patient.patient("typical patient")
@@ -433,6 +435,18 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
             crate::vpop::Sampler::new(&arm_population, &arm_model)
                 .check()
                 .map_err(|m| arm_err("population".into(), m))?;
+            // the largest dose a patient of this arm can get, over all its infusions
+            let dose_key = if s.dose_cells.is_some() {
+                "dose_cells"
+            } else {
+                "dose_per_kg"
+            };
+            arm_population
+                .check_dose_cap(
+                    arm_model.spec().defaults.patient.weight_kg,
+                    regimen.car_t_fraction(),
+                )
+                .map_err(|m| arm_err(dose_key.into(), m))?;
             // every name is non-empty: a written arm has one, a sweep point adds its values
             arms.push(ArmPlan {
                 name,

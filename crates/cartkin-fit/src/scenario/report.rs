@@ -102,8 +102,12 @@ pub fn csv(scenario: &Scenario, arms: &[ArmSummary]) -> Result<Vec<u8>, csv::Err
         row.extend([s.n.to_string(), s.not_evaluable.to_string()]);
         row.extend(with_ci(s.orr, s.orr_ci95));
         row.extend(with_ci(s.mrd_negative_rate, s.mrd_negative_ci95));
-        for p in s.rfs_km.iter().chain(&s.efs_km) {
-            row.extend(with_ci(Some(p.survival), Some(p.ci95)));
+        // one triple per month of each curve, empty where the curve is not applicable
+        for curve in [&s.rfs_km, &s.efs_km] {
+            for m in &scenario.rfs_months {
+                let p = curve.iter().find(|p| p.month.to_bits() == m.to_bits());
+                row.extend(with_ci(p.map(|p| p.survival), p.map(|p| p.ci95)));
+            }
         }
         row.extend([num(s.median_rfs_months), s.relapses.to_string()]);
         row.extend(with_ci(

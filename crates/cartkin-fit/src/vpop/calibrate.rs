@@ -216,9 +216,19 @@ impl Calibration<'_> {
             }
         }
         self.targets
-            .check_follow_up(self.spec.follow_up_days)
+            .check_model(self.model.spec())
+            .and_then(|()| self.targets.check_follow_up(self.spec.follow_up_days))
             .map_err(|message| FitError::Setting {
                 setting: "--targets".into(),
+                message,
+            })?;
+        self.spec
+            .check_dose_cap(
+                self.model.spec().defaults.patient.weight_kg,
+                self.regimen.car_t_fraction(),
+            )
+            .map_err(|message| FitError::Setting {
+                setting: "[population]".into(),
                 message,
             })?;
         super::Sampler::new(self.spec, self.model)

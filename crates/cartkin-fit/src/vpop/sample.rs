@@ -59,6 +59,11 @@ const MAX_BLOCK_TRIES: usize = 100_000;
 /// independent draws by the inverse CDF of the truncated distribution (one uniform number per
 /// draw), a block of correlated parameters by redrawing the block until all of it lies within
 /// the bounds (the exact truncated multivariate normal).
+///
+/// Common random numbers: an independent draw keeps its uniform number when an arm moves the
+/// typical value or the bounds, so it moves monotonically with them. A correlated block does
+/// not have this property: which redraw is accepted depends on the bounds, so an arm that
+/// changes a correlated parameter's typical value may draw other values for some patients.
 pub struct Sampler<'a> {
     spec: &'a PopulationSpec,
     model: &'a Model,
@@ -122,7 +127,20 @@ impl<'a> Sampler<'a> {
     /// distribution keeps almost nothing inside its bounds, or a correlated block that falls
     /// inside them less than 1% of the time. Call once before a run; `Err` says which.
     pub fn check(&self) -> Result<(), String> {
+        if self.spec.dose.is_some() && !self.model.routes().iter().any(|r| r.name == "car_t") {
+            return Err(format!(
+                "population.dose: model `{}` has no CAR-T route (its dose is built into its parameters); remove [population.dose]",
+                self.model.name()
+            ));
+        }
         for (k, p) in self.spec.parameters.iter().enumerate() {
+            let bounds = &self.model.spec().parameters[p.index];
+            if matches!(p.spread, Spread::Logitnormal { .. }) && bounds.upper <= bounds.lower {
+                return Err(format!(
+                    "parameter `{}`: a logit-normal spread needs lower < upper bounds, got [{}, {}]",
+                    p.name, bounds.lower, bounds.upper
+                ));
+            }
             if matches!(p.spread, Spread::Lognormal { .. }) && self.model.values()[p.index] < 0.0 {
                 return Err(format!(
                     "parameter `{}`: a lognormal spread needs a typical value >= 0, got {}",

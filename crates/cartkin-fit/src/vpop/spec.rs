@@ -459,6 +459,34 @@ fn parse_with(
                 ),
             ));
         }
+        // keys the distribution does not use would be silently ignored
+        let used: &[&str] = match p.distribution.as_str() {
+            "lognormal" | "logitnormal" => &["omega2", "cv"],
+            "normal" => &["sd"],
+            "uniform" => &["lower", "upper"],
+            _ => &[],
+        };
+        let given = [
+            ("omega2", p.omega2.is_some()),
+            ("cv", p.cv.is_some()),
+            ("sd", p.sd.is_some()),
+            ("lower", p.lower.is_some()),
+            ("upper", p.upper.is_some()),
+        ];
+        if let Some((key, _)) = given
+            .iter()
+            .find(|(k, g)| *g && !used.is_empty() && !used.contains(k))
+        {
+            return Err(err(
+                span,
+                format!(
+                    "population.parameters `{}`: {key} does not apply to a {} spread; expected only {}",
+                    p.name,
+                    p.distribution,
+                    used.join(" or ")
+                ),
+            ));
+        }
         let bounds = &model.parameters[index];
         let spread = spread(&p.distribution, p.omega2, p.cv, p.sd, p.lower, p.upper)
             .and_then(|s| within_bounds(s, bounds.lower, bounds.upper, &bounds.unit))
@@ -487,6 +515,7 @@ fn parse_with(
         calibrate: raw.calibrate,
     }
     .with_identity();
+    let mut pairs_seen: Vec<(usize, usize)> = Vec::new();
     for (pair, r) in raw.correlations {
         let span = r.span().start;
         let value = *r.get_ref();
@@ -512,6 +541,15 @@ fn parse_with(
                 ),
             ));
         }
+        if pairs_seen.contains(&(i.min(j), i.max(j))) {
+            return Err(err(
+                span,
+                format!(
+                    "population.correlations `{pair}`: this pair is already given (in either order); expected each pair once"
+                ),
+            ));
+        }
+        pairs_seen.push((i.min(j), i.max(j)));
         spec.correlation[i][j] = value;
         spec.correlation[j][i] = value;
     }
@@ -531,6 +569,48 @@ fn parse_with(
 }
 
 impl PopulationSpec {
+    /// Refuses a dose rule that can give one patient more than [`MAX_CAR_T_CELLS`] over a
+    /// regimen that infuses `regimen_fraction` times the dose (its infusions' fractions).
+    pub fn check_dose_cap(
+        &self,
+        typical_weight_kg: f64,
+        regimen_fraction: f64,
+    ) -> Result<(), String> {
+        match self.max_dose_cells(typical_weight_kg) {
+            Some(max) if max * regimen_fraction.max(1.0) > MAX_CAR_T_CELLS => Err(format!(
+                "population.dose: the rule can give {max:.3e} cells per infusion course, {:.3e} over the regimen's infusions ({regimen_fraction} times the dose); expected at most {MAX_CAR_T_CELLS:e} cells",
+                max * regimen_fraction.max(1.0)
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The largest CAR-T dose [cells] the dose rule can give one patient (the largest weight
+    /// the population can draw, else `typical_weight_kg`), or `None` without a rule.
+    pub fn max_dose_cells(&self, typical_weight_kg: f64) -> Option<f64> {
+        let top = |d: &Draw| match *d {
+            Draw::Fixed { value } => value,
+            Draw::Uniform { upper, .. }
+            | Draw::Lognormal { upper, .. }
+            | Draw::Normal { upper, .. } => upper,
+        };
+        let heaviest = self
+            .covariates
+            .get("weight_kg")
+            .map_or(typical_weight_kg, top);
+        Some(match self.dose.as_ref()? {
+            DoseRule::PerKg {
+                per_kg,
+                flat_above: None,
+            } => top(per_kg) * heaviest,
+            DoseRule::PerKg {
+                per_kg,
+                flat_above: Some((kg, flat)),
+            } => (top(per_kg) * heaviest.min(*kg)).max(top(flat)),
+            DoseRule::Flat { cells } => top(cells),
+        })
+    }
+
     /// The `[population]` table (with its sub-tables) as TOML that [`parse`] reads back to an
     /// equal spec: the writer of calibrated model files.
     pub fn to_toml(&self) -> String {

@@ -211,6 +211,40 @@ impl Targets {
         Ok(t)
     }
 
+    /// Checks that `model` reports every endpoint the targets name: remission, MRD and RFS
+    /// need a leukemia response, the CD19-negative share CD19-typed clones, CRS a cytokine
+    /// with grade edges.
+    pub fn check_model(&self, model: &cartkin_core::model::ModelSpec) -> Result<(), String> {
+        let roles = &model.outcomes;
+        let response = roles.blast_fraction.is_some();
+        let mut missing = Vec::new();
+        if !response
+            && (self.remission.is_some() || self.mrd_negative.is_some() || !self.rfs.is_empty())
+        {
+            missing.push("remission, MRD and RFS (the model has no leukemia response, outcomes.blast_fraction)");
+        }
+        if self.cd19_negative_relapse_share.is_some()
+            && !(response && roles.cd19_negative.is_some())
+        {
+            missing.push("the CD19-negative share of relapses (no outcomes.cd19_negative clone)");
+        }
+        if (self.crs_any_grade.is_some() || self.crs_grade3plus.is_some())
+            && !(roles.cytokine.is_some() && roles.crs_grade_edges.is_some())
+        {
+            missing.push("CRS grades (no outcomes.cytokine with crs_grade_edges)");
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "targets {}: model `{}` cannot report {}",
+                self.name,
+                model.name,
+                missing.join("; ")
+            ))
+        }
+    }
+
     /// Checks that the targets can be measured in a population followed for
     /// `follow_up_days`: every RFS month within the follow-up and, for response targets,
     /// month 3 reached.

@@ -5,7 +5,8 @@
 //! bound (clamping would put a point mass there that the distribution does not have). One
 //! uniform number per draw is turned into a deviate by the inverse CDF, so a patient's draw
 //! moves monotonically with the interval (common random numbers across scenario arms), and
-//! no draw is ever rejected.
+//! no draw is ever rejected. (Correlated parameters are drawn by rejection instead, see
+//! `Sampler`.)
 //!
 //! The tail on the far side of zero is computed through the complementary CDF so that
 //! intervals deep in one tail (e.g. z in [5, 6]) keep full relative accuracy.
