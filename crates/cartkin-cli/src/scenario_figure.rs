@@ -34,16 +34,31 @@ pub fn figures(
         panels.push(("survival_by_arm".to_string(), survival(scenario, results)));
     }
     let mut maps = Vec::new();
+    // only endpoints some arm has (a model without a response has no remission, no CRS...)
+    let month = scenario.headline_month();
+    let shown: Vec<_> = endpoints()
+        .into_iter()
+        .filter(|(_, _, get)| arms.iter().any(|a| get(a, month).is_some()))
+        .collect();
+    if shown.is_empty() {
+        return (panels, maps);
+    }
     match &scenario.sweep {
-        None => panels.push(("endpoints_by_arm".into(), endpoints_by_arm(scenario, arms))),
+        None => panels.push((
+            "endpoints_by_arm".into(),
+            endpoints_by_arm(scenario, arms, &shown),
+        )),
         Some(s) if s.y.is_none() => panels.push((
             format!("sweep_{}", stem(&s.x.key)),
-            one_variable(scenario, arms),
+            one_variable(scenario, arms, &shown),
         )),
-        Some(_) => maps = heatmaps(scenario, arms),
+        Some(_) => maps = heatmaps(scenario, arms, &shown),
     }
     (panels, maps)
 }
+
+/// An endpoint compared across arms: title, y label and how to read it.
+type Shown = (&'static str, &'static str, Endpoint);
 
 fn stem(key: &str) -> String {
     key.replace('.', "_")
@@ -212,10 +227,11 @@ fn retitle(title: &str, month: f64) -> String {
 }
 
 /// Endpoints of each arm with 95% CI whiskers, one colour per arm.
-fn endpoints_by_arm(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
+fn endpoints_by_arm(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Figure {
     let month = scenario.headline_month();
-    let panels = endpoints()
-        .into_iter()
+    let panels = shown
+        .iter()
+        .copied()
         .enumerate()
         .map(|(k, (title, y_label, get))| {
             let mut series = Vec::new();
@@ -285,14 +301,15 @@ pub fn key_label(scenario: &Scenario, key: &str) -> String {
 }
 
 /// Endpoints against the swept variable, one curve per written arm, dashed 95% CI bands.
-fn one_variable(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
+fn one_variable(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Figure {
     let Some(sweep) = &scenario.sweep else {
-        return endpoints_by_arm(scenario, arms);
+        return endpoints_by_arm(scenario, arms, shown);
     };
     let month = scenario.headline_month();
     let log_x = sweep.x.scale == Scale::Log;
-    let panels = endpoints()
-        .into_iter()
+    let panels = shown
+        .iter()
+        .copied()
         .enumerate()
         .map(|(k, (title, y_label, get))| {
             let mut series = Vec::new();
@@ -357,7 +374,7 @@ fn one_variable(scenario: &Scenario, arms: &[ArmSummary]) -> Figure {
 }
 
 /// One heatmap per endpoint (and per written arm) of a two-variable sweep.
-fn heatmaps(scenario: &Scenario, arms: &[ArmSummary]) -> Named<Heatmap> {
+fn heatmaps(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Named<Heatmap> {
     let Some(sweep) = &scenario.sweep else {
         return Vec::new();
     };
@@ -365,10 +382,16 @@ fn heatmaps(scenario: &Scenario, arms: &[ArmSummary]) -> Named<Heatmap> {
         return Vec::new();
     };
     let month = scenario.headline_month();
-    let names = ["remission", "rfs", "crs_grade3plus", "cd19_negative_share"];
+    let name_of = |title: &str| match title {
+        t if t.starts_with("Remission") => "remission",
+        t if t.starts_with("Relapse-free") => "rfs",
+        t if t.starts_with("CRS") => "crs_grade3plus",
+        _ => "cd19_negative_share",
+    };
     let mut out = Vec::new();
     for (b, base) in scenario.base_arms.iter().enumerate() {
-        for ((title, _, get), name) in endpoints().into_iter().zip(names) {
+        for &(title, _, get) in shown {
+            let name = name_of(title);
             let mut values = vec![vec![f64::NAN; y.values.len()]; sweep.x.values.len()];
             for (plan, a) in scenario.arms.iter().zip(arms).filter(|(p, _)| p.base == b) {
                 if let Some((i, Some(j))) = plan.grid {
