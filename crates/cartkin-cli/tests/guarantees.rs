@@ -1077,3 +1077,30 @@ fn a_scenario_of_a_model_without_a_response_writes_no_survival() {
     let arms = std::fs::read_to_string(out.join("arms.csv")).expect("arms.csv");
     assert!(!arms.contains("NaN"), "{arms}");
 }
+
+#[test]
+fn a_fit_of_many_subjects_plots_at_most_twenty_pages() {
+    let tmp = TempDir::new().expect("temp dir");
+    // 500 subjects (21 pages of 24) with two observations each
+    let mut text = String::from("ID,TIME,DV,CMT\n");
+    for id in 1..=500 {
+        text.push_str(&format!("{id},7,20000,1\n{id},28,3000,1\n"));
+    }
+    let data = write(tmp.path(), "many.csv", &text);
+    let out = tmp.path().join("out");
+    let run = cartkin(&[
+        "fit", "--model", "stein_2019", "--data", p(&data), "--pooled", "--estimate", "Tmax",
+        "--fix-error", "--out", p(&out),
+    ]);
+    run.assert_ok();
+    assert!(run.stderr.contains("first 480 of 500 subjects"), "{}", run.stderr);
+    let files = files_in(&out);
+    assert!(files.contains(&"fit_subjects_20.png".to_string()));
+    assert!(!files.contains(&"fit_subjects_21.png".to_string()));
+    let fit = json(&out.join("fit.json"));
+    assert_eq!(num(&fit, "/subject_figures/pages"), 20.0);
+    assert_eq!(num(&fit, "/subject_figures/subjects"), 500.0);
+    // every subject is in the residuals
+    let residuals = std::fs::read_to_string(out.join("residuals.csv")).expect("residuals");
+    assert_eq!(residuals.lines().count(), 1 + 1000);
+}
