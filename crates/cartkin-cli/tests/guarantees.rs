@@ -1089,11 +1089,24 @@ fn a_fit_of_many_subjects_plots_at_most_twenty_pages() {
     let data = write(tmp.path(), "many.csv", &text);
     let out = tmp.path().join("out");
     let run = cartkin(&[
-        "fit", "--model", "stein_2019", "--data", p(&data), "--pooled", "--estimate", "Tmax",
-        "--fix-error", "--out", p(&out),
+        "fit",
+        "--model",
+        "stein_2019",
+        "--data",
+        p(&data),
+        "--pooled",
+        "--estimate",
+        "Tmax",
+        "--fix-error",
+        "--out",
+        p(&out),
     ]);
     run.assert_ok();
-    assert!(run.stderr.contains("first 480 of 500 subjects"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("first 480 of 500 subjects"),
+        "{}",
+        run.stderr
+    );
     let files = files_in(&out);
     assert!(files.contains(&"fit_subjects_20.png".to_string()));
     assert!(!files.contains(&"fit_subjects_21.png".to_string()));

@@ -243,6 +243,17 @@ fn a_population_written_back_reads_as_the_same_population() {
             .unwrap_or_else(|e| panic!("{name}: {e}\n{}", p.to_toml()));
         assert_eq!(again, p, "{name}");
     }
+    // strings are written as TOML escapes them (Rust's `{:?}` writes `\u{1}`, which TOML refuses)
+    let m = model("cart_all");
+    let p = spec::parse_file(
+        Path::new("p.toml"),
+        "[population]\nregimen = \"x\\u0001y \\\"é\\\"\"\n",
+        m.spec(),
+    )
+    .expect("valid");
+    assert_eq!(p.regimen, "x\u{1}y \"é\"");
+    let again = spec::parse_file(Path::new("w.toml"), &p.to_toml(), m.spec()).expect("round trip");
+    assert_eq!(again, p);
 }
 
 #[test]

@@ -615,19 +615,22 @@ impl PopulationSpec {
     /// equal spec: the writer of calibrated model files.
     pub fn to_toml(&self) -> String {
         use std::fmt::Write as _;
+        // a TOML string literal (escapes as TOML does, not as Rust's `{:?}`)
+        let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
         let mut out = String::new();
         let _ = write!(
             out,
-            "[population]\nn = {}\nseed = {}\nregimen = {:?}\nfollow_up_days = {:?}\nnon_relapse_mortality_per_year = {:?}\ndropout_per_year = {:?}\n",
+            "[population]\nn = {}\nseed = {}\nregimen = {}\nfollow_up_days = {:?}\nnon_relapse_mortality_per_year = {:?}\ndropout_per_year = {:?}\n",
             self.n,
             self.seed,
-            self.regimen,
+            quote(&self.regimen),
             self.follow_up_days,
             self.non_relapse_mortality_per_year,
             self.dropout_per_year
         );
         if !self.calibrate.is_empty() {
-            let _ = writeln!(out, "calibrate = {:?}", self.calibrate);
+            let list: Vec<String> = self.calibrate.iter().map(|c| quote(c)).collect();
+            let _ = writeln!(out, "calibrate = [{}]", list.join(", "));
         }
         let draw = |d: &Draw| match *d {
             Draw::Lognormal {
@@ -654,7 +657,7 @@ impl PopulationSpec {
         if !self.covariates.is_empty() {
             out.push_str("\n[population.covariates]\n");
             for (name, d) in &self.covariates {
-                let _ = writeln!(out, "{name} = {}", draw(d));
+                let _ = writeln!(out, "{} = {}", quote(name), draw(d));
             }
         }
         match &self.dose {
@@ -685,8 +688,8 @@ impl PopulationSpec {
             };
             let _ = write!(
                 out,
-                "\n[[population.parameters]]\nname = {:?}\n{body}\n",
-                p.name
+                "\n[[population.parameters]]\nname = {}\n{body}\n",
+                quote(&p.name)
             );
         }
         let mut correlations = String::new();
@@ -696,8 +699,11 @@ impl PopulationSpec {
                 if r.abs() > 0.0 {
                     let _ = writeln!(
                         correlations,
-                        "\"{},{}\" = {r:?}",
-                        self.parameters[j].name, self.parameters[i].name
+                        "{} = {r:?}",
+                        quote(&format!(
+                            "{},{}",
+                            self.parameters[j].name, self.parameters[i].name
+                        ))
                     );
                 }
             }
