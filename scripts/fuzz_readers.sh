@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 export CARTKIN_FUZZ_CASES="${CARTKIN_FUZZ_CASES:-100000}"
 threads="${FUZZ_THREADS:-1}"
 
-# test-name prefix of each reader's properties (model, regimen: cartkin-core; others: cartkin-fit)
+# test-name prefix of each reader's properties (model, regimen: cartkin-core; population, targets,
+# scenario: cartkin-trial; nonmem, long: cartkin-fit)
 declare -A filter=(
   [model]=model_file_ [regimen]=regimen_file_ [population]=population_ [targets]=targets_
   [scenario]=scenario_ [nonmem]=nonmem_ [long]=long_csv_
@@ -28,7 +29,7 @@ done
 # seconds between two `date +%s%N`, to 0.1 s
 seconds() { local t=$((($2 - $1) / 100000000)); echo "$((t / 10)).$((t % 10))"; }
 
-cargo test --release -q -p cartkin-core -p cartkin-fit --test readers_fuzz --no-run || exit 1
+cargo test --release -q -p cartkin-core -p cartkin-fit -p cartkin-trial --test readers_fuzz --no-run || exit 1
 echo "CARTKIN_FUZZ_CASES=$CARTKIN_FUZZ_CASES cases per property, $threads test thread(s)"
 failed=()
 total_start=$(date +%s%N)
@@ -36,7 +37,7 @@ for r in "${readers[@]}"; do
   start=$(date +%s%N)
   # both packages every time (a different package set could rebuild with other features);
   # the filter picks the reader's tests
-  out=$(cargo test --release -q -p cartkin-core -p cartkin-fit --test readers_fuzz -- \
+  out=$(cargo test --release -q -p cartkin-core -p cartkin-fit -p cartkin-trial --test readers_fuzz -- \
           "${filter[$r]}" --nocapture --test-threads="$threads" 2>&1)
   status=$?
   end=$(date +%s%N)

@@ -2,8 +2,8 @@
 //! calibration), and CAR-T exposure by response.
 
 use cartkin_core::model::Model;
-use cartkin_fit::survival::KaplanMeier;
-use cartkin_fit::vpop::HasEndpoints;
+use cartkin_trial::survival::KaplanMeier;
+use cartkin_trial::vpop::HasEndpoints;
 
 use crate::plot::{Figure, Panel, Series, SeriesStyle};
 
@@ -13,7 +13,7 @@ pub type TargetPoint = (f64, f64, [f64; 2]);
 /// Step-function points (t, value) of a Kaplan–Meier quantity.
 pub(crate) fn steps(
     km: &KaplanMeier,
-    value: impl Fn(&cartkin_fit::survival::KmStep) -> f64,
+    value: impl Fn(&cartkin_trial::survival::KmStep) -> f64,
     start: f64,
 ) -> Vec<(f64, f64)> {
     let mut out = vec![(0.0, start)];
@@ -149,9 +149,9 @@ pub fn figures<P: HasEndpoints>(
 /// Simulated rates against their targets: one point per endpoint, with the acceptance interval.
 pub fn rates_figure(
     model: &Model,
-    comparisons: &[cartkin_fit::vpop::targets::Comparison],
+    comparisons: &[cartkin_trial::vpop::targets::Comparison],
 ) -> Figure {
-    let rates: Vec<&cartkin_fit::vpop::targets::Comparison> = comparisons
+    let rates: Vec<&cartkin_trial::vpop::targets::Comparison> = comparisons
         .iter()
         .filter(|c| !c.endpoint.starts_with("rfs_"))
         .collect();

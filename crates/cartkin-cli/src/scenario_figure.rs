@@ -2,10 +2,10 @@
 //! CIs, dose-response (one-variable sweep) curves with CI bands, and heatmaps of two-variable
 //! sweeps.
 
-use cartkin_fit::scenario::{ArmSummary, Scenario, sweep::Scale};
-use cartkin_fit::survival::KaplanMeier;
-use cartkin_fit::vpop::PatientResult;
-use cartkin_fit::vpop::summary::{efs_curve, rfs_curve};
+use cartkin_trial::scenario::{ArmSummary, Scenario, sweep::Scale};
+use cartkin_trial::survival::KaplanMeier;
+use cartkin_trial::vpop::PatientResult;
+use cartkin_trial::vpop::summary::{efs_curve, rfs_curve};
 
 use crate::plot::heatmap::Heatmap;
 use crate::plot::{Figure, Panel, Series, SeriesStyle};
@@ -94,7 +94,7 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
             })
             .collect()
     };
-    let horizon = scenario.population.follow_up_days / cartkin_fit::vpop::summary::DAYS_PER_MONTH;
+    let horizon = scenario.population.follow_up_days / cartkin_trial::vpop::summary::DAYS_PER_MONTH;
     let shown = if picks.len() < scenario.arms.len() {
         format!(" ({} of {} arms shown)", picks.len(), scenario.arms.len())
     } else {
@@ -131,12 +131,12 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
 /// A short legend label for arm `a`: a swept arm's values with their units ("Flu/Cy (ELIANA),
 /// 3.162e7 cells") rather than its full name, which repeats the key and overflows legends.
 fn legend_label(scenario: &Scenario, a: usize) -> String {
-    use cartkin_fit::scenario::sweep::labels;
+    use cartkin_trial::scenario::sweep::labels;
     let arm = &scenario.arms[a];
     let (Some(sweep), Some((i, j))) = (&scenario.sweep, arm.grid) else {
         return arm.name.clone();
     };
-    let value = |axis: &cartkin_fit::scenario::sweep::Axis, k: usize| {
+    let value = |axis: &cartkin_trial::scenario::sweep::Axis, k: usize| {
         let v = &labels(&axis.values)[k];
         match axis.key.as_str() {
             "dose_cells" => format!("{v} cells"),
@@ -221,7 +221,7 @@ fn retitle(title: &str, month: f64) -> String {
         "12 months",
         &format!(
             "{} months",
-            cartkin_fit::scenario::sweep::format_value(month)
+            cartkin_trial::scenario::sweep::format_value(month)
         ),
     )
 }

@@ -39,5 +39,6 @@ pub mod patient;
 pub mod regimen;
 pub mod simulate;
 pub mod solve;
+pub mod stats;
 
 pub use error::{InputError, Location, SimulationError};

@@ -12,6 +12,7 @@
 //! limit of quantification are dropped or enter through Beal's M3 likelihood
 //! `P(y < LLOQ) = Φ((LLOQ − f)/sd)` (on the log scale for log-additive).
 
+use cartkin_core::stats::normal_cdf;
 use serde::Serialize;
 
 /// Which residual error model.
@@ -135,12 +136,6 @@ impl ErrorModel {
     }
 }
 
-/// Standard normal CDF Φ(z), through statrs' `erfc` (accurate in the far tails, where M3
-/// probabilities of well-predicted BLQ records live).
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * statrs::function::erf::erfc(-z / std::f64::consts::SQRT_2)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -194,23 +189,6 @@ mod tests {
             c.minus2ll(10.0, 12.0),
             p.minus2ll(10.0, 12.0),
             max_relative = 1e-14
-        );
-    }
-
-    #[test]
-    fn normal_cdf_matches_known_values() {
-        // Φ(0) = 0.5, Φ(1.959964) = 0.975, Φ(-3) = 0.0013498980316301
-        assert_relative_eq!(normal_cdf(0.0), 0.5, max_relative = 1e-14);
-        // statrs' erfc is good to ~1e-12 here: far tighter than any likelihood needs
-        assert_relative_eq!(
-            normal_cdf(1.959_963_984_540_054),
-            0.975,
-            max_relative = 1e-11
-        );
-        assert_relative_eq!(
-            normal_cdf(-3.0),
-            0.001_349_898_031_630_1,
-            max_relative = 1e-10
         );
     }
 

@@ -11,8 +11,7 @@ use serde::Serialize;
 use crate::optimizer::{Objective, OptimizerOptions, minimize};
 use crate::problem::Problem;
 
-/// The 97.5% normal quantile.
-pub const Z_975: f64 = 1.959_963_984_540_054;
+pub use cartkin_core::stats::Z_975;
 /// The 95% quantile of χ² with 1 degree of freedom: the profile-likelihood cut-off.
 pub const CHI2_95_1DF: f64 = 3.841_458_820_694_124;
 

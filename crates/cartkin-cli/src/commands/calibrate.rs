@@ -6,12 +6,12 @@ use anyhow::{Context, Result, bail};
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_fit::vpop::calibrate::{
+use cartkin_trial::vpop::calibrate::{
     Calibration, Evaluation, Free, Hyper, Optimizer, Report, Settings,
 };
-use cartkin_fit::vpop::spec::{self, PopulationSpec};
-use cartkin_fit::vpop::summary::rfs_curve;
-use cartkin_fit::vpop::targets::Targets;
+use cartkin_trial::vpop::spec::{self, PopulationSpec};
+use cartkin_trial::vpop::summary::rfs_curve;
+use cartkin_trial::vpop::targets::Targets;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::CalibrateArgs;

@@ -7,9 +7,9 @@ use cartkin_core::bundled;
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_fit::vpop::summary::{self, Summary};
-use cartkin_fit::vpop::targets::Targets;
-use cartkin_fit::vpop::{
+use cartkin_trial::vpop::summary::{self, Summary};
+use cartkin_trial::vpop::targets::Targets;
+use cartkin_trial::vpop::{
     Endpoints, HasEndpoints, PatientResult, PopulationSpec, Sampler, Streamed, spec,
 };
 use indicatif::{ProgressBar, ProgressStyle};

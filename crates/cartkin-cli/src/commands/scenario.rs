@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result, bail};
 use cartkin_core::solve::SolverOptions;
-use cartkin_fit::scenario::{self, report};
+use cartkin_trial::scenario::{self, report};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::population::patients_csv;

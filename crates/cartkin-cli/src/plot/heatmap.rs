@@ -76,7 +76,7 @@ fn text_colour(c: RGBColor) -> RGBColor {
 
 /// A compact tick label (`1e5`, `2.5e6`, `30`, `0.25`).
 fn tick(v: f64) -> String {
-    cartkin_fit::scenario::sweep::format_value(v)
+    cartkin_trial::scenario::sweep::format_value(v)
 }
 
 pub(crate) fn draw_heatmap<DB: DrawingBackend>(cv: &Canvas<DB>, h: &Heatmap) -> anyhow::Result<()> {

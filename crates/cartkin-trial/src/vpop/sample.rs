@@ -325,7 +325,7 @@ fn spread_value(spread: Spread, typical: f64, lower: f64, upper: f64, z: f64) ->
         }
         Spread::Normal { sd } => typical + sd * z,
         Spread::Uniform { lower, upper } => {
-            lower + (upper - lower) * crate::error_model::normal_cdf(z)
+            lower + (upper - lower) * cartkin_core::stats::normal_cdf(z)
         }
     }
 }

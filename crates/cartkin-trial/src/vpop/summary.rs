@@ -4,6 +4,8 @@ use serde::Serialize;
 
 use super::endpoints::{Endpoints, HasEndpoints};
 use crate::survival::{KaplanMeier, Observation};
+use cartkin_core::stats::quantile;
+pub use cartkin_core::stats::wilson;
 
 /// Days per month (365.25 / 12).
 pub const DAYS_PER_MONTH: f64 = 30.4375;
@@ -240,28 +242,6 @@ fn geomean<'a>(values: impl Iterator<Item = &'a Option<f64>>) -> GeoMean {
     }
 }
 
-/// Linear-interpolation quantile of sorted values.
-fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
-    if sorted.is_empty() {
-        return None;
-    }
-    let pos = q * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    Some(sorted[lo] + (pos - lo as f64) * (sorted[hi] - sorted[lo]))
-}
-
-/// Wilson score interval of a proportion.
-pub fn wilson(successes: usize, n: usize) -> [f64; 2] {
-    if n == 0 {
-        return [0.0, 1.0];
-    }
-    let z = crate::uncertainty::Z_975;
-    let (p, n) = (successes as f64 / n as f64, n as f64);
-    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
-    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
-    [(centre - half).max(0.0), (centre + half).min(1.0)]
-}
-
 /// Endpoints of a simulated population, RFS reported at `months`.
 pub fn summarize<P: HasEndpoints>(patients: &[P], months: &[f64]) -> Summary {
     let all: Vec<Endpoints> = patients.iter().map(HasEndpoints::endpoints).collect();
@@ -339,27 +319,5 @@ pub fn summarize<P: HasEndpoints>(patients: &[P], months: &[f64]) -> Summary {
         },
         flu_auc_at_least_13_8: flu_hi,
         flu_auc_at_least_13_8_ci95: flu_hi_ci,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use approx::assert_relative_eq;
-
-    #[test]
-    fn wilson_interval_matches_a_hand_computation() {
-        // 65/79 (ELIANA): p = 0.8228; Wilson 95% [0.7239, 0.8911]
-        let [lo, hi] = wilson(65, 79);
-        assert_relative_eq!(lo, 0.7239, epsilon = 1e-3);
-        assert_relative_eq!(hi, 0.8911, epsilon = 1e-3);
-    }
-
-    #[test]
-    fn quantiles_interpolate() {
-        let v = [1.0, 2.0, 3.0, 4.0];
-        assert_relative_eq!(quantile(&v, 0.5).unwrap_or(f64::NAN), 2.5);
-        assert_relative_eq!(quantile(&v, 0.0).unwrap_or(f64::NAN), 1.0);
-        assert!(quantile(&[], 0.5).is_none());
     }
 }

@@ -14,7 +14,7 @@ use toml::Spanned;
 use super::arm::{ArmSettings, NUMERIC_KEYS};
 use super::raw::{Num, RawArm, RawAxis, RawFile, arm_at, line_of};
 use super::sweep::{self, Axis, Scale};
-use crate::error::FitError;
+use crate::error::TrialError;
 use crate::vpop::spec::{self as popspec, PopulationSpec};
 use crate::vpop::summary;
 
@@ -95,8 +95,8 @@ pub struct ArmPlan {
 pub const MAX_ARMS: usize = 400;
 
 /// Reads and validates a scenario file.
-pub fn load(path: &Path) -> Result<Scenario, FitError> {
-    let text = FitError::read_text(path)?;
+pub fn load(path: &Path) -> Result<Scenario, TrialError> {
+    let text = TrialError::read_text(path)?;
     parse(path, &text)
 }
 
@@ -111,8 +111,8 @@ fn relative(dir: &Path, name: &str) -> String {
 }
 
 /// Validates scenario `text`, reporting errors against `path`.
-pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
-    let err = |offset: usize, arm: Option<&str>, key: &str, message: String| FitError::Scenario {
+pub fn parse(path: &Path, text: &str) -> Result<Scenario, TrialError> {
+    let err = |offset: usize, arm: Option<&str>, key: &str, message: String| TrialError::Scenario {
         path: path.to_path_buf(),
         line: line_of(text, offset),
         arm: arm.map(str::to_string),
@@ -381,7 +381,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
             let mut s = written_settings.clone();
             let mut name = label.clone();
             if let (Some(sw), Some((i, j))) = (&sweep, point) {
-                let mut assign = |axis: &Axis, k: usize| -> Result<(), FitError> {
+                let mut assign = |axis: &Axis, k: usize| -> Result<(), TrialError> {
                     let v = axis.values[k];
                     s.set_key(&axis.key, v)
                         .map_err(|m| err(*at, Some(label), &axis.key, m))?;
@@ -480,8 +480,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, FitError> {
 fn settings(
     arm: &RawArm,
     label: Option<&str>,
-    err: &impl Fn(usize, Option<&str>, &str, String) -> FitError,
-) -> Result<(ArmSettings, KeyOffsets), FitError> {
+    err: &impl Fn(usize, Option<&str>, &str, String) -> TrialError,
+) -> Result<(ArmSettings, KeyOffsets), TrialError> {
     let mut offsets = KeyOffsets::new();
     if let Some(r) = &arm.regimen {
         offsets.insert("regimen".into(), r.span().start);
@@ -589,8 +589,8 @@ fn axis(
     raw: &Spanned<RawAxis>,
     name: &str,
     model: &Model,
-    err: &impl Fn(usize, Option<&str>, &str, String) -> FitError,
-) -> Result<Axis, FitError> {
+    err: &impl Fn(usize, Option<&str>, &str, String) -> TrialError,
+) -> Result<Axis, TrialError> {
     let at = raw.span().start;
     let a = raw.get_ref();
     let key = a.key.get_ref().clone();

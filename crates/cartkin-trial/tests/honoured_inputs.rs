@@ -4,10 +4,10 @@
 use std::path::Path;
 
 use cartkin_core::model::{self, Model};
-use cartkin_fit::scenario;
-use cartkin_fit::vpop::spec::{self, PopulationSpec};
-use cartkin_fit::vpop::targets::Targets;
-use cartkin_fit::vpop::{Sampler, summary};
+use cartkin_trial::scenario;
+use cartkin_trial::vpop::spec::{self, PopulationSpec};
+use cartkin_trial::vpop::targets::Targets;
+use cartkin_trial::vpop::{Sampler, summary};
 
 fn model(name: &str) -> Model {
     Model::load(&model::resolve(name).expect("bundled")).expect("valid")

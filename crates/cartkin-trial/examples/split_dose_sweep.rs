@@ -10,7 +10,7 @@ use std::error::Error;
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen::{self, CarTInfusion};
 use cartkin_core::solve::{Method, SolverOptions};
-use cartkin_fit::vpop::{simulate_population, spec, summary};
+use cartkin_trial::vpop::{simulate_population, spec, summary};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let n: usize = std::env::args().nth(1).map_or(Ok(1000), |s| s.parse())?;

@@ -85,7 +85,7 @@ pub struct KmStep {
 /// A Kaplan–Meier curve.
 ///
 /// ```
-/// use cartkin_fit::survival::{KaplanMeier, Observation};
+/// use cartkin_trial::survival::{KaplanMeier, Observation};
 ///
 /// // events at 1 and 3, a censoring at 2: S(1) = 2/3, S(3) = 2/3 · 0/1 = 0
 /// let km = KaplanMeier::new(&[
@@ -95,7 +95,7 @@ pub struct KmStep {
 /// ])?;
 /// assert!((km.survival_at(1.5) - 2.0 / 3.0).abs() < 1e-12);
 /// assert_eq!(km.median(), Some(3.0));
-/// # Ok::<(), cartkin_fit::survival::SurvivalError>(())
+/// # Ok::<(), cartkin_trial::survival::SurvivalError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KaplanMeier {

@@ -40,7 +40,7 @@ use toml::Spanned;
 
 use cartkin_core::regimen::MAX_CAR_T_CELLS;
 
-use crate::error::FitError;
+use crate::error::TrialError;
 
 /// A univariate distribution of a covariate or a dose.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -251,27 +251,31 @@ const COVARIATES: [&str; 4] = ["weight_kg", "height_cm", "age_years", "egfr"];
 /// Reads the `[population]` table of the model file at `path` for `model`; a model file without
 /// one gets defaults: the parameters with variability in the model file vary, everyone else is
 /// the typical patient.
-pub fn load(path: &Path, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+pub fn load(path: &Path, model: &ModelSpec) -> Result<PopulationSpec, TrialError> {
     parse(path, &read(path)?, model)
 }
 
 /// Reads a population file given on its own (`--population FILE`, a scenario's `population`):
 /// it must hold a `[population]` table.
-pub fn load_file(path: &Path, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+pub fn load_file(path: &Path, model: &ModelSpec) -> Result<PopulationSpec, TrialError> {
     parse_file(path, &read(path)?, model)
 }
 
-fn read(path: &Path) -> Result<String, FitError> {
-    FitError::read_text(path)
+fn read(path: &Path) -> Result<String, TrialError> {
+    TrialError::read_text(path)
 }
 
 /// [`load`] from text.
-pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+pub fn parse(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpec, TrialError> {
     parse_with(path, text, model, false)
 }
 
 /// [`load_file`] from text.
-pub fn parse_file(path: &Path, text: &str, model: &ModelSpec) -> Result<PopulationSpec, FitError> {
+pub fn parse_file(
+    path: &Path,
+    text: &str,
+    model: &ModelSpec,
+) -> Result<PopulationSpec, TrialError> {
     parse_with(path, text, model, true)
 }
 
@@ -280,9 +284,9 @@ fn parse_with(
     text: &str,
     model: &ModelSpec,
     required: bool,
-) -> Result<PopulationSpec, FitError> {
+) -> Result<PopulationSpec, TrialError> {
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let err = |offset: usize, message: String| FitError::Mismatch {
+    let err = |offset: usize, message: String| TrialError::Mismatch {
         path: path.to_path_buf(),
         line: line_of(offset),
         message,
@@ -326,7 +330,7 @@ fn parse_with(
     };
     // each key's own line, or the table's when it is left out
     let at_key = |v: &Option<Spanned<f64>>| v.as_ref().map_or(at, |v| v.span().start);
-    let rate = |v: &Option<Spanned<f64>>, field: &str| -> Result<f64, FitError> {
+    let rate = |v: &Option<Spanned<f64>>, field: &str| -> Result<f64, TrialError> {
         let x = v.as_ref().map_or(0.0, |v| *v.get_ref());
         if x.is_finite() && x >= 0.0 {
             Ok(x)

@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use cartkin_core::{model, regimen, solve::SolverOptions};
-//! use cartkin_fit::vpop::{simulate_population, spec, summary};
+//! use cartkin_trial::vpop::{simulate_population, spec, summary};
 //!
 //! let path = model::resolve("cart_all_eliana")?;
 //! let model = model::Model::load(&path)?;

@@ -8,8 +8,8 @@ use std::error::Error;
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::{Method, SolverOptions};
-use cartkin_fit::vpop::spec::{self, DoseRule, Draw};
-use cartkin_fit::vpop::{simulate_population, summary};
+use cartkin_trial::vpop::spec::{self, DoseRule, Draw};
+use cartkin_trial::vpop::{simulate_population, summary};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let n: usize = std::env::args().nth(1).map_or(Ok(1000), |s| s.parse())?;

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use super::summary::{Summary, wilson};
-use crate::error::FitError;
+use crate::error::TrialError;
 
 /// A proportion reported by a trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -96,15 +96,15 @@ pub struct Comparison {
 impl Targets {
     /// Reads a targets file (or a bundled one by its virtual path); errors name the file and
     /// line.
-    pub fn load(path: &Path) -> Result<Self, FitError> {
-        let text = FitError::read_text(path)?;
+    pub fn load(path: &Path) -> Result<Self, TrialError> {
+        let text = TrialError::read_text(path)?;
         Self::parse(path, &text)
     }
 
     /// [`Targets::load`] from text.
-    pub fn parse(path: &Path, text: &str) -> Result<Self, FitError> {
+    pub fn parse(path: &Path, text: &str) -> Result<Self, TrialError> {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let t: Targets = toml::from_str(text).map_err(|e| FitError::Mismatch {
+        let t: Targets = toml::from_str(text).map_err(|e| TrialError::Mismatch {
             path: path.to_path_buf(),
             line: e.span().map_or(1, |s| line_of(s.start)),
             message: e.message().trim().to_string(),
@@ -136,7 +136,7 @@ impl Targets {
             }
             line_of(at)
         };
-        let bad = |line: usize, message: String| FitError::Mismatch {
+        let bad = |line: usize, message: String| TrialError::Mismatch {
             path: path.to_path_buf(),
             line,
             message,
@@ -327,7 +327,7 @@ impl Targets {
             let accept = r
                 .ci95
                 .unwrap_or([r.value - RFS_TOLERANCE, r.value + RFS_TOLERANCE]);
-            let se = (accept[1] - accept[0]) / (2.0 * crate::uncertainty::Z_975);
+            let se = (accept[1] - accept[0]) / (2.0 * cartkin_core::stats::Z_975);
             let z = (sim - r.value) / se;
             out.push(Comparison {
                 endpoint: format!("rfs_{}mo", r.month),

@@ -3,9 +3,9 @@
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_fit::vpop::calibrate::{Calibration, Free, Hyper, Optimizer, Settings};
-use cartkin_fit::vpop::spec;
-use cartkin_fit::vpop::targets::{RateTarget, RfsTarget, Targets};
+use cartkin_trial::vpop::calibrate::{Calibration, Free, Hyper, Optimizer, Settings};
+use cartkin_trial::vpop::spec;
+use cartkin_trial::vpop::targets::{RateTarget, RfsTarget, Targets};
 
 #[test]
 fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use cartkin_core::solve::{Method, SolverOptions};
-use cartkin_fit::scenario::{self, Scenario};
+use cartkin_trial::scenario::{self, Scenario};
 
 fn parse(text: &str) -> Result<Scenario, String> {
     scenario::parse(Path::new("s.toml"), text).map_err(|e| e.to_string())

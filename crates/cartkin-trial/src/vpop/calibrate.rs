@@ -20,7 +20,7 @@ use super::run::{PatientResult, simulate_population};
 use super::spec::{PopulationSpec, Spread};
 use super::summary::{Summary, summarize};
 use super::targets::{Comparison, Targets};
-use crate::error::FitError;
+use crate::error::TrialError;
 
 /// What a free hyperparameter sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -160,13 +160,13 @@ pub struct Report {
 
 impl Calibration<'_> {
     /// Checks the free hyperparameters against the model and the population.
-    pub fn validate(&self) -> Result<(), FitError> {
+    pub fn validate(&self) -> Result<(), TrialError> {
         for (k, f) in self.free.iter().enumerate() {
             if self.free[..k]
                 .iter()
                 .any(|g| g.parameter == f.parameter && g.hyper == f.hyper)
             {
-                return Err(FitError::Setting {
+                return Err(TrialError::Setting {
                     setting: "--free".into(),
                     message: format!(
                         "`{}:{}` is freed twice; expected each hyperparameter once",
@@ -179,7 +179,7 @@ impl Calibration<'_> {
                 });
             }
             let Some(i) = self.model.spec().parameter_index(&f.parameter) else {
-                return Err(FitError::Setting {
+                return Err(TrialError::Setting {
                     setting: "--free".into(),
                     message: format!("unknown parameter `{}`", f.parameter),
                 });
@@ -187,7 +187,7 @@ impl Calibration<'_> {
             let p = &self.model.spec().parameters[i];
             match f.hyper {
                 Hyper::Typical if f.lower < p.lower || f.upper > p.upper => {
-                    return Err(FitError::Setting {
+                    return Err(TrialError::Setting {
                         setting: "--free".into(),
                         message: format!(
                             "bounds of `{}` must lie within the model's [{}, {}]",
@@ -204,7 +204,7 @@ impl Calibration<'_> {
                             )
                     }) =>
                 {
-                    return Err(FitError::Setting {
+                    return Err(TrialError::Setting {
                         setting: "--free".into(),
                         message: format!(
                             "`{}` has no log- or logit-normal variability in the population to calibrate the ω of",
@@ -218,7 +218,7 @@ impl Calibration<'_> {
         self.targets
             .check_model(self.model.spec())
             .and_then(|()| self.targets.check_follow_up(self.spec.follow_up_days))
-            .map_err(|message| FitError::Setting {
+            .map_err(|message| TrialError::Setting {
                 setting: "--targets".into(),
                 message,
             })?;
@@ -227,13 +227,13 @@ impl Calibration<'_> {
                 self.model.spec().defaults.patient.weight_kg,
                 self.regimen.car_t_fraction(),
             )
-            .map_err(|message| FitError::Setting {
+            .map_err(|message| TrialError::Setting {
                 setting: "[population]".into(),
                 message,
             })?;
         super::Sampler::new(self.spec, self.model)
             .check()
-            .map_err(|message| FitError::Setting {
+            .map_err(|message| TrialError::Setting {
                 setting: "[population]".into(),
                 message,
             })?;
@@ -308,7 +308,7 @@ impl Calibration<'_> {
     }
 
     /// Runs Nelder–Mead from the model's current values, then evaluates a fresh draw.
-    pub fn run(&self, progress: &(dyn Fn(u64, f64) + Sync)) -> Result<Report, FitError> {
+    pub fn run(&self, progress: &(dyn Fn(u64, f64) + Sync)) -> Result<Report, TrialError> {
         self.validate()?;
         let evaluations = std::sync::atomic::AtomicU64::new(0);
         let cost = || Cost {
@@ -348,7 +348,7 @@ impl Calibration<'_> {
             let res = Executor::new(cost(), swarm)
                 .configure(|s| s.max_iters(self.settings.max_iters / 4))
                 .run()
-                .map_err(|e| FitError::Optimizer(e.to_string()))?;
+                .map_err(|e| TrialError::Optimizer(e.to_string()))?;
             if let Some(p) = res.state().get_best_param() {
                 starts[0] = p.position.clone();
             }
@@ -366,11 +366,11 @@ impl Calibration<'_> {
                 .collect();
             let solver = NelderMead::new(simplex)
                 .with_sd_tolerance(1e-3)
-                .map_err(|e| FitError::Optimizer(e.to_string()))?;
+                .map_err(|e| TrialError::Optimizer(e.to_string()))?;
             let res = Executor::new(cost(), solver)
                 .configure(|s| s.max_iters(self.settings.max_iters))
                 .run()
-                .map_err(|e| FitError::Optimizer(e.to_string()))?;
+                .map_err(|e| TrialError::Optimizer(e.to_string()))?;
             let (x, f) = (
                 res.state().get_best_param().cloned().unwrap_or(start),
                 res.state().get_best_cost(),

@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use cartkin_core::solve::{Method, SolverOptions};
-use cartkin_fit::scenario;
-use cartkin_fit::vpop::PatientResult;
+use cartkin_trial::scenario;
+use cartkin_trial::vpop::PatientResult;
 
 fn run(arms: &str, n: usize) -> Vec<Vec<PatientResult>> {
     let text = format!(

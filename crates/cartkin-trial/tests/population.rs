@@ -3,10 +3,10 @@
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_fit::vpop::summary::{RFS_MONTHS, summarize};
-use cartkin_fit::vpop::{PatientResult, simulate_population, spec};
+use cartkin_trial::vpop::summary::{RFS_MONTHS, summarize};
+use cartkin_trial::vpop::{PatientResult, simulate_population, spec};
 
-fn cart_all() -> (Model, cartkin_fit::vpop::PopulationSpec) {
+fn cart_all() -> (Model, cartkin_trial::vpop::PopulationSpec) {
     let path = model::resolve("cart_all").expect("bundled");
     let model = Model::load(&path).expect("valid");
     let spec = spec::load(&path, model.spec()).expect("population spec");
@@ -143,11 +143,11 @@ fn arms_that_differ_only_in_dose_rule_share_every_other_draw() {
     // sub-streams of their own, so changing the dose distribution changes only the dose
     let (model, spec) = cart_all();
     let mut fixed = spec.clone();
-    if let Some(cartkin_fit::vpop::spec::DoseRule::PerKg { per_kg, .. }) = fixed.dose.as_mut() {
-        *per_kg = cartkin_fit::vpop::spec::Draw::Fixed { value: 1e6 };
+    if let Some(cartkin_trial::vpop::spec::DoseRule::PerKg { per_kg, .. }) = fixed.dose.as_mut() {
+        *per_kg = cartkin_trial::vpop::spec::Draw::Fixed { value: 1e6 };
     }
-    let a = cartkin_fit::vpop::Sampler::new(&spec, &model);
-    let b = cartkin_fit::vpop::Sampler::new(&fixed, &model);
+    let a = cartkin_trial::vpop::Sampler::new(&spec, &model);
+    let b = cartkin_trial::vpop::Sampler::new(&fixed, &model);
     for i in 0..30 {
         let (p, q) = (
             a.patient(5, i).expect("draw"),
@@ -169,7 +169,7 @@ fn streamed_chunks_are_the_collected_patients() {
     let (model, spec) = cart_all();
     let regimen = regimen::resolve(&spec.regimen).expect("regimen");
     let all = run(23, 5, 2);
-    let streamed = cartkin_fit::vpop::Streamed {
+    let streamed = cartkin_trial::vpop::Streamed {
         model: &model,
         spec: &spec,
         regimen: &regimen,
@@ -187,7 +187,7 @@ fn streamed_chunks_are_the_collected_patients() {
             streamed.run::<()>(23, chunk, &|| {}, &mut |c: &[PatientResult]| {
                 assert!(c.len() <= chunk);
                 got.extend_from_slice(c);
-                endpoints.extend(c.iter().map(cartkin_fit::vpop::HasEndpoints::endpoints));
+                endpoints.extend(c.iter().map(cartkin_trial::vpop::HasEndpoints::endpoints));
                 Ok(())
             })
         })
