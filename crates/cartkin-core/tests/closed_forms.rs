@@ -10,21 +10,13 @@
 mod common;
 
 use approx::assert_relative_eq;
-use cartkin_core::model::builtin::{FLUDARABINE_PARAMETERS, FludarabinePk, SteinParams};
+use cartkin_core::model::builtin::{FludarabineParams, FludarabinePk, SteinParams};
 use cartkin_core::solve::{Method, SolverOptions};
 use common::*;
 use nalgebra::{Matrix3, Vector3};
 
 fn stein_params(model: &cartkin_core::model::Model) -> SteinParams {
-    let g = |n: &str| model.get(n).expect("parameter");
-    SteinParams {
-        cmax: g("Cmax"),
-        foldx: g("foldx"),
-        tmax: g("Tmax"),
-        alpha: g("alpha"),
-        fb: g("FB"),
-        beta: g("beta"),
-    }
+    SteinParams::from_values(SteinParams::NAMES.map(|n| model.get(n).expect("parameter")))
 }
 
 #[test]
@@ -164,8 +156,8 @@ impl EigenReal for Matrix3<f64> {
 fn fludarabine_matches_the_multi_exponential_solution() {
     let model = load("fludarabine_langenhorst_2019");
     let patient = child();
-    let values: [f64; 9] = FLUDARABINE_PARAMETERS.map(|n| model.get(n).expect("parameter"));
-    let pk = FludarabinePk::from_typical(values, &patient);
+    let values = FludarabineParams::NAMES.map(|n| model.get(n).expect("parameter"));
+    let pk = FludarabinePk::from_typical(FludarabineParams::from_values(values), &patient);
     let exact = Analytic::new(&pk);
     let eliana = regimen("eliana");
     let doses = eliana.doses(&patient, None);

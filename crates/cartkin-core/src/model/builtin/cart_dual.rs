@@ -32,10 +32,26 @@ use crate::patient::Patient;
 /// The cart_dual structure (`structure = "cart_dual"`).
 pub struct CartDual;
 
-/// Parameters cart_dual adds after cart_all's.
-const DUAL_PARAMETERS: [&str; 5] = ["w_19", "w_22", "r_22", "f_22neg_dn", "f_22neg"];
-const N_PARAMS: usize = N_HOST_PARAMS + DUAL_PARAMETERS.len();
-const PARAMETERS: [&str; N_PARAMS] = concat(CART_ALL_PARAMETERS, DUAL_PARAMETERS);
+super::named::named_parameters! {
+    /// cart_dual's own parameters, after cart_all's (units and sources in
+    /// `models/cart_dual_eliana.toml`). `f_22neg_dn` and `f_22neg` only split the initial
+    /// leukemia (the model file's `initial` expressions).
+    struct DualParams {
+        /// CD19 activity of the product [-].
+        w_19 = "w_19",
+        /// CD22 activity of the product [-].
+        w_22 = "w_22",
+        /// CD22 kill potency relative to CD19 [-].
+        r_22 = "r_22",
+        /// Share of CD19-negative cells also CD22-negative [-].
+        f_22neg_dn = "f_22neg_dn",
+        /// Share of CD19-positive cells CD22-low [-].
+        f_22neg = "f_22neg",
+    }
+}
+
+const N_PARAMS: usize = N_HOST_PARAMS + DualParams::N;
+const PARAMETERS: [&str; N_PARAMS] = concat(CART_ALL_PARAMETERS, DualParams::NAMES);
 
 /// Number of leukemic clones and their first state index.
 const N_CLONES: usize = 4;
@@ -99,8 +115,9 @@ impl Structure for CartDual {
     fn build(&self, values: &[f64], patient: &Patient) -> Box<dyn Dynamics> {
         let v: [f64; N_PARAMS] = fixed(values);
         let host_values: [f64; N_HOST_PARAMS] = fixed(&v[..N_HOST_PARAMS]);
-        // f_22neg_dn and f_22neg split the initial leukemia (the model file's `initial`)
-        let [w_19, w_22, r_22, _f_22neg_dn, _f_22neg]: [f64; 5] = fixed(&v[N_HOST_PARAMS..]);
+        let DualParams {
+            w_19, w_22, r_22, ..
+        } = DualParams::from_values(fixed(&v[N_HOST_PARAMS..]));
         let host = Host::new(host_values, patient);
         let kill_weight = CLONE_ANTIGENS.map(|(c19, c22)| recognition(c19, c22, w_19, w_22, r_22));
         let stim_weight = CLONE_ANTIGENS.map(|(c19, c22)| recognition(c19, c22, w_19, w_22, 1.0));

@@ -8,51 +8,55 @@
 //! `models/cart_all.toml`; the expressions below keep cart_all's floating-point evaluation
 //! order so that factoring them out did not change any cart_all result.
 
-use super::fludarabine::{FLUDARABINE_PARAMETERS, FludarabinePk};
+use super::fludarabine::{FludarabineParams, FludarabinePk};
 use crate::model::dynamics::{Route, RouteKind, SegmentInputs};
 use crate::patient::Patient;
 
-/// Number of cart_all parameters ([`CART_ALL_PARAMETERS`]).
-pub(super) const N_HOST_PARAMS: usize = 39;
+super::named::named_parameters! {
+    /// cart_all's own parameters (units, meanings and sources in `models/cart_all.toml`); the
+    /// leukemia parameters are read by the structures, the rest by [`Host`]. `L0`, `f_neg` and
+    /// `N0` only set initial values, which come from the model file's `initial` expressions.
+    pub(super) struct Params {
+        rho_e = "rho_E",
+        k_a = "K_A",
+        k_t = "K_T",
+        a_m = "a_M",
+        delta_e = "delta_E",
+        k_em = "k_EM",
+        delta_m = "delta_M",
+        f_mem = "f_mem",
+        gamma = "gamma",
+        k_e = "K_E",
+        g_l = "g_L",
+        l_max = "L_max",
+        l0 = "L0",
+        f_neg = "f_neg",
+        f_l = "f_L",
+        b0 = "B0",
+        tau_b = "tau_B",
+        c50 = "C50",
+        r_n = "r_N",
+        k_n = "K_N",
+        n0 = "N0",
+        il6_0 = "IL6_0",
+        k_il6 = "k_IL6",
+        p_il6 = "p_IL6",
+        s_f = "s_F",
+        s_cy = "s_Cy",
+        v_cy = "v_Cy",
+        t_half_cy = "t_half_Cy",
+        h_marrow = "H_marrow",
+        k_tg = "k_tg",
+    }
+}
 
-/// cart_all's own parameters (before the Langenhorst PK's).
-const HOST_OWN_PARAMETERS: [&str; N_HOST_PARAMS - FLUDARABINE_PARAMETERS.len()] = [
-    "rho_E",
-    "K_A",
-    "K_T",
-    "a_M",
-    "delta_E",
-    "k_EM",
-    "delta_M",
-    "f_mem",
-    "gamma",
-    "K_E",
-    "g_L",
-    "L_max",
-    "L0",
-    "f_neg",
-    "f_L",
-    "B0",
-    "tau_B",
-    "C50",
-    "r_N",
-    "K_N",
-    "N0",
-    "IL6_0",
-    "k_IL6",
-    "p_IL6",
-    "s_F",
-    "s_Cy",
-    "v_Cy",
-    "t_half_Cy",
-    "H_marrow",
-    "k_tg",
-];
+/// Number of cart_all parameters ([`CART_ALL_PARAMETERS`]): its own, then the Langenhorst PK's.
+pub(super) const N_HOST_PARAMS: usize = Params::N + FludarabineParams::N;
 
 /// cart_all's parameters in the order `build` receives them (its own, then the Langenhorst
 /// PK's); `cart_dual` appends its own.
 pub(super) const CART_ALL_PARAMETERS: [&str; N_HOST_PARAMS] =
-    concat(HOST_OWN_PARAMETERS, FLUDARABINE_PARAMETERS);
+    concat(Params::NAMES, FludarabineParams::NAMES);
 
 /// Route indices, in the order of [`ROUTES`].
 pub(super) const ROUTE_CAR_T: usize = 0;
@@ -102,38 +106,6 @@ pub(super) const fn concat<const A: usize, const B: usize, const C: usize>(
     out
 }
 
-/// Named cart_all parameters (units in `models/cart_all.toml`); the leukemia parameters are
-/// read by the structures, the rest by [`Host`]. `L0`, `f_neg` and `N0` only set initial
-/// values, which come from the model file's `initial` expressions.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Params {
-    pub rho_e: f64,
-    pub k_a: f64,
-    pub k_t: f64,
-    pub a_m: f64,
-    pub delta_e: f64,
-    pub k_em: f64,
-    pub delta_m: f64,
-    pub f_mem: f64,
-    pub gamma: f64,
-    pub k_e: f64,
-    pub g_l: f64,
-    pub l_max: f64,
-    pub f_l: f64,
-    pub b0: f64,
-    pub tau_b: f64,
-    pub c50: f64,
-    pub r_n: f64,
-    pub k_n: f64,
-    pub il6_0: f64,
-    pub k_il6: f64,
-    pub p_il6: f64,
-    pub s_f: f64,
-    pub s_cy: f64,
-    pub h_marrow: f64,
-    pub k_tg: f64,
-}
-
 /// Host parameters bound to a patient: the parameter struct, fludarabine PK and the
 /// cyclophosphamide volume and elimination rate.
 pub(super) struct Host {
@@ -148,84 +120,18 @@ pub(super) struct Host {
 impl Host {
     /// Binds cart_all's parameter values (in [`CART_ALL_PARAMETERS`] order) and covariates.
     pub fn new(values: [f64; N_HOST_PARAMS], patient: &Patient) -> Self {
-        let [
-            rho_e,
-            k_a,
-            k_t,
-            a_m,
-            delta_e,
-            k_em,
-            delta_m,
-            f_mem,
-            gamma,
-            k_e,
-            g_l,
-            l_max,
-            _l0,
-            _f_neg,
-            f_l,
-            b0,
-            tau_b,
-            c50,
-            r_n,
-            k_n,
-            _n0,
-            il6_0,
-            k_il6,
-            p_il6,
-            s_f,
-            s_cy,
-            v_cy,
-            t_half_cy,
-            h_marrow,
-            k_tg,
-            cl_nr,
-            theta_gfr,
-            v1,
-            v2,
-            v3,
-            q2,
-            q3,
-            egfr_max,
-            f_dose,
-        ] = values;
-        let p = Params {
-            rho_e,
-            k_a,
-            k_t,
-            a_m,
-            delta_e,
-            k_em,
-            delta_m,
-            f_mem,
-            gamma,
-            k_e,
-            g_l,
-            l_max,
-            f_l,
-            b0,
-            tau_b,
-            c50,
-            r_n,
-            k_n,
-            il6_0,
-            k_il6,
-            p_il6,
-            s_f,
-            s_cy,
-            h_marrow,
-            k_tg,
-        };
+        let (own, pk) = values.split_at(Params::N);
+        let p = Params::from_values(super::super::dynamics::fixed(own));
         let pk = FludarabinePk::from_typical(
-            [cl_nr, theta_gfr, v1, v2, v3, q2, q3, egfr_max, f_dose],
+            FludarabineParams::from_values(super::super::dynamics::fixed(pk)),
             patient,
         );
         Host {
             p,
             pk,
-            v_cy: v_cy * patient.weight_kg,
+            v_cy: p.v_cy * patient.weight_kg,
             // t½ in hours, model time in days
-            k_cy: std::f64::consts::LN_2 / (t_half_cy / 24.0),
+            k_cy: std::f64::consts::LN_2 / (p.t_half_cy / 24.0),
         }
     }
 

@@ -77,9 +77,18 @@ impl FludarabineDosing {
 
 impl FludarabinePk {
     /// Individual PK from the Langenhorst typical values and the patient's weight and eGFR.
-    /// `values` = [CL_nr, theta_GFR, V1, V2, V3, Q2, Q3, eGFR_max, F_dose] (per 70 kg).
-    pub fn from_typical(values: [f64; 9], patient: &Patient) -> Self {
-        let [cl_nr, theta_gfr, v1, v2, v3, q2, q3, egfr_max, f_dose] = values;
+    pub fn from_typical(p: FludarabineParams, patient: &Patient) -> Self {
+        let FludarabineParams {
+            cl_nr,
+            theta_gfr,
+            v1,
+            v2,
+            v3,
+            q2,
+            q3,
+            egfr_max,
+            f_dose,
+        } = p;
         let size = patient.weight_kg / 70.0;
         let allo = size.powf(0.75);
         let cl = clearance_l_per_h(cl_nr, theta_gfr, egfr_max, patient);
@@ -115,18 +124,30 @@ struct FludarabineDynamics {
     pk: FludarabinePk,
 }
 
-/// Parameter names shared by every model that embeds the Langenhorst PK.
-pub const FLUDARABINE_PARAMETERS: [&str; 9] = [
-    "CL_nr",
-    "theta_GFR",
-    "V1",
-    "V2",
-    "V3",
-    "Q2",
-    "Q3",
-    "eGFR_max",
-    "F_dose",
-];
+super::named::named_parameters! {
+    /// The Langenhorst 2019 typical values (per 70 kg), shared by every model that embeds this
+    /// PK.
+    pub struct FludarabineParams {
+        /// Non-renal clearance [L/h].
+        cl_nr = "CL_nr",
+        /// Renal clearance per unit eGFR [L/h per mL/min/1.73 m²].
+        theta_gfr = "theta_GFR",
+        /// Central volume [L].
+        v1 = "V1",
+        /// First peripheral volume [L].
+        v2 = "V2",
+        /// Second peripheral volume [L].
+        v3 = "V3",
+        /// Intercompartmental clearance to V2 [L/h].
+        q2 = "Q2",
+        /// Intercompartmental clearance to V3 [L/h].
+        q3 = "Q3",
+        /// eGFR above which renal clearance no longer rises [mL/min/1.73 m²].
+        egfr_max = "eGFR_max",
+        /// F-ara-A mass per mg of fludarabine phosphate dosed [-].
+        f_dose = "F_dose",
+    }
+}
 
 impl Structure for FludarabineLangenhorst2019 {
     fn id(&self) -> &'static str {
@@ -136,7 +157,7 @@ impl Structure for FludarabineLangenhorst2019 {
         &["A1", "A2", "A3", "AUC"]
     }
     fn parameters(&self) -> &'static [&'static str] {
-        &FLUDARABINE_PARAMETERS
+        &FludarabineParams::NAMES
     }
     fn observables(&self) -> &'static [&'static str] {
         &["Cp"]
@@ -150,7 +171,7 @@ impl Structure for FludarabineLangenhorst2019 {
     }
     fn build(&self, values: &[f64], patient: &Patient) -> Box<dyn Dynamics> {
         Box::new(FludarabineDynamics {
-            pk: FludarabinePk::from_typical(fixed(values), patient),
+            pk: FludarabinePk::from_typical(FludarabineParams::from_values(fixed(values)), patient),
         })
     }
 }

@@ -14,6 +14,26 @@ use crate::patient::Patient;
 /// The León-Triana 2021 structure (`structure = "leon_triana_2021"`).
 pub struct LeonTriana2021;
 
+super::named::named_parameters! {
+    /// León-Triana 2021's parameters (Table 1).
+    struct LeonTrianaParams {
+        /// Kill rate of CD19+ cells per CAR-T cell [1/(cell·day)].
+        alpha = "alpha",
+        /// Antigen-driven CAR-T proliferation per CD19+ cell [1/(cell·day)].
+        rho_c = "rho_C",
+        /// Mean lifetime of CAR-T cells [day].
+        tau_c = "tau_C",
+        /// Leukemic growth rate [1/day].
+        rho_l = "rho_L",
+        /// Mean lifetime of healthy B cells [day].
+        tau_b = "tau_B",
+        /// Leukemic cells at infusion [cells] (the model file's `initial` of L).
+        l0 = "L0",
+        /// Healthy B cells at infusion [cells] (the model file's `initial` of B).
+        b0 = "B0",
+    }
+}
+
 struct LeonTrianaDynamics {
     alpha: f64,
     rho_c: f64,
@@ -30,7 +50,7 @@ impl Structure for LeonTriana2021 {
         &["C", "L", "B"]
     }
     fn parameters(&self) -> &'static [&'static str] {
-        &["alpha", "rho_C", "tau_C", "rho_L", "tau_B", "L0", "B0"]
+        &LeonTrianaParams::NAMES
     }
     fn observables(&self) -> &'static [&'static str] {
         &[]
@@ -43,14 +63,13 @@ impl Structure for LeonTriana2021 {
         }]
     }
     fn build(&self, values: &[f64], _patient: &Patient) -> Box<dyn Dynamics> {
-        // L0 and B0 are the initial sizes (the model file's `initial`)
-        let [alpha, rho_c, tau_c, rho_l, tau_b, _l0, _b0] = fixed(values);
+        let p = LeonTrianaParams::from_values(fixed(values));
         Box::new(LeonTrianaDynamics {
-            alpha,
-            rho_c,
-            tau_c,
-            rho_l,
-            tau_b,
+            alpha: p.alpha,
+            rho_c: p.rho_c,
+            tau_c: p.tau_c,
+            rho_l: p.rho_l,
+            tau_b: p.tau_b,
         })
     }
 }

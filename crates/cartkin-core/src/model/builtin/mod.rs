@@ -6,12 +6,13 @@ mod cart_dual;
 mod cart_host;
 mod fludarabine;
 mod leon_triana;
+mod named;
 mod stein;
 
 pub use cart_all::CartAll;
 pub use cart_dual::CartDual;
 pub use fludarabine::{
-    FLUDARABINE_PARAMETERS, FludarabineDosing, FludarabineLangenhorst2019, FludarabinePk,
+    FludarabineDosing, FludarabineLangenhorst2019, FludarabineParams, FludarabinePk,
     clearance_l_per_h as fludarabine_clearance_l_per_h,
 };
 pub use leon_triana::LeonTriana2021;

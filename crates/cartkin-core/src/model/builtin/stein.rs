@@ -15,21 +15,22 @@ use crate::patient::Patient;
 /// The Stein 2019 structure (`structure = "stein_2019"`).
 pub struct Stein2019;
 
-/// Typical-value parameters of the Stein model.
-#[derive(Debug, Clone, Copy)]
-pub struct SteinParams {
-    /// Peak transgene level [copies/µg].
-    pub cmax: f64,
-    /// Fold expansion from R0 to Cmax [-].
-    pub foldx: f64,
-    /// Time of the peak [day].
-    pub tmax: f64,
-    /// Contraction rate of effector-like cells [1/day].
-    pub alpha: f64,
-    /// Fraction of the peak entering the persistence phase [-].
-    pub fb: f64,
-    /// Decline rate of memory-like cells [1/day].
-    pub beta: f64,
+super::named::named_parameters! {
+    /// Typical-value parameters of the Stein model.
+    pub struct SteinParams {
+        /// Peak transgene level [copies/µg].
+        cmax = "Cmax",
+        /// Fold expansion from R0 to Cmax [-].
+        foldx = "foldx",
+        /// Time of the peak [day].
+        tmax = "Tmax",
+        /// Contraction rate of effector-like cells [1/day].
+        alpha = "alpha",
+        /// Fraction of the peak entering the persistence phase [-].
+        fb = "FB",
+        /// Decline rate of memory-like cells [1/day].
+        beta = "beta",
+    }
 }
 
 impl SteinParams {
@@ -59,25 +60,17 @@ impl Structure for Stein2019 {
         &["E", "M"]
     }
     fn parameters(&self) -> &'static [&'static str] {
-        &["Cmax", "foldx", "Tmax", "alpha", "FB", "beta"]
+        &SteinParams::NAMES
     }
     fn observables(&self) -> &'static [&'static str] {
         &["transgene"]
     }
     fn build(&self, values: &[f64], _patient: &Patient) -> Box<dyn Dynamics> {
-        let [cmax, foldx, tmax, alpha, fb, beta] = fixed(values);
-        let p = SteinParams {
-            cmax,
-            foldx,
-            tmax,
-            alpha,
-            fb,
-            beta,
-        };
+        let p = SteinParams::from_values(fixed(values));
         Box::new(SteinDynamics {
             p,
-            rho: foldx.ln() / tmax,
-            k: fb * (alpha - beta),
+            rho: p.foldx.ln() / p.tmax,
+            k: p.fb * (p.alpha - p.beta),
         })
     }
 }
