@@ -80,6 +80,102 @@ impl MethodArg {
     }
 }
 
+/// Residual error model of a fit.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorArg {
+    /// Constant SD.
+    Additive,
+    /// SD proportional to the prediction.
+    Proportional,
+    /// Additive and proportional.
+    Combined,
+    /// Additive on the log scale.
+    #[value(alias = "log")]
+    LogAdditive,
+}
+
+impl ErrorArg {
+    /// The fitting crate's error model.
+    pub fn kind(self) -> cartkin_fit::error_model::ErrorKind {
+        use cartkin_fit::error_model::ErrorKind;
+        match self {
+            ErrorArg::Additive => ErrorKind::Additive,
+            ErrorArg::Proportional => ErrorKind::Proportional,
+            ErrorArg::Combined => ErrorKind::Combined,
+            ErrorArg::LogAdditive => ErrorKind::LogAdditive,
+        }
+    }
+}
+
+/// Handling of below-limit observations.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BlqArg {
+    /// Beal's M3: the likelihood of being below the limit.
+    #[value(alias = "M3")]
+    M3,
+    /// Leave below-limit records out.
+    Drop,
+}
+
+impl BlqArg {
+    /// The fitting crate's method.
+    pub fn method(self) -> cartkin_fit::error_model::BlqMethod {
+        use cartkin_fit::error_model::BlqMethod;
+        match self {
+            BlqArg::M3 => BlqMethod::M3,
+            BlqArg::Drop => BlqMethod::Drop,
+        }
+    }
+}
+
+/// Optimizer of a fit.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OptimizerArg {
+    /// Nelder–Mead simplex.
+    #[value(alias = "nm")]
+    NelderMead,
+    /// L-BFGS with central finite-difference gradients.
+    #[value(alias = "l-bfgs")]
+    Lbfgs,
+    /// A seeded particle swarm polished by Nelder–Mead.
+    #[value(alias = "particle-swarm")]
+    Pso,
+}
+
+impl OptimizerArg {
+    /// The fitting crate's optimizer.
+    pub fn kind(self) -> cartkin_fit::optimizer::OptimizerKind {
+        use cartkin_fit::optimizer::OptimizerKind;
+        match self {
+            OptimizerArg::NelderMead => OptimizerKind::NelderMead,
+            OptimizerArg::Lbfgs => OptimizerKind::Lbfgs,
+            OptimizerArg::Pso => OptimizerKind::ParticleSwarm,
+        }
+    }
+}
+
+/// Optimizer of a calibration.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CalibrationOptimizerArg {
+    /// Nelder–Mead simplex.
+    #[value(alias = "nm")]
+    NelderMead,
+    /// A seeded particle swarm polished by Nelder–Mead.
+    #[value(alias = "particle-swarm")]
+    Pso,
+}
+
+impl CalibrationOptimizerArg {
+    /// The trial crate's optimizer.
+    pub fn optimizer(self) -> cartkin_trial::vpop::calibrate::Optimizer {
+        use cartkin_trial::vpop::calibrate::Optimizer;
+        match self {
+            CalibrationOptimizerArg::NelderMead => Optimizer::NelderMead,
+            CalibrationOptimizerArg::Pso => Optimizer::ParticleSwarm,
+        }
+    }
+}
+
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
     /// Model name (in models/) or path to a model file.
@@ -166,9 +262,9 @@ pub struct FitArgs {
     /// Starting value of a parameter (repeatable), e.g. --initial Cmax=20000.
     #[arg(long = "initial", value_name = "PARAM=VALUE")]
     pub initial: Vec<String>,
-    /// Residual error model: additive, proportional, combined, log-additive.
-    #[arg(long, value_name = "MODEL")]
-    pub error: Option<String>,
+    /// Residual error model (default: log-additive, or the fit file's).
+    #[arg(long, value_enum, value_name = "MODEL")]
+    pub error: Option<ErrorArg>,
     /// Starting (or, with --fix-error, fixed) additive SD (log scale for log-additive).
     #[arg(long, value_name = "SD")]
     pub sigma_add: Option<f64>,
@@ -178,15 +274,16 @@ pub struct FitArgs {
     /// Keep the residual SDs fixed.
     #[arg(long)]
     pub fix_error: bool,
-    /// Below-limit observations: m3 (likelihood of being below the limit) or drop.
-    #[arg(long, value_name = "METHOD")]
-    pub blq: Option<String>,
+    /// Below-limit observations: m3 (likelihood of being below the limit) or drop (default: m3,
+    /// or the fit file's).
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub blq: Option<BlqArg>,
     /// Map an observation CMT to a model output (repeatable), e.g. --observe 1=transgene.
     #[arg(long = "observe", value_name = "CMT=NAME")]
     pub observe: Vec<String>,
-    /// Optimizer: nelder-mead, lbfgs or pso.
-    #[arg(long, default_value = "nelder-mead", value_name = "NAME")]
-    pub optimizer: String,
+    /// Optimizer.
+    #[arg(long, value_enum, default_value_t = OptimizerArg::NelderMead, value_name = "NAME")]
+    pub optimizer: OptimizerArg,
     /// Number of optimizer starts (the others perturbed around the first).
     #[arg(long, default_value_t = 1, value_name = "K")]
     pub starts: usize,
@@ -287,8 +384,8 @@ pub struct CalibrateArgs {
     #[arg(long, default_value_t = 150, value_name = "K")]
     pub max_iters: u64,
     /// Optimizer: nelder-mead, or pso (a seeded particle swarm polished by Nelder–Mead).
-    #[arg(long, default_value = "nelder-mead", value_name = "NAME")]
-    pub optimizer: String,
+    #[arg(long, value_enum, default_value_t = CalibrationOptimizerArg::NelderMead, value_name = "NAME")]
+    pub optimizer: CalibrationOptimizerArg,
     /// Integration method of every patient: dop853 (default) or dopri5.
     #[arg(long, value_enum, default_value_t = MethodArg::Dop853)]
     pub method: MethodArg,

@@ -3,7 +3,7 @@
 use cartkin_core::model::Model;
 use cartkin_core::outcome::MAX_COLUMNS;
 use cartkin_core::simulate::{Request, simulate};
-use cartkin_fit::fit::FitReport;
+use cartkin_fit::fit::{FitMode, FitReport};
 use cartkin_fit::problem::{Problem, SubjectData};
 use cartkin_fit::uncertainty::CHI2_95_1DF;
 
@@ -40,8 +40,8 @@ pub struct SubjectCurves {
 
 /// θ used for each subject: its own (individual fits) or the pooled one.
 fn theta_for<'a>(report: &'a FitReport, id: &str) -> Option<&'a [f64]> {
-    match (&report.pooled, report.mode.as_str()) {
-        (Some(p), "pooled") => Some(&p.theta),
+    match (&report.pooled, report.mode) {
+        (Some(p), FitMode::Pooled) => Some(&p.theta),
         _ => report
             .individual
             .iter()

@@ -1481,12 +1481,30 @@ fn duplicate_estimate_parameter() {
     );
 }
 
-#[test]
-fn unknown_error_model() {
+/// `cartkin fit --model stein_2019 --data DATA --pooled EXTRA`: a command-line usage error
+/// (exit 2, from clap's value check) naming the flag, the value and what it accepts.
+fn refused_usage(extra: &[&str], parts: &[&str]) {
     let sc = Scratch::new();
     let data = sc.subjects("data.csv", 5);
-    sc.refused_pooled(
-        &data,
+    let out = sc.path("out");
+    let mut args = vec![
+        "fit",
+        "--model",
+        "stein_2019",
+        "--data",
+        p(&data),
+        "--pooled",
+        "--out",
+        p(&out),
+    ];
+    args.extend_from_slice(extra);
+    assert_refused(&cartkin(&args), 2, parts);
+    assert!(!out.exists());
+}
+
+#[test]
+fn unknown_error_model() {
+    refused_usage(
         &["--error", "gaussian"],
         &["--error", "gaussian", "additive", "log-additive"],
     );
@@ -1494,10 +1512,7 @@ fn unknown_error_model() {
 
 #[test]
 fn unknown_optimizer() {
-    let sc = Scratch::new();
-    let data = sc.subjects("data.csv", 5);
-    sc.refused_pooled(
-        &data,
+    refused_usage(
         &["--optimizer", "bfgs"],
         &["--optimizer", "bfgs", "nelder-mead", "lbfgs", "pso"],
     );
@@ -1505,9 +1520,7 @@ fn unknown_optimizer() {
 
 #[test]
 fn unknown_blq_method() {
-    let sc = Scratch::new();
-    let data = sc.subjects("data.csv", 5);
-    sc.refused_pooled(&data, &["--blq", "xyz"], &["--blq", "xyz", "m3", "drop"]);
+    refused_usage(&["--blq", "xyz"], &["--blq", "xyz", "m3", "drop"]);
 }
 
 #[test]

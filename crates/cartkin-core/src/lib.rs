@@ -33,6 +33,7 @@
 
 pub mod bundled;
 pub mod error;
+pub mod format;
 pub mod model;
 pub mod outcome;
 pub mod patient;

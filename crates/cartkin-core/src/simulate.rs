@@ -128,6 +128,8 @@ pub struct Simulation {
     pub stats: SolverStats,
     /// Doses the model has no route for (not simulated).
     pub ignored_doses: Vec<Dose>,
+    /// Extinctions: (day, state index), in time order (also in `events`, for reading).
+    pub extinctions: Vec<(f64, usize)>,
     /// State names (for messages).
     state_names: Vec<String>,
 }
@@ -231,6 +233,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         events: Vec::new(),
         stats: SolverStats::default(),
         ignored: Vec::new(),
+        extinctions: Vec::new(),
         state_names: spec.states.iter().map(|s| s.name.clone()).collect(),
     };
     let actions = runner.schedule(req.model, &doses)?;
@@ -250,6 +253,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         stats,
         ignored,
         state_names,
+        extinctions,
         ..
     } = runner;
     let mut trajectory = Trajectory::with_buffer(layout, Vec::new());
@@ -262,6 +266,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         events,
         stats,
         ignored_doses: ignored,
+        extinctions,
         state_names,
     })
 }
@@ -276,6 +281,7 @@ struct Runner<'a> {
     events: Vec<Event>,
     stats: SolverStats,
     ignored: Vec<Dose>,
+    extinctions: Vec<(f64, usize)>,
     state_names: Vec<String>,
 }
 
@@ -291,7 +297,7 @@ impl Runner<'_> {
         for dose in doses {
             // A drug the model does not describe (e.g. cyclophosphamide for a fludarabine-only
             // PK model) is skipped and reported, not an error.
-            let Some(route) = routes.iter().position(|r| r.name == dose.route) else {
+            let Some(route) = routes.iter().position(|r| r.agent == dose.route) else {
                 self.ignored.push(*dose);
                 continue;
             };
@@ -565,6 +571,7 @@ impl Runner<'_> {
     /// Removes the populations in `mask` at time `t` and records it.
     fn extinguish(&mut self, t: f64, mask: u32, z: &mut [f64; MAX_STATES], alive: &mut u32) {
         for i in (0..self.layout.n).filter(|i| mask & (1 << i) != 0) {
+            self.extinctions.push((t, i));
             self.events.push(Event {
                 time: t,
                 kind: EventKind::Extinction,

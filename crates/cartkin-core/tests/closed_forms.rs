@@ -163,7 +163,7 @@ fn fludarabine_matches_the_multi_exponential_solution() {
     let doses = eliana.doses(&patient, None);
     let infusions: Vec<(f64, f64, f64)> = doses
         .iter()
-        .filter(|d| d.route == "fludarabine")
+        .filter(|d| d.route == cartkin_core::model::Agent::Fludarabine)
         .map(|d| match d.kind {
             cartkin_core::regimen::DoseKind::Infusion { duration } => {
                 (d.time, duration, pk.f_dose * d.amount / duration)

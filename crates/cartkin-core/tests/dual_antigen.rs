@@ -257,8 +257,8 @@ fn dual_product_eliminates_the_cd19_negative_cd22_positive_escape() {
     let escape = response(&cd19_only, &sim)
         .relapse
         .expect("CD19-only relapses");
-    assert_eq!(escape.cd19, "CD19-");
-    assert_eq!(escape.cd22.as_deref(), Some("CD22+"));
+    assert_eq!(escape.cd19, cartkin_core::outcome::Cd19::Negative);
+    assert_eq!(escape.cd22, Some(cartkin_core::outcome::Cd22::Positive));
     assert!(value(&sim, &cd19_only, "Lnp", escape.day) > 1e9);
 
     let dual_product = dual(&[
@@ -286,8 +286,8 @@ fn a_double_negative_relapse_is_typed_cd22_negative() {
     let sim = simulate(&model, DOSE, SolverOptions::default());
     let relapse = response(&model, &sim).relapse.expect("relapse");
     assert!(value(&sim, &model, "Lnn", relapse.day) > value(&sim, &model, "Lnp", relapse.day));
-    assert_eq!(relapse.cd19, "CD19-");
-    assert_eq!(relapse.cd22.as_deref(), Some("CD22-"));
+    assert_eq!(relapse.cd19, cartkin_core::outcome::Cd19::Negative);
+    assert_eq!(relapse.cd22, Some(cartkin_core::outcome::Cd22::Negative));
     let json = serde_json::to_value(&relapse).expect("serializable");
     assert_eq!(json["cd22"], "CD22-");
 

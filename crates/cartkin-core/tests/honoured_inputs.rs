@@ -255,7 +255,7 @@ fn a_dose_its_route_cannot_take_is_refused_not_given_another_way() {
     };
     let err = run(vec![Dose {
         time: 0.0,
-        route: "car_t",
+        route: cartkin_core::model::Agent::CarT,
         amount: 1e8,
         kind: DoseKind::Infusion { duration: 10.0 },
     }])
@@ -264,7 +264,7 @@ fn a_dose_its_route_cannot_take_is_refused_not_given_another_way() {
     assert!(err.contains("bolus") && err.contains("car_t"), "{err}");
     let err = run(vec![Dose {
         time: -3.0,
-        route: "fludarabine",
+        route: cartkin_core::model::Agent::Fludarabine,
         amount: 36.0,
         kind: DoseKind::Bolus,
     }])

@@ -83,7 +83,7 @@ fn the_dose_is_auc_times_clearance_over_f() {
     let doses = regimen("eliana_flu_auc20").doses_with(&child, None, Some(dosing));
     let flu: Vec<f64> = doses
         .iter()
-        .filter(|d| d.route == "fludarabine")
+        .filter(|d| d.route == cartkin_core::model::Agent::Fludarabine)
         .map(|d| d.amount)
         .collect();
     // 20 mg·h/L over four equal administrations, ≈ 33.6 mg each
@@ -94,7 +94,7 @@ fn the_dose_is_auc_times_clearance_over_f() {
     // cyclophosphamide stays at 500 mg/m² × BSA
     let cy: Vec<f64> = doses
         .iter()
-        .filter(|d| d.route == "cyclophosphamide")
+        .filter(|d| d.route == cartkin_core::model::Agent::Cyclophosphamide)
         .map(|d| d.amount)
         .collect();
     assert_eq!(cy.len(), 2);
@@ -113,7 +113,7 @@ fn the_dose_is_auc_times_clearance_over_f() {
         regimen("eliana_flu_auc20")
             .doses(&child, None)
             .iter()
-            .all(|d| d.route != "fludarabine")
+            .all(|d| d.route != cartkin_core::model::Agent::Fludarabine)
     );
 }
 

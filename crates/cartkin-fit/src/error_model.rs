@@ -66,6 +66,17 @@ pub enum BlqMethod {
     M3,
 }
 
+impl std::str::FromStr for BlqMethod {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "m3" | "M3" => Ok(BlqMethod::M3),
+            "drop" => Ok(BlqMethod::Drop),
+            other => Err(format!("expected m3 or drop, got `{other}`")),
+        }
+    }
+}
+
 /// An error model with its standard-deviation parameters.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct ErrorModel {

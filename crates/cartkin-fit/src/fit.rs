@@ -119,11 +119,30 @@ pub struct Excluded {
     pub reason: String,
 }
 
+/// How the parameters were estimated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FitMode {
+    /// One parameter set for all subjects.
+    Pooled,
+    /// One parameter set per subject, summarised in two stages.
+    Individual,
+}
+
+impl std::fmt::Display for FitMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FitMode::Pooled => "pooled",
+            FitMode::Individual => "individual",
+        })
+    }
+}
+
 /// Everything `fit.json` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FitReport {
     /// `pooled` or `individual`.
-    pub mode: String,
+    pub mode: FitMode,
     /// The pooled fit (pooled mode; in individual mode, the first step that estimated the
     /// residual SDs, when they were free).
     pub pooled: Option<FitResult>,
@@ -185,7 +204,7 @@ pub fn fit(
         let result = fit_subjects(problem, &all, options, profile_index)?;
         progress();
         return Ok(FitReport {
-            mode: "pooled".into(),
+            mode: FitMode::Pooled,
             pooled: Some(result),
             individual: Vec::new(),
             two_stage: Vec::new(),
@@ -303,7 +322,7 @@ pub fn fit(
     }
     let two_stage = two_stage(&individual_problem, &summarised);
     Ok(FitReport {
-        mode: "individual".into(),
+        mode: FitMode::Individual,
         pooled: first_step,
         individual,
         two_stage,

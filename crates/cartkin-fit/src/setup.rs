@@ -213,7 +213,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                         routes
                             .iter()
                             .enumerate()
-                            .map(|(k, r)| format!("{}={}", k + 1, r.name))
+                            .map(|(k, r)| format!("{}={}", k + 1, r.agent))
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
@@ -231,12 +231,12 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                 (DoseKind::Infusion { .. }, RouteKind::Bolus) => Some(format!(
                     "columns RATE/DUR: route CMT {} ({}) of model `{}` takes boluses only (a CAR-T \
                      infusion lasts minutes); expected a missing or zero RATE and DUR",
-                    d.cmt, route.name, spec.name
+                    d.cmt, route.agent, spec.name
                 )),
                 (DoseKind::Bolus, RouteKind::Infusion) => Some(format!(
                     "columns RATE/DUR: route CMT {} ({}) of model `{}` takes infusions only; \
                      expected a positive RATE (amount/day) or DUR (days)",
-                    d.cmt, route.name, spec.name
+                    d.cmt, route.agent, spec.name
                 )),
                 _ => None,
             };
@@ -249,7 +249,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
             }
             doses.push(Dose {
                 time: d.time,
-                route: route.name,
+                route: route.agent,
                 amount: d.amount,
                 kind,
             });
@@ -261,9 +261,13 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
             let dosing = model.fludarabine_dosing(&patient);
             doses.extend(common.regimen.doses_with(&patient, cells, dosing));
         }
-        if routes.iter().any(|r| r.name == "car_t")
+        if routes
+            .iter()
+            .any(|r| r.agent == cartkin_core::model::Agent::CarT)
             && !s.observations.is_empty()
-            && !doses.iter().any(|d| d.route == "car_t")
+            && !doses
+                .iter()
+                .any(|d| d.route == cartkin_core::model::Agent::CarT)
         {
             return Err(FitError::Setting {
                 setting: "--dose".into(),
@@ -273,7 +277,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                     spec.name,
                     routes
                         .iter()
-                        .position(|r| r.name == "car_t")
+                        .position(|r| r.agent == cartkin_core::model::Agent::CarT)
                         .map_or(1, |k| k + 1)
                 ),
             });

@@ -68,7 +68,7 @@ fn simulated(
         .iter()
         .map(|&(time, cmt, amount)| Dose {
             time,
-            route: routes[cmt as usize - 1].name,
+            route: routes[cmt as usize - 1].agent,
             amount,
             kind: kind(cmt, amount).0,
         })

@@ -6,9 +6,7 @@ use anyhow::{Context, Result, bail};
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_trial::vpop::calibrate::{
-    Calibration, Evaluation, Free, Hyper, Optimizer, Report, Settings,
-};
+use cartkin_trial::vpop::calibrate::{Calibration, Evaluation, Free, Hyper, Report, Settings};
 use cartkin_trial::vpop::spec::{self, PopulationSpec};
 use cartkin_trial::vpop::summary::rfs_curve;
 use cartkin_trial::vpop::targets::Targets;
@@ -58,11 +56,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         targets: &targets,
         free,
         settings: Settings {
-            optimizer: match args.optimizer.as_str() {
-                "nelder-mead" | "nm" => Optimizer::NelderMead,
-                "pso" | "particle-swarm" => Optimizer::ParticleSwarm,
-                other => bail!("--optimizer: expected nelder-mead or pso, got `{other}`"),
-            },
+            optimizer: args.optimizer.optimizer(),
             starts: args.starts.max(1),
             n: args.n,
             seed: args.seed,

@@ -9,8 +9,8 @@ use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
 use cartkin_fit::data::{self, Dataset};
 use cartkin_fit::error_model::{BlqMethod, ErrorKind};
-use cartkin_fit::fit::{FitOptions, FitReport, FitResult, fit};
-use cartkin_fit::optimizer::{OptimizerKind, OptimizerOptions};
+use cartkin_fit::fit::{FitMode, FitOptions, FitReport, FitResult, fit};
+use cartkin_fit::optimizer::OptimizerOptions;
 use cartkin_fit::problem::{Problem, Target};
 use cartkin_fit::setup::{CommonDosing, FitSettings, build};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -63,11 +63,7 @@ pub fn run(args: FitArgs) -> Result<()> {
         );
     }
     let optimizer = OptimizerOptions {
-        kind: args
-            .optimizer
-            .parse::<OptimizerKind>()
-            .map_err(anyhow::Error::msg)
-            .context("--optimizer")?,
+        kind: args.optimizer.kind(),
         starts: args.starts.max(1),
         seed: args.seed,
         ..OptimizerOptions::default()
@@ -203,13 +199,8 @@ fn settings(
         .fit
         .as_ref()
         .map_or(String::new(), |p| p.display().to_string());
-    match (&args.error, &file.error) {
-        (Some(e), _) => {
-            s.error = e
-                .parse::<ErrorKind>()
-                .map_err(anyhow::Error::msg)
-                .context("--error")?
-        }
+    match (args.error, &file.error) {
+        (Some(e), _) => s.error = e.kind(),
         (None, Some(e)) => {
             s.error = e
                 .parse::<ErrorKind>()
@@ -225,16 +216,14 @@ fn settings(
         s.sigma_prop = b;
     }
     s.fix_error = args.fix_error || file.fix_error.unwrap_or(false);
-    let blq = |b: &str, origin: &str| match b {
-        "m3" | "M3" => Ok(BlqMethod::M3),
-        "drop" => Ok(BlqMethod::Drop),
-        other => Err(anyhow::anyhow!(
-            "{origin}: expected m3 or drop, got `{other}`"
-        )),
-    };
-    match (&args.blq, &file.blq) {
-        (Some(b), _) => s.blq = blq(b, "--blq")?,
-        (None, Some(b)) => s.blq = blq(b, &format!("{fit_file}: key `blq`"))?,
+    match (args.blq, &file.blq) {
+        (Some(b), _) => s.blq = b.method(),
+        (None, Some(b)) => {
+            s.blq = b
+                .parse::<BlqMethod>()
+                .map_err(anyhow::Error::msg)
+                .with_context(|| format!("{fit_file}: key `blq`"))?
+        }
         (None, None) => {}
     }
     let mut observe: Vec<(String, String)> = file
@@ -303,7 +292,7 @@ fn fit_json(
         "error_model": { "kind": problem.error.kind, "blq": problem.blq },
         "free_parameters": names,
     });
-    if let (Some(p), "pooled") = (&report.pooled, report.mode.as_str()) {
+    if let (Some(p), FitMode::Pooled) = (&report.pooled, report.mode) {
         doc["parameters"] = estimates_json(p);
         doc["objective"] = json!(p.objective);
         doc["convergence"] = json!(p.convergence);
@@ -376,8 +365,8 @@ fn fitted_model(model: &Model, problem: &Problem, report: &FitReport) -> Result<
     let text = cartkin_core::bundled::read_to_string(&spec.path)
         .with_context(|| format!("{}: cannot read the model file", spec.path.display()))?;
     let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    let estimates: BTreeMap<&str, f64> = match (&report.pooled, report.mode.as_str()) {
-        (Some(p), "pooled") => p
+    let estimates: BTreeMap<&str, f64> = match (&report.pooled, report.mode) {
+        (Some(p), FitMode::Pooled) => p
             .parameters
             .iter()
             .map(|(n, e)| (n.as_str(), e.estimate))
@@ -457,7 +446,7 @@ fn residuals_csv(curves: &[SubjectCurves]) -> Result<Vec<u8>> {
 
 fn print_summary(report: &FitReport) {
     crate::outln!("{} fit", report.mode);
-    if let (Some(p), "pooled") = (&report.pooled, report.mode.as_str()) {
+    if let (Some(p), FitMode::Pooled) = (&report.pooled, report.mode) {
         for (name, e) in &p.parameters {
             let se = e.se.map_or("n/a".into(), |s| format!("{s:.4e}"));
             let ci = e

@@ -111,7 +111,7 @@ pub fn describe(model: &Model) -> String {
         } else {
             routes
                 .iter()
-                .map(|r| format!("{} ({})", r.name, r.unit))
+                .map(|r| format!("{} ({})", r.agent, r.unit))
                 .collect::<Vec<_>>()
                 .join(", ")
         }

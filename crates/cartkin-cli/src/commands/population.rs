@@ -334,8 +334,8 @@ fn patient_row(p: &PatientResult) -> Vec<String> {
         opt(p.rfs_time_day),
         p.rfs_event
             .map_or(String::new(), |e| u8::from(e).to_string()),
-        p.relapse_type.clone().unwrap_or_default(),
-        p.relapse_cd22.clone().unwrap_or_default(),
+        p.relapse_type.map(|c| c.to_string()).unwrap_or_default(),
+        p.relapse_cd22.map(|c| c.to_string()).unwrap_or_default(),
         u8::from(p.died_in_remission).to_string(),
         opt(p.cmax),
         opt(p.tmax_day),

@@ -43,7 +43,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         args.age.unwrap_or(d.age_years),
         "command line",
     )?;
-    let has_car_t = model.routes().iter().any(|r| r.name == "car_t");
+    let has_car_t = model.takes(cartkin_core::model::Agent::CarT);
     let given = args.dose.dose();
     let dose = given.or_else(|| {
         spec.defaults.dose.map(|d| match d {
@@ -180,7 +180,7 @@ fn notes(
         let given: Vec<f64> = request
             .doses
             .iter()
-            .filter(|d| d.route == "car_t")
+            .filter(|d| d.route == cartkin_core::model::Agent::CarT)
             .map(|d| d.time)
             .collect();
         if given.is_empty() {
@@ -289,7 +289,7 @@ fn print_summary(o: &Outcomes) {
             r.cured
         );
         if let Some(rel) = &r.relapse {
-            let cd22 = rel.cd22.as_deref().unwrap_or_default();
+            let cd22 = rel.cd22.map(|c| c.to_string()).unwrap_or_default();
             crate::outln!("Relapse: {}{cd22} at day {:.1}", rel.cd19, rel.day);
         }
     }

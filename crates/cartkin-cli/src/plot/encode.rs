@@ -1,32 +1,15 @@
-//! Rendering into the two output encodings.
-//!
-//! PNG: plotters' bitmap backend can only encode (through the `image` crate it already
-//! depends on) when writing to a path, so the image is written to a private temporary
-//! directory and read back. SVG is rendered straight into a `String`.
+//! Rendering into the two output encodings: PNG (drawn into a pixel buffer, encoded in memory
+//! with the `image` crate plotters uses) and SVG (drawn straight into a `String`). What can be
+//! drawn implements [`Drawable`] in its own module.
 
 use anyhow::Context;
 use plotters::prelude::*;
 
-use super::Figure;
-use super::heatmap::{Heatmap, draw_heatmap};
-use super::render::draw_figure;
 use super::text::{Canvas, GlyphMode, draw_err};
 
 /// Something drawn on a canvas of either encoding.
 pub(crate) trait Drawable {
     fn draw<DB: DrawingBackend>(&self, cv: &Canvas<DB>) -> anyhow::Result<()>;
-}
-
-impl Drawable for Figure {
-    fn draw<DB: DrawingBackend>(&self, cv: &Canvas<DB>) -> anyhow::Result<()> {
-        draw_figure(cv, self)
-    }
-}
-
-impl Drawable for Heatmap {
-    fn draw<DB: DrawingBackend>(&self, cv: &Canvas<DB>) -> anyhow::Result<()> {
-        draw_heatmap(cv, self)
-    }
 }
 
 /// SVG text of the drawing.

@@ -5,9 +5,8 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axes::Axis;
 use super::events::{EventGroup, place_labels};
-use super::layout::{FONT_EVENT, PLOT_TOP_GAP};
+use super::layout::{Cell, FONT_EVENT, PLOT_TOP_GAP};
 use super::palette::EVENT;
-use super::panel::{Cell, PanelPlan};
 use super::text::{Canvas, Font};
 
 /// Height of one row of event labels.
@@ -68,16 +67,16 @@ pub(crate) fn draw_event_labels<DB: DrawingBackend>(
     cv: &Canvas<DB>,
     groups: &[EventGroup],
     x_axis: &Axis,
-    plan: &PanelPlan,
+    cell: Cell,
     x_span: (i32, i32),
     plot_top: i32,
     band_h: i32,
 ) -> anyhow::Result<Vec<(usize, i32)>> {
-    let labels = event_labels(cv, groups, x_axis, x_span, plan.cell.w)?;
+    let labels = event_labels(cv, groups, x_axis, x_span, cell.w)?;
     if labels.is_empty() || band_h <= 0 {
         return Ok(Vec::new());
     }
-    let (placed, _) = place_event_labels(&labels, plan.cell);
+    let (placed, _) = place_event_labels(&labels, cell);
     let font = Font::regular(FONT_EVENT).with_color(EVENT);
     let mut bottoms = Vec::with_capacity(labels.len());
     for (label, spot) in labels.iter().zip(placed) {

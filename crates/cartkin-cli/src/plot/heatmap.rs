@@ -76,7 +76,13 @@ fn text_colour(c: RGBColor) -> RGBColor {
 
 /// A compact tick label (`1e5`, `2.5e6`, `30`, `0.25`).
 fn tick(v: f64) -> String {
-    cartkin_trial::scenario::sweep::format_value(v)
+    cartkin_core::format::compact(v)
+}
+
+impl super::encode::Drawable for Heatmap {
+    fn draw<DB: DrawingBackend>(&self, cv: &Canvas<DB>) -> anyhow::Result<()> {
+        draw_heatmap(cv, self)
+    }
 }
 
 pub(crate) fn draw_heatmap<DB: DrawingBackend>(cv: &Canvas<DB>, h: &Heatmap) -> anyhow::Result<()> {

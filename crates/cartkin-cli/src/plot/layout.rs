@@ -125,3 +125,12 @@ mod tests {
         assert_eq!(figure_size(24, 0), (4 * SMALL_CELL_W, 6 * SMALL_CELL_H));
     }
 }
+
+/// A panel's cell in image pixels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Cell {
+    pub x0: i32,
+    pub y0: i32,
+    pub w: i32,
+    pub h: i32,
+}

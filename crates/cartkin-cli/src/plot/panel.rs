@@ -10,6 +10,7 @@ use super::coord::TickedCoord;
 use super::event_band::{EVENT_ROW_H, draw_event_labels};
 use super::events::{EventGroup, MAX_LABEL_ROWS, group_events};
 use super::fonts::FAMILY;
+use super::layout::Cell;
 use super::layout::{
     FONT_AXIS_DESC, FONT_EVENT, FONT_PANEL_LETTER, FONT_PANEL_TITLE, FONT_TICK, MARGIN_BOTTOM,
     MARGIN_LEFT, MARGIN_RIGHT, PANEL_TITLE_H, PLOT_TOP_GAP, TICK_GAP, TICK_LEN, X_LABEL_AREA_H,
@@ -24,15 +25,6 @@ use super::segments::{Point, clip, polylines, visible_points};
 use super::text::{Canvas, Font, draw_err};
 use super::thresholds;
 use super::{Figure, Panel};
-
-/// A panel's cell in image pixels.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Cell {
-    pub x0: i32,
-    pub y0: i32,
-    pub w: i32,
-    pub h: i32,
-}
 
 /// Everything decided about a panel before drawing.
 pub(crate) struct PanelPlan<'a> {
@@ -201,7 +193,7 @@ pub(crate) fn draw<DB: DrawingBackend>(
             cv,
             groups,
             x_axis,
-            plan,
+            plan.cell,
             (px.start, px.end),
             py.start,
             band_h,

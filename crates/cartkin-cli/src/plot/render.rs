@@ -5,9 +5,16 @@ use plotters::style::text_anchor::{HPos, VPos};
 
 use super::Figure;
 use super::event_band::{self, EVENT_ROW_H};
+use super::layout::Cell;
 use super::layout::{FONT_FIG_TITLE, cell_size, grid, title_height};
-use super::panel::{self, Cell};
+use super::panel;
 use super::text::{Canvas, Font, draw_err, to_i32};
+
+impl super::encode::Drawable for Figure {
+    fn draw<DB: DrawingBackend>(&self, cv: &Canvas<DB>) -> anyhow::Result<()> {
+        draw_figure(cv, self)
+    }
+}
 
 /// Draw `fig` on the canvas (sized by `layout::figure_size`). Does not present.
 pub(crate) fn draw_figure<DB: DrawingBackend>(cv: &Canvas<DB>, fig: &Figure) -> anyhow::Result<()> {

@@ -24,11 +24,41 @@ pub enum RouteKind {
     Infusion,
 }
 
-/// A dosing route of a model, e.g. `car_t` (cells) or `fludarabine` (mg).
+/// What a dose gives: CAR-T cells or a lymphodepleting drug. Regimens and datasets give
+/// agents; a model takes each agent through at most one of its routes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Agent {
+    /// Viable CAR+ T cells [cells].
+    CarT,
+    /// Fludarabine phosphate [mg].
+    Fludarabine,
+    /// Cyclophosphamide [mg].
+    Cyclophosphamide,
+}
+
+impl Agent {
+    /// The name in files and messages: `car_t`, `fludarabine`, `cyclophosphamide`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::CarT => "car_t",
+            Agent::Fludarabine => "fludarabine",
+            Agent::Cyclophosphamide => "cyclophosphamide",
+        }
+    }
+}
+
+impl std::fmt::Display for Agent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A dosing route of a model: the agent it takes (CAR-T cells in cells, a drug in mg).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
-    /// Name used by regimens: `car_t`, `fludarabine` or `cyclophosphamide`.
-    pub name: &'static str,
+    /// What the route takes.
+    pub agent: Agent,
     /// Bolus or infusion.
     pub kind: RouteKind,
     /// Unit of the dose amount.

@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use builtin::FludarabineDosing;
-pub use dynamics::{Dynamics, MAX_ROUTES, MAX_STATES, Route, RouteKind, SegmentInputs, Structure};
+pub use dynamics::{
+    Agent, Dynamics, MAX_ROUTES, MAX_STATES, Route, RouteKind, SegmentInputs, Structure,
+};
 pub use spec::*;
 
 use crate::error::{InputError, Location};
@@ -73,6 +75,11 @@ impl Model {
     /// Dosing routes.
     pub fn routes(&self) -> &'static [Route] {
         self.structure.routes()
+    }
+
+    /// Whether the model takes `agent` (has a route for it).
+    pub fn takes(&self, agent: Agent) -> bool {
+        self.routes().iter().any(|r| r.agent == agent)
     }
 
     /// Current parameter values, in the order of `spec().parameters`.

@@ -58,6 +58,50 @@ pub struct CarTKinetics {
     pub fold_expansion: f64,
 }
 
+/// CD19 on the cells of a relapse: the clone that outnumbers the other when blasts pass 5%.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Cd19 {
+    /// CD19-positive cells outnumber CD19-negative ones.
+    #[serde(rename = "CD19+")]
+    Positive,
+    /// CD19-negative cells (antigen escape) outnumber CD19-positive ones.
+    #[serde(rename = "CD19-")]
+    Negative,
+    /// The model does not split its leukemia by CD19.
+    #[serde(rename = "unknown")]
+    Unknown,
+}
+
+/// CD22 on the cells of a relapse (models that type CD22).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Cd22 {
+    /// CD22-positive cells outnumber CD22-negative ones.
+    #[serde(rename = "CD22+")]
+    Positive,
+    /// CD22-negative cells outnumber CD22-positive ones.
+    #[serde(rename = "CD22-")]
+    Negative,
+}
+
+impl std::fmt::Display for Cd19 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Cd19::Positive => "CD19+",
+            Cd19::Negative => "CD19-",
+            Cd19::Unknown => "unknown",
+        })
+    }
+}
+
+impl std::fmt::Display for Cd22 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Cd22::Positive => "CD22+",
+            Cd22::Negative => "CD22-",
+        })
+    }
+}
+
 /// A relapse after remission.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Relapse {
@@ -66,9 +110,9 @@ pub struct Relapse {
     /// Days since CR onset.
     pub days_from_remission: f64,
     /// `CD19+` or `CD19-` (or `unknown` when the model has no CD19 split).
-    pub cd19: String,
+    pub cd19: Cd19,
     /// `CD22+` or `CD22-` when the model has both CD22 roles, else `None` (`null` in JSON).
-    pub cd22: Option<String>,
+    pub cd22: Option<Cd22>,
 }
 
 /// Leukemia response.
@@ -201,7 +245,7 @@ impl Outcomes {
             let first = sim
                 .doses
                 .iter()
-                .find(|d| d.route == "car_t")
+                .find(|d| d.route == crate::model::Agent::CarT)
                 .map_or(0.0, |d| d.time)
                 .max(0.0);
             let start = c.at(first);
@@ -226,13 +270,11 @@ impl Outcomes {
             let last = sim.trajectory.nodes().last()?;
             let gone = sim.trajectory.layout().log[i] && last.alive & (1 << i) == 0;
             Some(gone.then(|| {
-                sim.events
+                sim.extinctions
                     .iter()
                     .rev()
-                    .find(|e| {
-                        e.kind == EventKind::Extinction && e.detail.starts_with(&format!("{name} "))
-                    })
-                    .map_or(t_end, |e| e.time)
+                    .find(|(_, state)| *state == i)
+                    .map_or(t_end, |(day, _)| *day)
             }))
         };
 
@@ -262,13 +304,13 @@ impl Outcomes {
                         .map(|i| table.column(i).at(day))
                 };
                 let cd19 = match (value(&roles.cd19_positive), value(&roles.cd19_negative)) {
-                    (Some(pos), Some(neg)) if neg > pos => "CD19-",
-                    (Some(_), _) => "CD19+",
-                    _ => "unknown",
+                    (Some(pos), Some(neg)) if neg > pos => Cd19::Negative,
+                    (Some(_), _) => Cd19::Positive,
+                    _ => Cd19::Unknown,
                 };
                 let cd22 = match (value(&roles.cd22_positive), value(&roles.cd22_negative)) {
-                    (Some(pos), Some(neg)) if neg > pos => Some("CD22-"),
-                    (Some(_), Some(_)) => Some("CD22+"),
+                    (Some(pos), Some(neg)) if neg > pos => Some(Cd22::Negative),
+                    (Some(_), Some(_)) => Some(Cd22::Positive),
                     _ => None,
                 };
                 let phenotype = match cd22 {
@@ -283,8 +325,8 @@ impl Outcomes {
                 Some(Relapse {
                     day,
                     days_from_remission: day - cr,
-                    cd19: cd19.into(),
-                    cd22: cd22.map(String::from),
+                    cd19,
+                    cd22,
                 })
             });
             let clones: Vec<Option<f64>> = if roles.clones.is_empty() {

@@ -343,7 +343,10 @@ mod tests {
         let patient = Patient::new(35.0, 140.0, Some(1.2), 120.0, 11.0, "test").unwrap();
         let split = named("eliana_split").unwrap().unwrap();
         let doses = split.doses(&patient, Some(1e8));
-        let flu: Vec<_> = doses.iter().filter(|d| d.route == "fludarabine").collect();
+        let flu: Vec<_> = doses
+            .iter()
+            .filter(|d| d.route == crate::model::Agent::Fludarabine)
+            .collect();
         assert_eq!(flu.len(), 4);
         assert_relative_eq!(flu[0].amount, 36.0); // 30 mg/m² × 1.2 m²
         assert!(
@@ -351,7 +354,7 @@ mod tests {
         );
         let cells: Vec<f64> = doses
             .iter()
-            .filter(|d| d.route == "car_t")
+            .filter(|d| d.route == crate::model::Agent::CarT)
             .map(|d| d.amount)
             .collect();
         assert_eq!(cells.len(), 3);
@@ -362,7 +365,7 @@ mod tests {
             split
                 .doses(&patient, None)
                 .iter()
-                .all(|d| d.route != "car_t")
+                .all(|d| d.route != crate::model::Agent::CarT)
         );
     }
 

@@ -10,7 +10,7 @@ mod file;
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-pub use crate::model::FludarabineDosing;
+pub use crate::model::{Agent, FludarabineDosing};
 pub use file::{NAMED, load, named, parse, resolve};
 
 use crate::error::{InputError, Location};
@@ -66,18 +66,18 @@ pub enum Drug {
 }
 
 impl Drug {
-    /// The model route that receives this drug.
-    pub fn route(self) -> &'static str {
+    /// The agent a model's route must take to receive this drug.
+    pub fn agent(self) -> Agent {
         match self {
-            Drug::Fludarabine => "fludarabine",
-            Drug::Cyclophosphamide => "cyclophosphamide",
+            Drug::Fludarabine => Agent::Fludarabine,
+            Drug::Cyclophosphamide => Agent::Cyclophosphamide,
         }
     }
 }
 
 impl std::fmt::Display for Drug {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.route())
+        f.write_str(self.agent().name())
     }
 }
 
@@ -230,8 +230,8 @@ pub enum DoseKind {
 pub struct Dose {
     /// Start [day].
     pub time: f64,
-    /// Route name (`car_t`, `fludarabine`, `cyclophosphamide`).
-    pub route: &'static str,
+    /// What is given (the model's route for it receives the dose).
+    pub route: Agent,
     /// Amount [cells or mg].
     pub amount: f64,
     /// Bolus or infusion.
@@ -274,7 +274,7 @@ impl Regimen {
             for &day in &course.days {
                 doses.push(Dose {
                     time: day,
-                    route: course.drug.route(),
+                    route: course.drug.agent(),
                     amount,
                     kind: DoseKind::Infusion {
                         duration: course.infusion_hours / 24.0,
@@ -286,7 +286,7 @@ impl Regimen {
             for inf in &self.car_t {
                 doses.push(Dose {
                     time: inf.day,
-                    route: "car_t",
+                    route: Agent::CarT,
                     amount: cells * inf.fraction,
                     kind: DoseKind::Bolus,
                 });
@@ -318,19 +318,18 @@ impl Regimen {
     /// What of the regimen `model` has no route for, and so would not be simulated: one note
     /// per drug, and one for the CAR-T infusions.
     pub fn not_taken_by(&self, model: &crate::model::Model) -> Vec<String> {
-        let has = |route: &str| model.routes().iter().any(|r| r.name == route);
         let mut notes: Vec<String> = Vec::new();
         for course in &self.drugs {
-            let route = course.drug.route();
+            let drug = course.drug;
             let note = format!(
-                "model `{}` does not describe {route}; the regimen's {route} is not simulated",
+                "model `{}` does not describe {drug}; the regimen's {drug} is not simulated",
                 model.name()
             );
-            if !has(route) && !notes.contains(&note) {
+            if !model.takes(drug.agent()) && !notes.contains(&note) {
                 notes.push(note);
             }
         }
-        if !self.car_t.is_empty() && !has("car_t") {
+        if !self.car_t.is_empty() && !model.takes(Agent::CarT) {
             notes.push(format!(
                 "model `{}` has no CAR-T route (its dose is built into its parameters); the regimen's CAR-T infusions are not simulated",
                 model.name()
@@ -583,7 +582,7 @@ mod tests {
         let flu = |r: &Regimen| -> Vec<f64> {
             r.doses_with(&patient, None, Some(dosing))
                 .iter()
-                .filter(|d| d.route == "fludarabine")
+                .filter(|d| d.route == Agent::Fludarabine)
                 .map(|d| d.amount)
                 .collect()
         };

@@ -65,20 +65,7 @@ pub fn labels(values: &[f64]) -> Vec<String> {
 
 /// A compact label of a value for arm names (`3e+06`, `0.25`, `30`).
 pub fn format_value(v: f64) -> String {
-    if v != 0.0 && (v.abs() >= 1e4 || v.abs() < 1e-2) {
-        let s = format!("{v:.3e}");
-        // 3.000e6 -> 3e6; 2.500e5 -> 2.5e5
-        match s.split_once('e') {
-            Some((mantissa, exp)) => {
-                let m = mantissa.trim_end_matches('0').trim_end_matches('.');
-                format!("{m}e{exp}")
-            }
-            None => s,
-        }
-    } else {
-        let s = format!("{v:.4}");
-        s.trim_end_matches('0').trim_end_matches('.').to_string()
-    }
+    cartkin_core::format::compact(v)
 }
 
 #[cfg(test)]

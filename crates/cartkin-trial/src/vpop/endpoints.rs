@@ -67,9 +67,11 @@ impl HasEndpoints for PatientResult {
             remission_day: self.remission_day,
             rfs_time_day: self.rfs_time_day,
             rfs_event: self.rfs_event,
-            relapse_cd19_negative: relapsed.then(|| self.relapse_type.as_deref() == Some("CD19-")),
+            relapse_cd19_negative: relapsed
+                .then(|| self.relapse_type == Some(cartkin_core::outcome::Cd19::Negative)),
             relapse_cd22_negative: if relapsed {
-                self.relapse_cd22.as_deref().map(|t| t == "CD22-")
+                self.relapse_cd22
+                    .map(|t| t == cartkin_core::outcome::Cd22::Negative)
             } else {
                 None
             },

@@ -39,9 +39,9 @@ pub struct PatientResult {
     /// RFS event: relapse or death (true) or censored (false) (responders).
     pub rfs_event: Option<bool>,
     /// `CD19+` or `CD19-` when the RFS event is a relapse.
-    pub relapse_type: Option<String>,
+    pub relapse_type: Option<cartkin_core::outcome::Cd19>,
     /// `CD22+` or `CD22-` when the RFS event is a relapse and the model types CD22.
-    pub relapse_cd22: Option<String>,
+    pub relapse_cd22: Option<cartkin_core::outcome::Cd22>,
     /// The RFS event is a non-relapse death.
     pub died_in_remission: bool,
     /// CAR-T Cmax (the model's CAR-T observable).
@@ -177,7 +177,7 @@ pub fn simulate_patient(
             return PatientResult::not_evaluable(index, spec, e.to_string());
         }
     }
-    let has_car_t = m.routes().iter().any(|r| r.name == "car_t");
+    let has_car_t = m.takes(cartkin_core::model::Agent::CarT);
     let dose = if has_car_t {
         vp.dose_cells.or_else(|| {
             m.spec().defaults.dose.map(|d| match d {
@@ -264,10 +264,7 @@ pub fn simulate_patient(
     result.responder = true;
     result.remission_day = Some(onset);
     let end = spec.follow_up_days;
-    let relapse = r
-        .relapse
-        .as_ref()
-        .map(|rel| (rel.day, rel.cd19.clone(), rel.cd22.clone()));
+    let relapse = r.relapse.as_ref().map(|rel| (rel.day, rel.cd19, rel.cd22));
     let candidates = [
         (relapse.as_ref().map_or(f64::INFINITY, |x| x.0), 0u8),
         (vp.death_day, 1),

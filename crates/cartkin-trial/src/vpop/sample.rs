@@ -127,7 +127,7 @@ impl<'a> Sampler<'a> {
     /// distribution keeps almost nothing inside its bounds, or a correlated block that falls
     /// inside them less than 1% of the time. Call once before a run; `Err` says which.
     pub fn check(&self) -> Result<(), String> {
-        if self.spec.dose.is_some() && !self.model.routes().iter().any(|r| r.name == "car_t") {
+        if self.spec.dose.is_some() && !self.model.takes(cartkin_core::model::Agent::CarT) {
             return Err(format!(
                 "population.dose: model `{}` has no CAR-T route (its dose is built into its parameters); remove [population.dose]",
                 self.model.name()

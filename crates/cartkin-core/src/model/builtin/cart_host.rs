@@ -9,7 +9,7 @@
 //! order so that factoring them out did not change any cart_all result.
 
 use super::fludarabine::{FludarabineParams, FludarabinePk};
-use crate::model::dynamics::{Route, RouteKind, SegmentInputs};
+use crate::model::dynamics::{Agent, Route, RouteKind, SegmentInputs};
 use crate::patient::Patient;
 
 super::named::named_parameters! {
@@ -66,17 +66,17 @@ const ROUTE_CYCLOPHOSPHAMIDE: usize = 2;
 /// Dosing routes of both structures.
 pub(super) const ROUTES: &[Route] = &[
     Route {
-        name: "car_t",
+        agent: Agent::CarT,
         kind: RouteKind::Bolus,
         unit: "cells",
     },
     Route {
-        name: "fludarabine",
+        agent: Agent::Fludarabine,
         kind: RouteKind::Infusion,
         unit: "mg",
     },
     Route {
-        name: "cyclophosphamide",
+        agent: Agent::Cyclophosphamide,
         kind: RouteKind::Infusion,
         unit: "mg",
     },

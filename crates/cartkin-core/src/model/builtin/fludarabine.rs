@@ -10,7 +10,7 @@
 //! Rates in L/h are multiplied by 24 because model time is in days.
 //! Langenhorst JB et al. Clin Pharmacokinet 2019;58:627–637. doi:10.1007/s40262-018-0715-9
 
-use crate::model::dynamics::{Dynamics, Route, RouteKind, SegmentInputs, Structure, fixed};
+use crate::model::dynamics::{Agent, Dynamics, Route, RouteKind, SegmentInputs, Structure, fixed};
 use crate::patient::Patient;
 
 /// Hours per day: PK rate constants are published per hour, model time is in days.
@@ -164,7 +164,7 @@ impl Structure for FludarabineLangenhorst2019 {
     }
     fn routes(&self) -> &'static [Route] {
         &[Route {
-            name: "fludarabine",
+            agent: Agent::Fludarabine,
             kind: RouteKind::Infusion,
             unit: "mg",
         }]

@@ -8,7 +8,7 @@
 //! León-Triana O et al. Commun Nonlinear Sci Numer Simul 2021;94:105570.
 //! doi:10.1016/j.cnsns.2020.105570 (BioModels BIOMD0000001011).
 
-use crate::model::dynamics::{Dynamics, Route, RouteKind, SegmentInputs, Structure, fixed};
+use crate::model::dynamics::{Agent, Dynamics, Route, RouteKind, SegmentInputs, Structure, fixed};
 use crate::patient::Patient;
 
 /// The León-Triana 2021 structure (`structure = "leon_triana_2021"`).
@@ -57,7 +57,7 @@ impl Structure for LeonTriana2021 {
     }
     fn routes(&self) -> &'static [Route] {
         &[Route {
-            name: "car_t",
+            agent: Agent::CarT,
             kind: RouteKind::Bolus,
             unit: "cells",
         }]
