@@ -1376,7 +1376,7 @@ fn observation_cmt_without_model_output_suggests_observe() {
             &format!("data.csv:{line}"),
             "CMT",
             "2",
-            "--observe 2=",
+            "observe 2 = NAME",
             "transgene",
         ],
     );
@@ -1442,7 +1442,7 @@ fn zero_dv_with_log_additive_error() {
             "DV",
             "log-additive",
             "positive",
-            "--error",
+            "another error model",
         ],
     );
 }
@@ -1788,7 +1788,7 @@ fn individual_fit_with_no_subject_to_fit_is_refused() {
             "--estimate",
             "Cmax,Tmax",
         ],
-        &["--pooled"],
+        &["--estimate", "fit pooled"],
     );
 }
 

@@ -76,6 +76,17 @@ pub enum InputError {
         /// What was found.
         found: String,
     },
+    /// A name given on its own (not in a file) that names nothing: a model or regimen name.
+    /// The caller says where it came from (a flag, a file key).
+    #[error("unknown {kind} `{name}`; expected one of: {available}")]
+    UnknownName {
+        /// What kind of thing.
+        kind: &'static str,
+        /// The name given.
+        name: String,
+        /// Comma-separated names that exist.
+        available: String,
+    },
     /// A name that does not exist (model, parameter, state, regimen, route ...).
     #[error("{location}: unknown {kind} `{name}`; expected one of: {available}")]
     Unknown {

@@ -9,7 +9,7 @@
 //! | override parameters | [`model::Model::set`] |
 //! | build a regimen | [`regimen::resolve`] (a name in [`regimen::NAMED`] or a TOML file) |
 //! | derive a scenario arm (dose, target AUC, timing) | [`regimen::Regimen::with_drug_dose`], [`regimen::Regimen::with_target_auc`], [`regimen::Regimen::with_infusion_delay`], [`regimen::Regimen::scaled_drug`] |
-//! | dose fludarabine to a target AUC | [`model::Model::fludarabine_dosing`], [`simulate::Request::with_regimen_dosed_by`] |
+//! | dose fludarabine to a target AUC | [`model::FludarabineDosing::for_model`], [`simulate::Request::with_regimen_dosed_by`] |
 //! | simulate a patient | [`simulate::simulate`] with a [`simulate::Request`] |
 //! | get clinical outcomes | [`outcome::Outcomes::compute`] |
 //! | sample a trajectory on a grid | [`outcome::sample`] |

@@ -72,7 +72,7 @@ pub struct Request<'a> {
 impl<'a> Request<'a> {
     /// A request for `regimen` with a nominal CAR-T dose of `car_t_cells` (`None` for models
     /// without CAR-T), starting at the first dose. AUC-targeted fludarabine is dosed with
-    /// `model`'s own clearance for `patient` ([`Model::fludarabine_dosing`]); when `model`
+    /// `model`'s own clearance for `patient` ([`FludarabineDosing::for_model`](crate::model::FludarabineDosing::for_model)); when `model`
     /// carries one patient's random effects, use [`Request::with_regimen_dosed_by`] instead.
     pub fn with_regimen(
         model: &'a Model,
@@ -100,7 +100,7 @@ impl<'a> Request<'a> {
         days: f64,
         options: SolverOptions,
     ) -> Self {
-        let dosing = dosing_model.fludarabine_dosing(&patient);
+        let dosing = crate::model::FludarabineDosing::for_model(dosing_model, &patient);
         Request {
             model,
             patient,

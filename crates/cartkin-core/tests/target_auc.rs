@@ -75,8 +75,7 @@ fn the_dose_is_auc_times_clearance_over_f() {
     // 35 kg, eGFR 120 (below the cap of 140): CL = (3.2 + 0.78·120·0.06)·(35/70)^0.75 L/h
     let child = patient(PATIENTS[1]);
     let cl = (3.2 + 0.78 * 120.0 * 0.06) * 0.5f64.powf(0.75);
-    let dosing = model
-        .fludarabine_dosing(&child)
+    let dosing = cartkin_core::model::FludarabineDosing::for_model(&model, &child)
         .expect("cart_all has the PK");
     assert_relative_eq!(dosing.clearance_l_per_h, cl, max_relative = 1e-14);
     assert_relative_eq!(dosing.f_dose, 0.78);
@@ -102,13 +101,12 @@ fn the_dose_is_auc_times_clearance_over_f() {
     // above the cap eGFR no longer raises clearance: 80 kg at 160 is dosed as at 140
     let adult = patient(PATIENTS[2]);
     let capped = (3.2 + 0.78 * 140.0 * 0.06) * (80.0f64 / 70.0).powf(0.75);
-    let dosing = model
-        .fludarabine_dosing(&adult)
+    let dosing = cartkin_core::model::FludarabineDosing::for_model(&model, &adult)
         .expect("cart_all has the PK");
     assert_relative_eq!(dosing.clearance_l_per_h, capped, max_relative = 1e-14);
     // the Stein model has no fludarabine PK: no dosing, and the AUC course is left out
     let stein = load("stein_2019");
-    assert!(stein.fludarabine_dosing(&child).is_none());
+    assert!(cartkin_core::model::FludarabineDosing::for_model(&stein, &child).is_none());
     assert!(
         regimen("eliana_flu_auc20")
             .doses(&child, None)

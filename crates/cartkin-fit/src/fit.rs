@@ -170,7 +170,7 @@ pub fn fit(
                 .iter()
                 .position(|p| &p.name == name)
                 .ok_or_else(|| FitError::Setting {
-                    setting: "--profile".into(),
+                    setting: "profile".into(),
                     message: format!(
                         "`{name}` is not estimated; expected one of: {}",
                         problem
@@ -192,9 +192,9 @@ pub fn fit(
         .collect();
     if options.pooled && problem.n_observations(&observed) <= problem.n_free() {
         return Err(FitError::Setting {
-            setting: "--estimate".into(),
+            setting: "estimate".into(),
             message: format!(
-                "{} observations cannot determine {} free parameters; estimate fewer parameters or fix the residual error (--fix-error)",
+                "{} observations cannot determine {} free parameters; estimate fewer parameters or fix the residual error",
                 problem.n_observations(&observed),
                 problem.n_free()
             ),
@@ -279,9 +279,9 @@ pub fn fit(
     }
     if fitted.is_empty() {
         return Err(FitError::Setting {
-            setting: "--estimate".into(),
+            setting: "estimate".into(),
             message: format!(
-                "no subject has more quantified observations than the {k} free parameters of an individual fit; use --pooled or estimate fewer parameters"
+                "no subject has more quantified observations than the {k} free parameters of an individual fit; fit pooled or estimate fewer parameters"
             ),
         });
     }
@@ -309,7 +309,7 @@ pub fn fit(
     }
     if summarised.is_empty() {
         return Err(FitError::Setting {
-            setting: "--estimate".into(),
+            setting: "estimate".into(),
             message: format!(
                 "no subject could be summarised: {}",
                 excluded

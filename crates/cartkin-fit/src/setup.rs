@@ -77,7 +77,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
     let mut model = model.clone();
     for (name, value) in &settings.initial {
         model.set(name, *value).map_err(|e| FitError::Setting {
-            setting: format!("--initial {name}={value}"),
+            setting: format!("initial {name}"),
             message: e.to_string(),
         })?;
     }
@@ -92,7 +92,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
     };
     if names.is_empty() {
         return Err(FitError::Setting {
-            setting: "--estimate".into(),
+            setting: "estimate".into(),
             message: format!(
                 "no parameter to estimate; name some of: {}",
                 spec.parameters
@@ -108,7 +108,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
         let i = spec
             .parameter_index(name)
             .ok_or_else(|| FitError::Setting {
-                setting: "--estimate".into(),
+                setting: "estimate".into(),
                 message: format!(
                     "unknown parameter `{name}` of model `{}`; expected one of: {}",
                     spec.name,
@@ -121,7 +121,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
             })?;
         if free.iter().any(|f: &FreeParameter| f.name == *name) {
             return Err(FitError::Setting {
-                setting: "--estimate".into(),
+                setting: "estimate".into(),
                 message: format!("`{name}` listed twice"),
             });
         }
@@ -150,8 +150,8 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
         || settings.error.has_proportional() && !sd_ok(settings.sigma_prop)
     {
         return Err(FitError::Setting {
-            setting: "--sigma-add/--sigma-prop".into(),
-            message: "residual SDs must be positive".into(),
+            setting: "sigma_add".into(),
+            message: "residual SDs (sigma_add, sigma_prop) must be positive".into(),
         });
     }
     if !settings.fix_error {
@@ -258,7 +258,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
             let cells = common.car_t.map(|c| c.cells(&patient));
             // AUC-targeted fludarabine: dosed with the model file's values (the starting
             // point of the fit), fixed during the fit as the clinic's doses were
-            let dosing = model.fludarabine_dosing(&patient);
+            let dosing = cartkin_core::model::FludarabineDosing::for_model(&model, &patient);
             doses.extend(common.regimen.doses_with(&patient, cells, dosing));
         }
         if routes
@@ -270,9 +270,9 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                 .any(|d| d.route == cartkin_core::model::Agent::CarT)
         {
             return Err(FitError::Setting {
-                setting: "--dose".into(),
+                setting: "dose".into(),
                 message: format!(
-                    "subject {} receives no CAR-T cells: model `{}` needs them; add dose rows for CMT {} (car_t) to the data, or give --dose/--dose-per-kg",
+                    "subject {} receives no CAR-T cells: model `{}` needs them; add dose rows for CMT {} (car_t) to the data, or give a CAR-T dose",
                     s.id,
                     spec.name,
                     routes
@@ -296,7 +296,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                             path: data.path.clone(),
                             line: o.line,
                             message: format!(
-                                "column CMT: observation compartment {c} has no model output; map it with --observe {c}=NAME (model `{}` observables: {})",
+                                "column CMT: observation compartment {c} has no model output; map it to a model output (observe {c} = NAME; model `{}` observables: {})",
                                 spec.name,
                                 spec.observables.iter().enumerate().map(|(k, o)| format!("{}={}", k + 1, o.name)).collect::<Vec<_>>().join(", ")
                             ),
@@ -307,7 +307,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                 (Some(c), _) => c,
                 (None, OutputRef::Cmt(c)) => {
                     return Err(FitError::Setting {
-                        setting: format!("--observe {c}={name}"),
+                        setting: format!("observe {c}"),
                         message: format!(
                             "unknown model output `{name}`; expected one of: {}",
                             spec.column_names().join(", ")
@@ -342,7 +342,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
                     path: data.path.clone(),
                     line: o.line,
                     message: format!(
-                        "column DV: the log-additive error model needs a positive observation, got {value}; mark it BLQ or choose another --error"
+                        "column DV: the log-additive error model needs a positive observation, got {value}; mark it BLQ or choose another error model"
                     ),
                 });
             }
@@ -381,7 +381,7 @@ pub fn build(model: &Model, data: &Dataset, settings: &FitSettings) -> Result<Pr
     }
     if subjects.iter().all(|s| s.points.is_empty()) {
         return Err(FitError::Setting {
-            setting: "--data".into(),
+            setting: "data".into(),
             message: "no observations to fit".into(),
         });
     }

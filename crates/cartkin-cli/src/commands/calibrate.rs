@@ -17,14 +17,15 @@ use crate::output::ResultSet;
 use crate::population_figure;
 
 pub fn run(args: CalibrateArgs) -> Result<()> {
-    let path = model::resolve(&args.model)?;
+    let path = model::resolve(&args.model).context("--model")?;
     let model = Model::load(&path)?;
     let spec = match &args.population {
         Some(file) => spec::load_file(&super::population::resolve_population(file), model.spec())?,
         None => spec::load(&path, model.spec())?,
     };
     let targets = Targets::load(&super::population::resolve_targets(&args.targets))?;
-    let regimen = regimen::resolve(targets.regimen.as_deref().unwrap_or(&spec.regimen))?;
+    let regimen = regimen::resolve(targets.regimen.as_deref().unwrap_or(&spec.regimen))
+        .context("the targets' or the population's regimen")?;
     let specs = if args.free.is_empty() {
         spec.calibrate.clone()
     } else {
@@ -67,7 +68,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
             },
         },
     };
-    calibration.validate()?;
+    calibration.validate().map_err(super::flags::trial_error)?;
     if args.threads == Some(0) {
         bail!("--threads: expected at least 1, got 0");
     }
@@ -82,8 +83,11 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()?
-            .install(|| calibration.run(&progress))?,
-        None => calibration.run(&progress)?,
+            .install(|| calibration.run(&progress))
+            .map_err(super::flags::trial_error)?,
+        None => calibration
+            .run(&progress)
+            .map_err(super::flags::trial_error)?,
     };
     let elapsed = started.elapsed();
     bar.finish_and_clear();

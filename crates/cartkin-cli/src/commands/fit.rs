@@ -36,7 +36,7 @@ struct FitFile {
 }
 
 pub fn run(args: FitArgs) -> Result<()> {
-    let model = Model::load(&model::resolve(&args.model)?)?;
+    let model = Model::load(&model::resolve(&args.model).context("--model")?)?;
     let data_path = cartkin_core::bundled::resolve(
         cartkin_core::bundled::Kind::Dataset,
         &args.data.to_string_lossy(),
@@ -48,7 +48,7 @@ pub fn run(args: FitArgs) -> Result<()> {
         None => FitFile::default(),
     };
     let settings = settings(&args, &file, &model, &dataset)?;
-    let problem = build(&model, &dataset, &settings)?;
+    let problem = build(&model, &dataset, &settings).map_err(super::flags::fit_error)?;
     if let Some(name) = &args.profile
         && !problem.free.iter().any(|p| &p.name == name)
     {
@@ -96,8 +96,9 @@ pub fn run(args: FitArgs) -> Result<()> {
         Some(t) => rayon::ThreadPoolBuilder::new()
             .num_threads(t)
             .build()?
-            .install(run_fit)?,
-        None => run_fit()?,
+            .install(run_fit)
+            .map_err(super::flags::fit_error)?,
+        None => run_fit().map_err(super::flags::fit_error)?,
     };
     bar.finish_and_clear();
 
@@ -255,13 +256,14 @@ fn settings(
         }
         let patient = model.spec().defaults.patient.patient("model defaults")?;
         let fraction = match &args.regimen {
-            Some(r) => regimen::resolve(r)?.car_t_fraction(),
+            Some(r) => regimen::resolve(r).context("--regimen")?.car_t_fraction(),
             None => 1.0,
         };
         d.validate(&patient, fraction, "command line")?;
     }
     if !has_doses && (dose.is_some() || args.regimen.is_some()) {
-        let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or("none"))?;
+        let regimen =
+            regimen::resolve(args.regimen.as_deref().unwrap_or("none")).context("--regimen")?;
         s.dosing = Some(CommonDosing {
             regimen,
             car_t: dose,

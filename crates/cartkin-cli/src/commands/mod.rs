@@ -2,6 +2,7 @@
 
 mod calibrate;
 mod fit;
+mod flags;
 mod models;
 mod population;
 mod scenario;

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use cartkin_core::model::{self, Model, Transform};
 
 use crate::args::{ModelsAction, ModelsArgs};
@@ -11,7 +11,7 @@ pub fn run(args: ModelsArgs) -> Result<()> {
     match args.action {
         None => list(),
         Some(ModelsAction::Show { model }) => {
-            let model = Model::load(&model::resolve(&model)?)?;
+            let model = Model::load(&model::resolve(&model).context("model")?)?;
             crate::out!("{}", describe(&model));
             Ok(())
         }

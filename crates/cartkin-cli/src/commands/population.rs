@@ -19,7 +19,7 @@ use crate::output::ResultSet;
 use crate::population_figure;
 
 pub fn run(args: PopulationArgs) -> Result<()> {
-    let path = model::resolve(&args.model)?;
+    let path = model::resolve(&args.model).context("--model")?;
     let model = Model::load(&path)?;
     let mut spec = match &args.population {
         Some(file) => spec::load_file(&resolve_population(file), model.spec())?,
@@ -39,7 +39,11 @@ pub fn run(args: PopulationArgs) -> Result<()> {
         bail!("--threads: expected at least 1, got 0");
     }
     let seed = args.seed.unwrap_or(spec.seed);
-    let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.regimen))?;
+    let regimen = match &args.regimen {
+        Some(r) => regimen::resolve(r).context("--regimen")?,
+        None => regimen::resolve(&spec.regimen)
+            .with_context(|| format!("{}: population.regimen", spec_origin(&args, &path)))?,
+    };
     let targets = args
         .targets
         .as_deref()

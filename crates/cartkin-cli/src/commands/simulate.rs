@@ -25,7 +25,7 @@ const FIGURE_POINTS: usize = 5000;
 use crate::output::ResultSet;
 
 pub fn run(args: SimulateArgs) -> Result<()> {
-    let path = model::resolve(&args.model)?;
+    let path = model::resolve(&args.model).context("--model")?;
     let mut model = Model::load(&path)?;
     for assignment in &args.set {
         let (name, value) = parse_assignment(assignment)?;
@@ -51,7 +51,8 @@ pub fn run(args: SimulateArgs) -> Result<()> {
             DefaultDose::PerKg(k) => CarTDose::PerKg(k),
         })
     });
-    let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.defaults.regimen))?;
+    let regimen = regimen::resolve(args.regimen.as_deref().unwrap_or(&spec.defaults.regimen))
+        .context("--regimen")?;
     let dose = dose
         .map(|d| d.validate(&patient, regimen.car_t_fraction(), "command line"))
         .transpose()?;
@@ -97,7 +98,9 @@ pub fn run(args: SimulateArgs) -> Result<()> {
     let outcomes = Outcomes::compute(&sim, &spec);
     let notes = notes(&sim, &request, &outcomes, has_car_t);
     let mut notes = notes;
-    if regimen.targets_auc() && model.fludarabine_dosing(&patient).is_none() {
+    if regimen.targets_auc()
+        && cartkin_core::model::FludarabineDosing::for_model(&model, &patient).is_none()
+    {
         notes.push(format!(
             "model `{}` has no fludarabine PK (CL_nr, theta_GFR, eGFR_max, F_dose) to dose fludarabine to a target AUC; that course was not simulated",
             spec.name

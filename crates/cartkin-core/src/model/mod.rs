@@ -142,28 +142,6 @@ impl Model {
         }
     }
 
-    /// Fludarabine dosing information for `patient` from this model's current values of
-    /// `CL_nr`, `theta_GFR`, `eGFR_max` and `F_dose` (the Langenhorst 2019 clearance, same
-    /// formula as the simulated PK); `None` when the model lacks one of them, or when
-    /// `F_dose` or the clearance is not positive (no dose then reaches a target AUC).
-    ///
-    /// For model-informed dosing call this on the *typical* model (covariates only): a
-    /// virtual patient's random effects are unknown to the prescriber.
-    pub fn fludarabine_dosing(&self, patient: &Patient) -> Option<FludarabineDosing> {
-        let clearance_l_per_h = builtin::fludarabine_clearance_l_per_h(
-            self.get("CL_nr")?,
-            self.get("theta_GFR")?,
-            self.get("eGFR_max")?,
-            patient,
-        );
-        let f_dose = self.get("F_dose")?;
-        let positive = |x: f64| x.is_finite() && x > 0.0;
-        (positive(clearance_l_per_h) && positive(f_dose)).then_some(FludarabineDosing {
-            clearance_l_per_h,
-            f_dose,
-        })
-    }
-
     /// The initial state [natural units, model order] from the model file's `initial`
     /// expressions at the current parameter values. Not checked here: [`crate::simulate`]
     /// refuses a non-finite or negative one.
@@ -209,8 +187,7 @@ pub fn resolve(name_or_path: &str) -> Result<PathBuf, InputError> {
         }
     }
     crate::bundled::path(crate::bundled::Kind::Model, name_or_path).ok_or_else(|| {
-        InputError::Unknown {
-            location: Location::file("--model"),
+        InputError::UnknownName {
             kind: "model (name or file)",
             name: name_or_path.to_string(),
             available: join_names(list_bundled().iter().map(|(n, _)| n.as_str())),

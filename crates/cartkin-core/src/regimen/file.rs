@@ -91,8 +91,7 @@ pub fn resolve(name_or_path: &str) -> Result<Regimen, InputError> {
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such regimen file"),
         });
     }
-    Err(InputError::Unknown {
-        location: Location::file("--regimen"),
+    Err(InputError::UnknownName {
         kind: "regimen (name or file)",
         name: name_or_path.to_string(),
         available: NAMED.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", "),

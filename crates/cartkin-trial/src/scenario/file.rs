@@ -404,24 +404,14 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, TrialError> {
                 err(line, Some(&name), &key, message)
             };
             let regimen_name = s.regimen.clone().unwrap_or_else(|| base_regimen.clone());
-            let base_reg = regimen::resolve(&relative(dir, &regimen_name)).map_err(|e| {
-                // the core names its command-line flag; here the value comes from a file key
-                let message = match e {
-                    cartkin_core::InputError::Unknown {
-                        name, available, ..
-                    } => format!(
-                        "unknown regimen `{name}`; expected one of {available} or a regimen file"
-                    ),
-                    other => other.to_string(),
-                };
-                arm_err("regimen".into(), message)
-            })?;
+            let base_reg = regimen::resolve(&relative(dir, &regimen_name))
+                .map_err(|e| arm_err("regimen".into(), e.to_string()))?;
             let regimen = s.regimen(&base_reg).map_err(|(k, m)| arm_err(k, m))?;
             let arm_model = s.model(&model).map_err(|(k, m)| arm_err(k, m))?;
             // dosing to a target AUC needs the model's fludarabine clearance
             if regimen.targets_auc()
                 && let Ok(p) = arm_model.spec().defaults.patient.patient("typical patient")
-                && arm_model.fludarabine_dosing(&p).is_none()
+                && cartkin_core::model::FludarabineDosing::for_model(&arm_model, &p).is_none()
             {
                 return Err(arm_err(
                     "fludarabine_target_auc".into(),

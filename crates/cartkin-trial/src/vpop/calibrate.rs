@@ -167,7 +167,7 @@ impl Calibration<'_> {
                 .any(|g| g.parameter == f.parameter && g.hyper == f.hyper)
             {
                 return Err(TrialError::Setting {
-                    setting: "--free".into(),
+                    setting: "free".into(),
                     message: format!(
                         "`{}:{}` is freed twice; expected each hyperparameter once",
                         f.parameter,
@@ -180,7 +180,7 @@ impl Calibration<'_> {
             }
             let Some(i) = self.model.spec().parameter_index(&f.parameter) else {
                 return Err(TrialError::Setting {
-                    setting: "--free".into(),
+                    setting: "free".into(),
                     message: format!("unknown parameter `{}`", f.parameter),
                 });
             };
@@ -188,7 +188,7 @@ impl Calibration<'_> {
             match f.hyper {
                 Hyper::Typical if f.lower < p.lower || f.upper > p.upper => {
                     return Err(TrialError::Setting {
-                        setting: "--free".into(),
+                        setting: "free".into(),
                         message: format!(
                             "bounds of `{}` must lie within the model's [{}, {}]",
                             f.parameter, p.lower, p.upper
@@ -205,7 +205,7 @@ impl Calibration<'_> {
                     }) =>
                 {
                     return Err(TrialError::Setting {
-                        setting: "--free".into(),
+                        setting: "free".into(),
                         message: format!(
                             "`{}` has no log- or logit-normal variability in the population to calibrate the ω of",
                             f.parameter
@@ -219,7 +219,7 @@ impl Calibration<'_> {
             .check_model(self.model.spec())
             .and_then(|()| self.targets.check_follow_up(self.spec.follow_up_days))
             .map_err(|message| TrialError::Setting {
-                setting: "--targets".into(),
+                setting: "targets".into(),
                 message,
             })?;
         self.spec

@@ -308,8 +308,7 @@ fn parse_with(
     if raw.is_none() && required {
         return Err(err(
             0,
-            "expected a [population] table (this file has none; see `cartkin population --help`)"
-                .into(),
+            "expected a [population] table (this file has none)".into(),
         ));
     }
     let Some(raw) = raw else {

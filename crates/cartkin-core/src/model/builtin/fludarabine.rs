@@ -64,6 +64,28 @@ pub struct FludarabineDosing {
 }
 
 impl FludarabineDosing {
+    /// Dosing information for `patient` from `model`'s current values of `CL_nr`,
+    /// `theta_GFR`, `eGFR_max` and `F_dose` (the Langenhorst 2019 clearance, the same formula
+    /// as the simulated PK); `None` when the model lacks one of them, or when `F_dose` or the
+    /// clearance is not positive (no dose then reaches a target AUC).
+    ///
+    /// For model-informed dosing pass the *typical* model (covariates only): a virtual
+    /// patient's random effects are unknown to the prescriber.
+    pub fn for_model(model: &crate::model::Model, patient: &Patient) -> Option<Self> {
+        let clearance_l_per_h = clearance_l_per_h(
+            model.get("CL_nr")?,
+            model.get("theta_GFR")?,
+            model.get("eGFR_max")?,
+            patient,
+        );
+        let f_dose = model.get("F_dose")?;
+        let positive = |x: f64| x.is_finite() && x > 0.0;
+        (positive(clearance_l_per_h) && positive(f_dose)).then_some(FludarabineDosing {
+            clearance_l_per_h,
+            f_dose,
+        })
+    }
+
     /// Total fludarabine-phosphate dose [mg] whose F-ara-A AUC(0–∞) is `auc_mg_h_per_l`.
     pub fn dose_mg(&self, auc_mg_h_per_l: f64) -> f64 {
         auc_mg_h_per_l * self.clearance_l_per_h / self.f_dose
