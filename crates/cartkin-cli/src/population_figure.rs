@@ -2,8 +2,8 @@
 //! calibration), and CAR-T exposure by response.
 
 use cartkin_core::model::Model;
+use cartkin_trial::endpoint::{Endpoint, HasRecord, Var, kaplan_meier};
 use cartkin_trial::survival::KaplanMeier;
-use cartkin_trial::vpop::HasEndpoints;
 
 use crate::plot::{Figure, Panel, Series, SeriesStyle};
 
@@ -30,12 +30,18 @@ pub(crate) fn steps(
 }
 
 /// The population figures.
-pub fn figures<P: HasEndpoints>(
+pub fn figures<P: HasRecord>(
     model: &Model,
     patients: &[P],
-    km: &KaplanMeier,
     targets: &[TargetPoint],
 ) -> Vec<(String, Figure)> {
+    let km = &Endpoint::Rfs.def().time_to_event().map_or(
+        KaplanMeier {
+            n: 0,
+            steps: Vec::new(),
+        },
+        |f| kaplan_meier(patients, f),
+    );
     let mut series = vec![
         Series::from_pairs(
             "simulated RFS (Kaplan–Meier)",
@@ -88,13 +94,14 @@ pub fn figures<P: HasEndpoints>(
     // there is no RFS curve and no split by response
     let assessed = patients
         .iter()
-        .any(|p| p.endpoints().evaluable && p.endpoints().response_assessed);
+        .map(HasRecord::record)
+        .any(|p| p.evaluable() && p.flag(Var::ResponseAssessed));
     let by_response = |responder: Option<bool>| -> Vec<(f64, f64)> {
         patients
             .iter()
-            .map(HasEndpoints::endpoints)
-            .filter(|p| p.evaluable && responder.is_none_or(|r| p.responder == r))
-            .filter_map(|p| Some((p.auc28?, p.cmax?)))
+            .map(HasRecord::record)
+            .filter(|p| p.evaluable() && responder.is_none_or(|r| p.flag(Var::Responder) == r))
+            .filter_map(|p| Some((p.value(Var::Auc28)?, p.value(Var::Cmax)?)))
             .collect()
     };
     let exposure_series = if assessed {

@@ -2,10 +2,9 @@
 //! CIs, dose-response (one-variable sweep) curves with CI bands, and heatmaps of two-variable
 //! sweeps.
 
+use cartkin_trial::endpoint::{DAYS_PER_MONTH, ENDPOINTS, Endpoint, EndpointDef, kaplan_meier};
 use cartkin_trial::scenario::{ArmSummary, Scenario, sweep::Scale};
-use cartkin_trial::survival::KaplanMeier;
 use cartkin_trial::vpop::PatientResult;
-use cartkin_trial::vpop::summary::{efs_curve, rfs_curve};
 
 use crate::plot::heatmap::Heatmap;
 use crate::plot::{Figure, Panel, Series, SeriesStyle};
@@ -18,7 +17,7 @@ const MAX_CURVES: usize = 8;
 pub type Named<T> = Vec<(String, T)>;
 
 /// A value with its 95% CI.
-type WithCi = (f64, [f64; 2]);
+type WithCi = (f64, Option<[f64; 2]>);
 
 /// Every figure of the scenario, named by file stem: panel figures, and heatmaps for a
 /// two-variable sweep.
@@ -36,9 +35,13 @@ pub fn figures(
     let mut maps = Vec::new();
     // only endpoints some arm has (a model without a response has no remission, no CRS...)
     let month = scenario.headline_month();
-    let shown: Vec<_> = endpoints()
-        .into_iter()
-        .filter(|(_, _, get)| arms.iter().any(|a| get(a, month).is_some()))
+    let shown: Vec<&EndpointDef> = ENDPOINTS
+        .iter()
+        .filter(|d| d.figure.is_some())
+        .filter(|d| {
+            arms.iter()
+                .any(|a| a.summary.headline(d.endpoint, month).is_some())
+        })
         .collect();
     if shown.is_empty() {
         return (panels, maps);
@@ -57,8 +60,18 @@ pub fn figures(
     (panels, maps)
 }
 
-/// An endpoint compared across arms: title, y label and how to read it.
-type Shown = (&'static str, &'static str, Endpoint);
+/// An endpoint's value and CI in an arm, at the headline month.
+fn get(def: &EndpointDef, a: &ArmSummary, month: f64) -> Option<(f64, Option<[f64; 2]>)> {
+    a.summary.headline(def.endpoint, month)
+}
+
+/// Panel title and y label of an endpoint, and its y range (proportions on [0, 1]).
+fn panel_text(def: &EndpointDef, month: f64) -> (String, String, Option<(f64, f64)>) {
+    let m = cartkin_trial::scenario::sweep::format_value(month);
+    let (title, axis) = def.figure.map_or((def.json, ""), |p| (p.title, p.axis));
+    let range = def.is_proportion().then_some((0.0, 1.0));
+    (title.replace("{m}", &m), axis.to_string(), range)
+}
 
 fn stem(key: &str) -> String {
     key.replace('.', "_")
@@ -79,12 +92,15 @@ fn chosen(n: usize) -> Vec<usize> {
 /// RFS from remission (responders) and EFS from infusion (everyone), one curve per arm.
 fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
     let picks = chosen(scenario.arms.len());
-    let curve = |f: fn(&[PatientResult]) -> KaplanMeier| -> Vec<Series> {
+    let curve = |e: Endpoint| -> Vec<Series> {
+        let Some(time_to_event) = e.def().time_to_event() else {
+            return Vec::new();
+        };
         picks
             .iter()
             .enumerate()
             .map(|(colour, &a)| {
-                let km = f(&results[a]);
+                let km = kaplan_meier(&results[a], time_to_event);
                 Series::from_pairs(
                     legend_label(scenario, a),
                     &steps(&km, |s| s.survival, 1.0),
@@ -94,7 +110,7 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
             })
             .collect()
     };
-    let horizon = scenario.population.follow_up_days / cartkin_trial::vpop::summary::DAYS_PER_MONTH;
+    let horizon = scenario.population.follow_up_days / DAYS_PER_MONTH;
     let shown = if picks.len() < scenario.arms.len() {
         format!(" ({} of {} arms shown)", picks.len(), scenario.arms.len())
     } else {
@@ -114,14 +130,14 @@ fn survival(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Figure {
                 "Relapse-free survival",
                 "Months since remission onset",
                 horizon,
-                curve(rfs_curve),
+                curve(Endpoint::Rfs),
             ),
             survival_panel(
                 "Event-free survival from infusion (no remission = event)",
                 "Event-free survival",
                 "Months since CAR-T infusion",
                 horizon,
-                curve(efs_curve),
+                curve(Endpoint::Efs),
             ),
         ],
         events: Vec::new(),
@@ -178,77 +194,32 @@ fn survival_panel(
     }
 }
 
-/// An endpoint of an arm: (value, 95% CI).
-type Endpoint = fn(&ArmSummary, f64) -> Option<WithCi>;
-
-/// The endpoints compared across arms: title, y label and how to read them.
-fn endpoints() -> [(&'static str, &'static str, Endpoint); 4] {
-    [
-        (
-            "Remission (CR/CRi by month 3)",
-            "Proportion of patients",
-            |a, _| Some((a.summary.orr?, a.summary.orr_ci95?)),
-        ),
-        (
-            "Relapse-free survival at 12 months",
-            "RFS (responders)",
-            |a, m| {
-                a.summary
-                    .rfs_km
-                    .iter()
-                    .find(|p| (p.month - m).abs() < 1e-9)
-                    .map(|p| (p.survival, p.ci95))
-            },
-        ),
-        ("CRS grade ≥ 3", "Proportion of patients", |a, _| {
-            Some((a.summary.crs_grade3plus?, a.summary.crs_grade3plus_ci95?))
-        }),
-        (
-            "CD19-negative share of relapses",
-            "Proportion of relapses",
-            |a, _| {
-                Some((
-                    a.summary.cd19_negative_relapse_share?,
-                    a.summary.cd19_negative_relapse_share_ci95?,
-                ))
-            },
-        ),
-    ]
-}
-
-fn retitle(title: &str, month: f64) -> String {
-    title.replace(
-        "12 months",
-        &format!(
-            "{} months",
-            cartkin_trial::scenario::sweep::format_value(month)
-        ),
-    )
-}
-
 /// Endpoints of each arm with 95% CI whiskers, one colour per arm.
-fn endpoints_by_arm(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Figure {
+fn endpoints_by_arm(scenario: &Scenario, arms: &[ArmSummary], shown: &[&EndpointDef]) -> Figure {
     let month = scenario.headline_month();
     let panels = shown
         .iter()
         .copied()
         .enumerate()
-        .map(|(k, (title, y_label, get))| {
+        .map(|(k, def)| {
+            let (title, y_label, y_range) = panel_text(def, month);
             let mut series = Vec::new();
             for (i, a) in arms.iter().enumerate() {
                 let x = (i + 1) as f64;
                 // legend once, in the first panel
                 let label = if k == 0 { a.arm.clone() } else { String::new() };
-                match get(a, month) {
-                    Some((v, [lo, hi])) => {
+                match get(def, a, month) {
+                    Some((v, ci)) => {
                         series.push(
                             Series::from_pairs(label, &[(x, v)], SeriesStyle::Points)
                                 .with_colour(i),
                         );
-                        series.push(
-                            Series::from_pairs("", &[(x, lo), (x, hi)], SeriesStyle::Line)
-                                .with_colour(i),
-                        );
+                        if let Some([lo, hi]) = ci {
+                            series.push(
+                                Series::from_pairs("", &[(x, lo), (x, hi)], SeriesStyle::Line)
+                                    .with_colour(i),
+                            );
+                        }
                     }
                     None => series.push(
                         Series::from_pairs(label, &[(x, f64::NAN)], SeriesStyle::Points)
@@ -257,11 +228,11 @@ fn endpoints_by_arm(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -
                 }
             }
             Panel {
-                title: retitle(title, month),
-                y_label: y_label.into(),
+                title,
+                y_label,
                 x_label: Some("Arm (95% CI bars)".into()),
                 x_range: Some((0.5, arms.len() as f64 + 0.5)),
-                y_range: Some((0.0, 1.0)),
+                y_range,
                 series,
                 ..Default::default()
             }
@@ -301,7 +272,7 @@ pub fn key_label(scenario: &Scenario, key: &str) -> String {
 }
 
 /// Endpoints against the swept variable, one curve per written arm, dashed 95% CI bands.
-fn one_variable(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Figure {
+fn one_variable(scenario: &Scenario, arms: &[ArmSummary], shown: &[&EndpointDef]) -> Figure {
     let Some(sweep) = &scenario.sweep else {
         return endpoints_by_arm(scenario, arms, shown);
     };
@@ -311,7 +282,8 @@ fn one_variable(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Fi
         .iter()
         .copied()
         .enumerate()
-        .map(|(k, (title, y_label, get))| {
+        .map(|(k, def)| {
+            let (title, y_label, y_range) = panel_text(def, month);
             let mut series = Vec::new();
             for (b, base) in scenario.base_arms.iter().enumerate() {
                 let rows: Vec<(f64, Option<WithCi>)> = scenario
@@ -319,8 +291,11 @@ fn one_variable(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Fi
                     .iter()
                     .zip(arms)
                     .filter(|(plan, _)| plan.base == b)
-                    .filter_map(|(plan, a)| Some((sweep.x.values[plan.grid?.0], get(a, month))))
+                    .filter_map(|(plan, a)| {
+                        Some((sweep.x.values[plan.grid?.0], get(def, a, month)))
+                    })
                     .collect();
+                let has_ci = rows.iter().any(|(_, v)| v.is_some_and(|v| v.1.is_some()));
                 let pick = |f: fn(&WithCi) -> f64| -> Vec<(f64, f64)> {
                     rows.iter()
                         .map(|(x, v)| (*x, v.as_ref().map_or(f64::NAN, f)))
@@ -336,24 +311,28 @@ fn one_variable(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Fi
                     Series::from_pairs(label, &pick(|v| v.0), SeriesStyle::LineAndPoints)
                         .with_colour(b),
                 );
-                let band = if k == 0 && b == 0 { "95% CI" } else { "" };
-                series.push(
-                    Series::from_pairs(band, &pick(|v| v.1[0]), SeriesStyle::Line)
-                        .dashed()
-                        .with_colour(b),
-                );
-                series.push(
-                    Series::from_pairs("", &pick(|v| v.1[1]), SeriesStyle::Line)
-                        .dashed()
-                        .with_colour(b),
-                );
+                if has_ci {
+                    let band = if k == 0 && b == 0 { "95% CI" } else { "" };
+                    let lo = pick(|v| v.1.map_or(f64::NAN, |c| c[0]));
+                    let hi = pick(|v| v.1.map_or(f64::NAN, |c| c[1]));
+                    series.push(
+                        Series::from_pairs(band, &lo, SeriesStyle::Line)
+                            .dashed()
+                            .with_colour(b),
+                    );
+                    series.push(
+                        Series::from_pairs("", &hi, SeriesStyle::Line)
+                            .dashed()
+                            .with_colour(b),
+                    );
+                }
             }
             Panel {
-                title: retitle(title, month),
-                y_label: y_label.into(),
+                title,
+                y_label,
                 x_label: Some(key_label(scenario, &sweep.x.key)),
                 log_x,
-                y_range: Some((0.0, 1.0)),
+                y_range,
                 series,
                 ..Default::default()
             }
@@ -374,7 +353,7 @@ fn one_variable(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Fi
 }
 
 /// One heatmap per endpoint (and per written arm) of a two-variable sweep.
-fn heatmaps(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Named<Heatmap> {
+fn heatmaps(scenario: &Scenario, arms: &[ArmSummary], shown: &[&EndpointDef]) -> Named<Heatmap> {
     let Some(sweep) = &scenario.sweep else {
         return Vec::new();
     };
@@ -382,20 +361,16 @@ fn heatmaps(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Named<
         return Vec::new();
     };
     let month = scenario.headline_month();
-    let name_of = |title: &str| match title {
-        t if t.starts_with("Remission") => "remission",
-        t if t.starts_with("Relapse-free") => "rfs",
-        t if t.starts_with("CRS") => "crs_grade3plus",
-        _ => "cd19_negative_share",
-    };
     let mut out = Vec::new();
     for (b, base) in scenario.base_arms.iter().enumerate() {
-        for &(title, _, get) in shown {
-            let name = name_of(title);
+        // the colour scale is a proportion (0–100%): days and exposures have no heatmap
+        for &def in shown.iter().filter(|d| d.is_proportion()) {
+            let name = def.slug;
+            let (title, _, _) = panel_text(def, month);
             let mut values = vec![vec![f64::NAN; y.values.len()]; sweep.x.values.len()];
             for (plan, a) in scenario.arms.iter().zip(arms).filter(|(p, _)| p.base == b) {
                 if let Some((i, Some(j))) = plan.grid {
-                    values[i][j] = get(a, month).map_or(f64::NAN, |v| v.0);
+                    values[i][j] = get(def, a, month).map_or(f64::NAN, |v| v.0);
                 }
             }
             let suffix = if base.is_empty() {
@@ -411,13 +386,13 @@ fn heatmaps(scenario: &Scenario, arms: &[ArmSummary], shown: &[Shown]) -> Named<
             out.push((
                 file,
                 Heatmap {
-                    title: format!("{} — {}{suffix}", scenario.name, retitle(title, month)),
+                    title: format!("{} — {title}{suffix}", scenario.name),
                     x_label: key_label(scenario, &sweep.x.key),
                     y_label: key_label(scenario, &y.key),
                     x_values: sweep.x.values.clone(),
                     y_values: y.values.clone(),
                     values,
-                    value_label: retitle(title, month),
+                    value_label: title.clone(),
                 },
             ));
         }

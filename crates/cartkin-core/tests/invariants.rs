@@ -99,6 +99,44 @@ fn thresholds_are_located_to_1e_6_day() {
     }
 }
 
+/// CRS onset is the first crossing of the grade-1 edge: the cytokine is below the edge just
+/// before it and at or above it just after, onset comes no later than the peak, and a patient
+/// without CRS has none.
+#[test]
+fn crs_onset_is_the_first_crossing_of_the_grade_1_edge() {
+    let model = load("cart_all");
+    let sim = run(
+        &model,
+        &regimen("eliana"),
+        Some(DOSE),
+        400.0,
+        SolverOptions::default(),
+    );
+    let out = Outcomes::compute(&sim, model.spec());
+    let crs = out.crs.as_ref().expect("crs");
+    assert!(crs.grade >= 1, "{crs:?}");
+    let onset = crs.onset_day.expect("onset with CRS");
+    let edge = crs.grade_edges[0];
+    let before = value(&sim, &model, &crs.cytokine, onset - 1e-6);
+    let after = value(&sim, &model, &crs.cytokine, onset + 1e-6);
+    assert!(
+        before < edge && after >= edge && onset <= crs.peak_day,
+        "onset {onset} (peak day {}): {before} / {after} around {edge}",
+        crs.peak_day
+    );
+    // no CAR-T cells, no cytokine storm: no grade, no onset
+    let none = run(
+        &model,
+        &regimen("none"),
+        None,
+        60.0,
+        SolverOptions::default(),
+    );
+    let quiet = Outcomes::compute(&none, model.spec());
+    let c = quiet.crs.as_ref().expect("crs role");
+    assert_eq!((c.grade, c.onset_day), (0, None), "{c:?}");
+}
+
 #[test]
 fn deeper_lymphodepletion_does_not_lower_car_t_expansion() {
     let model = load("cart_all");

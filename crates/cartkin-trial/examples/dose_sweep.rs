@@ -8,8 +8,9 @@ use std::error::Error;
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::{Method, SolverOptions};
+use cartkin_trial::endpoint::{Endpoint, summarize};
+use cartkin_trial::vpop::simulate_population;
 use cartkin_trial::vpop::spec::{self, DoseRule, Draw};
-use cartkin_trial::vpop::{simulate_population, summary};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let n: usize = std::env::args().nth(1).map_or(Ok(1000), |s| s.parse())?;
@@ -35,12 +36,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         });
         let patients =
             simulate_population(&model, &population, &regimen, n, base.seed, options, &|| {});
-        let s = summary::summarize(&patients, &[12.0]);
+        let s = summarize(&patients, &[12.0]);
         println!(
             "{per_kg:>14.3e} {:>8.1}% {:>11.1}% {:>11.1}%",
-            100.0 * s.orr.unwrap_or(f64::NAN),
-            100.0 * s.rfs_km[0].survival,
-            100.0 * s.crs_grade3plus.unwrap_or(f64::NAN)
+            100.0 * s.rate(Endpoint::Remission).unwrap_or(f64::NAN),
+            100.0 * s.curve(Endpoint::Rfs)[0].survival,
+            100.0 * s.rate(Endpoint::CrsGrade3Plus).unwrap_or(f64::NAN)
         );
     }
     Ok(())

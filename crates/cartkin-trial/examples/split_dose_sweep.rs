@@ -10,7 +10,8 @@ use std::error::Error;
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen::{self, CarTInfusion};
 use cartkin_core::solve::{Method, SolverOptions};
-use cartkin_trial::vpop::{simulate_population, spec, summary};
+use cartkin_trial::endpoint::{Endpoint, summarize};
+use cartkin_trial::vpop::{simulate_population, spec};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let n: usize = std::env::args().nth(1).map_or(Ok(1000), |s| s.parse())?;
@@ -48,16 +49,16 @@ fn main() -> Result<(), Box<dyn Error>> {
             options,
             &|| {},
         );
-        let s = summary::summarize(&patients, &[12.0]);
+        let s = summarize(&patients, &[12.0]);
         println!(
             "{:>11.0}% {:>5.1}% [{:.0}-{:.0}] {:>9.1}% {:>9.1}% {:>10.1} d",
             100.0 * first,
-            100.0 * s.orr.unwrap_or(f64::NAN),
-            100.0 * s.orr_ci95.map_or(f64::NAN, |c| c[0]),
-            100.0 * s.orr_ci95.map_or(f64::NAN, |c| c[1]),
-            100.0 * s.rfs_km[0].survival,
-            100.0 * s.crs_grade3plus.unwrap_or(f64::NAN),
-            s.tmax_median_day.unwrap_or(f64::NAN),
+            100.0 * s.rate(Endpoint::Remission).unwrap_or(f64::NAN),
+            100.0 * s.ci95(Endpoint::Remission).map_or(f64::NAN, |c| c[0]),
+            100.0 * s.ci95(Endpoint::Remission).map_or(f64::NAN, |c| c[1]),
+            100.0 * s.curve(Endpoint::Rfs)[0].survival,
+            100.0 * s.rate(Endpoint::CrsGrade3Plus).unwrap_or(f64::NAN),
+            s.number(Endpoint::TmaxMedian).unwrap_or(f64::NAN),
         );
     }
     Ok(())

@@ -13,6 +13,7 @@
 
 #![warn(missing_docs)]
 
+pub mod endpoint;
 pub mod error;
 pub mod scenario;
 pub mod survival;

@@ -3,9 +3,10 @@
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
+use cartkin_trial::endpoint::Endpoint;
 use cartkin_trial::vpop::calibrate::{Calibration, Free, Hyper, Optimizer, Settings};
 use cartkin_trial::vpop::spec;
-use cartkin_trial::vpop::targets::{RateTarget, RfsTarget, Targets};
+use cartkin_trial::vpop::targets::{PointTarget, RateTarget, Targets};
 
 #[test]
 fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
@@ -41,19 +42,7 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         },
     ];
     let truth = [3.0, 1e-8];
-    let empty = Targets {
-        name: "synthetic".into(),
-        product: String::new(),
-        regimen: None,
-        population: String::new(),
-        notes: Vec::new(),
-        remission: None,
-        mrd_negative: None,
-        rfs: Vec::new(),
-        cd19_negative_relapse_share: None,
-        crs_any_grade: None,
-        crs_grade3plus: None,
-    };
+    let empty = Targets::new("synthetic");
     let generator = Calibration {
         model: &base,
         spec: &spec,
@@ -73,25 +62,40 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
             source: "synthetic".into(),
         })
     };
-    let targets = Targets {
-        remission: rate(s.orr.expect("assessed"), 400),
-        mrd_negative: rate(s.mrd_negative_rate.expect("assessed"), 400),
-        cd19_negative_relapse_share: s
-            .cd19_negative_relapse_share
-            .and_then(|v| rate(v, s.relapses)),
-        rfs: s
-            .rfs_km
+    let mut targets = empty.clone();
+    let rates = [
+        (
+            Endpoint::Remission,
+            rate(s.rate(Endpoint::Remission).expect("assessed"), 400),
+        ),
+        (
+            Endpoint::MrdNegative,
+            rate(s.rate(Endpoint::MrdNegative).expect("assessed"), 400),
+        ),
+        (
+            Endpoint::Cd19NegativeShare,
+            s.rate(Endpoint::Cd19NegativeShare)
+                .and_then(|v| rate(v, s.count(Endpoint::Relapses))),
+        ),
+    ];
+    for (e, r) in rates {
+        if let Some(r) = r {
+            targets.rates.insert(e, r);
+        }
+    }
+    targets.curves.insert(
+        Endpoint::Rfs,
+        s.curve(Endpoint::Rfs)
             .iter()
             .filter(|p| [6.0, 12.0, 24.0, 60.0].contains(&p.month))
-            .map(|p| RfsTarget {
+            .map(|p| PointTarget {
                 month: p.month,
                 value: p.survival,
                 ci95: Some(p.ci95),
                 source: "synthetic".into(),
             })
             .collect(),
-        ..empty.clone()
-    };
+    );
     let mut start = base.clone();
     start.set("gamma", 6.0).expect("in bounds");
     start.set("f_neg", 1e-10).expect("in bounds");

@@ -4,10 +4,11 @@
 use std::path::Path;
 
 use cartkin_core::model::{self, Model};
+use cartkin_trial::endpoint::months as summary;
 use cartkin_trial::scenario;
+use cartkin_trial::vpop::Sampler;
 use cartkin_trial::vpop::spec::{self, PopulationSpec};
 use cartkin_trial::vpop::targets::Targets;
-use cartkin_trial::vpop::{Sampler, summary};
 
 fn model(name: &str) -> Model {
     Model::load(&model::resolve(name).expect("bundled")).expect("valid")

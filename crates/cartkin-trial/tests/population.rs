@@ -3,7 +3,7 @@
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_trial::vpop::summary::{RFS_MONTHS, summarize};
+use cartkin_trial::endpoint::{Endpoint, RFS_MONTHS, Record, Var, summarize};
 use cartkin_trial::vpop::{PatientResult, simulate_population, spec};
 
 fn cart_all() -> (Model, cartkin_trial::vpop::PopulationSpec) {
@@ -39,20 +39,10 @@ fn bits(p: &PatientResult) -> Vec<u64> {
     for x in [p.weight_kg, p.age_years, p.height_cm, p.egfr] {
         v.push(x.to_bits());
     }
-    for x in [
-        p.dose_cells,
-        p.remission_day,
-        p.rfs_time_day,
-        p.cmax,
-        p.tmax_day,
-        p.auc28,
-        p.crs_peak,
-        p.flu_auc,
-    ] {
-        v.push(x.map_or(u64::MAX, f64::to_bits));
+    v.push(p.dose_cells.map_or(u64::MAX, f64::to_bits));
+    for var in cartkin_trial::endpoint::VARS {
+        v.push(p.record.get(var.var).to_bits());
     }
-    v.push(u64::from(p.responder));
-    v.push(p.rfs_event.map_or(2, u64::from));
     v
 }
 
@@ -84,28 +74,34 @@ fn endpoints_are_consistent_with_the_patient_rows() {
     let patients = run(200, 3, 2);
     let s = summarize(&patients, &RFS_MONTHS);
     assert_eq!(s.n, 200);
-    let responders = patients.iter().filter(|p| p.responder).count();
-    assert_eq!(s.responders, responders);
-    assert!((s.orr.expect("assessed") - responders as f64 / 200.0).abs() < 1e-12);
+    let responder = |p: &&PatientResult| p.record.flag(Var::Responder);
+    let responders = patients.iter().filter(responder).count();
+    assert_eq!(s.count(Endpoint::Responders), responders);
+    let orr = s.rate(Endpoint::Remission).expect("assessed");
+    assert!((orr - responders as f64 / 200.0).abs() < 1e-12);
     // RFS is non-increasing and every responder has an RFS record
-    assert!(s.rfs_km.windows(2).all(|w| w[1].survival <= w[0].survival));
+    let rfs = s.curve(Endpoint::Rfs);
+    assert!(rfs.windows(2).all(|w| w[1].survival <= w[0].survival));
+    assert!(patients.iter().filter(responder).all(|p| {
+        p.record.value(Var::RfsTimeDay).is_some() && p.record.value(Var::RfsEvent).is_some()
+    }));
     assert!(
         patients
             .iter()
-            .filter(|p| p.responder)
-            .all(|p| p.rfs_time_day.is_some() && p.rfs_event.is_some())
-    );
-    assert!(
-        patients
-            .iter()
-            .filter(|p| !p.responder)
-            .all(|p| p.rfs_time_day.is_none())
+            .filter(|p| !responder(p))
+            .all(|p| p.record.value(Var::RfsTimeDay).is_none())
     );
     // relapse types only on relapses
-    let typed = patients.iter().filter(|p| p.relapse_type.is_some()).count();
-    assert_eq!(typed, s.relapses);
+    let typed = patients
+        .iter()
+        .filter(|p| p.record.value(Var::RelapseCd19).is_some())
+        .count();
+    assert_eq!(typed, s.count(Endpoint::Relapses));
     // the population varies: not every patient is the typical one
-    let cmax: Vec<f64> = patients.iter().filter_map(|p| p.cmax).collect();
+    let cmax: Vec<f64> = patients
+        .iter()
+        .filter_map(|p| p.record.value(Var::Cmax))
+        .collect();
     let (lo, hi) = cmax
         .iter()
         .fold((f64::INFINITY, 0.0f64), |(a, b), &c| (a.min(c), b.max(c)));
@@ -182,12 +178,12 @@ fn streamed_chunks_are_the_collected_patients() {
             .build()
             .expect("pool");
         let mut got: Vec<PatientResult> = Vec::new();
-        let mut endpoints = Vec::new();
+        let mut endpoints: Vec<Record> = Vec::new();
         pool.install(|| {
             streamed.run::<()>(23, chunk, &|| {}, &mut |c: &[PatientResult]| {
                 assert!(c.len() <= chunk);
                 got.extend_from_slice(c);
-                endpoints.extend(c.iter().map(cartkin_trial::vpop::HasEndpoints::endpoints));
+                endpoints.extend(c.iter().map(|p| p.record));
                 Ok(())
             })
         })

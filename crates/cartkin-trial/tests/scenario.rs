@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use cartkin_core::solve::{Method, SolverOptions};
+use cartkin_trial::endpoint::{Endpoint, Var};
 use cartkin_trial::scenario::{self, Scenario};
 
 fn parse(text: &str) -> Result<Scenario, String> {
@@ -184,7 +185,11 @@ fn arms_share_their_patients() {
         assert_eq!(b.dose_cells, Some(1e8));
     }
     // the doses differ, so the outcomes do
-    assert!(low.iter().zip(high).any(|(a, b)| a.cmax != b.cmax));
+    assert!(
+        low.iter()
+            .zip(high)
+            .any(|(a, b)| a.record.value(Var::Cmax) != b.record.value(Var::Cmax))
+    );
 }
 
 #[test]
@@ -236,8 +241,14 @@ fn no_responders_means_no_rfs() {
     .unwrap();
     let results = scenario::simulate_arms(&s, 8, options(), &|| {});
     let arms = scenario::summarize(&s, &results);
-    assert_eq!(arms[0].summary.responders, 0);
-    assert!(arms[0].summary.rfs_km.iter().all(|p| p.survival.is_nan()));
+    assert_eq!(arms[0].summary.count(Endpoint::Responders), 0);
+    assert!(
+        arms[0]
+            .summary
+            .curve(Endpoint::Rfs)
+            .iter()
+            .all(|p| p.survival.is_nan())
+    );
     let csv = String::from_utf8(scenario::report::csv(&s, &arms).unwrap()).unwrap();
     let row = csv.lines().nth(1).unwrap();
     assert!(

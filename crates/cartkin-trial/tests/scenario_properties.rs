@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use cartkin_core::solve::{Method, SolverOptions};
+use cartkin_trial::endpoint::Var;
 use cartkin_trial::scenario;
 use cartkin_trial::vpop::PatientResult;
 
@@ -37,14 +38,19 @@ fn a_larger_dose_never_loses_a_remission() {
         for (low, high) in pair[0].iter().zip(&pair[1]) {
             assert!(low.error.is_none() && high.error.is_none());
             assert!(
-                !low.responder || high.responder,
+                !low.record.flag(Var::Responder) || high.record.flag(Var::Responder),
                 "patient {} responds at the lower dose only",
                 low.id
             );
         }
     }
     // and the dose matters: the highest dose adds responders
-    let responders = |k: usize| results[k].iter().filter(|p| p.responder).count();
+    let responders = |k: usize| {
+        results[k]
+            .iter()
+            .filter(|p| p.record.flag(Var::Responder))
+            .count()
+    };
     assert!(
         responders(3) > responders(0),
         "{} vs {}",
@@ -65,7 +71,7 @@ fn deeper_lymphodepletion_raises_expansion() {
     );
     let gm: Vec<f64> = results
         .iter()
-        .map(|arm| geomean(arm.iter().filter_map(|p| p.cmax)))
+        .map(|arm| geomean(arm.iter().filter_map(|p| p.record.value(Var::Cmax))))
         .collect();
     for w in gm.windows(2) {
         assert!(
@@ -88,7 +94,10 @@ fn auc_targeted_fludarabine_centres_on_the_target() {
         200,
     );
     let quantiles = |arm: &[PatientResult]| {
-        let mut a: Vec<f64> = arm.iter().filter_map(|p| p.flu_auc).collect();
+        let mut a: Vec<f64> = arm
+            .iter()
+            .filter_map(|p| p.record.value(Var::FluAuc))
+            .collect();
         a.sort_by(f64::total_cmp);
         let q = |f: f64| a[((a.len() - 1) as f64 * f).round() as usize];
         (q(0.1), q(0.5), q(0.9))

@@ -6,9 +6,9 @@ use anyhow::{Context, Result, bail};
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
+use cartkin_trial::endpoint::Endpoint;
 use cartkin_trial::vpop::calibrate::{Calibration, Evaluation, Free, Hyper, Report, Settings};
 use cartkin_trial::vpop::spec::{self, PopulationSpec};
-use cartkin_trial::vpop::summary::rfs_curve;
 use cartkin_trial::vpop::targets::Targets;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -114,7 +114,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
     )?;
     let formats = args.format.formats();
     let target_points: Vec<population_figure::TargetPoint> = targets
-        .rfs
+        .curve(Endpoint::Rfs)
         .iter()
         .map(|r| {
             (
@@ -124,12 +124,8 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
             )
         })
         .collect();
-    let mut figures = population_figure::figures(
-        &cal_model,
-        &report.fresh.patients,
-        &rfs_curve(&report.fresh.patients),
-        &target_points,
-    );
+    let mut figures =
+        population_figure::figures(&cal_model, &report.fresh.patients, &target_points);
     figures.push((
         "rates_vs_targets".into(),
         population_figure::rates_figure(&cal_model, &report.fresh.comparisons),
@@ -308,20 +304,18 @@ fn report_md(
             );
         }
         let sm = &e.summary;
+        let pct = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v));
         let _ = writeln!(
             s,
             "\nORR {} (n = {}), MRD-negative {}, median RFS {}, relapses {} ({} deaths in remission), CRS ≥ 3 {}.\n",
-            sm.orr
-                .map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v)),
+            pct(sm.rate(Endpoint::Remission)),
             sm.n,
-            sm.mrd_negative_rate
-                .map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v)),
-            sm.median_rfs_months
+            pct(sm.rate(Endpoint::MrdNegative)),
+            sm.number(Endpoint::MedianRfs)
                 .map_or("not reached".into(), |m| format!("{m:.1} months")),
-            sm.relapses,
-            sm.deaths_in_remission,
-            sm.crs_grade3plus
-                .map_or("n/a".into(), |v| format!("{:.1}%", 100.0 * v))
+            sm.count(Endpoint::Relapses),
+            sm.count(Endpoint::DeathsInRemission),
+            pct(sm.rate(Endpoint::CrsGrade3Plus))
         );
     }
     s

@@ -7,11 +7,10 @@ use cartkin_core::bundled;
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
-use cartkin_trial::vpop::summary::{self, Summary};
+use cartkin_trial::endpoint::{self, Endpoint, Record, Summary};
+use cartkin_trial::vpop::patients_csv::PatientsCsv;
 use cartkin_trial::vpop::targets::Targets;
-use cartkin_trial::vpop::{
-    Endpoints, HasEndpoints, PatientResult, PopulationSpec, Sampler, Streamed, spec,
-};
+use cartkin_trial::vpop::{PatientResult, PopulationSpec, Sampler, Streamed, spec};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::PopulationArgs;
@@ -72,9 +71,9 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     let months = if !assessable {
         Vec::new()
     } else if args.months.is_empty() {
-        let mut m = summary::default_months(spec.follow_up_days);
+        let mut m = endpoint::default_months(spec.follow_up_days);
         if let Some(t) = &targets {
-            m.extend(t.rfs.iter().map(|r| r.month));
+            m.extend(t.report_curve_months());
         }
         m
     } else {
@@ -82,11 +81,11 @@ pub fn run(args: PopulationArgs) -> Result<()> {
         m.extend(
             targets
                 .as_ref()
-                .map_or_else(Vec::new, |t| t.rfs.iter().map(|r| r.month).collect()),
+                .map_or_else(Vec::new, Targets::report_curve_months),
         );
         m
     };
-    summary::check_months(&months, spec.follow_up_days).map_err(|m| {
+    endpoint::check_months(&months, spec.follow_up_days).map_err(|m| {
         let flag = if args.months.is_empty() {
             "--targets"
         } else {
@@ -140,7 +139,7 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     };
     let elapsed = started.elapsed();
     bar.finish_and_clear();
-    let summary = summary::summarize(&patients, &months);
+    let summary = endpoint::summarize(&patients, &months);
     let comparisons = targets.as_ref().map(|t| t.compare(&summary));
     let truncation = sampler.truncation();
 
@@ -168,7 +167,7 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     let points: Vec<population_figure::TargetPoint> = targets
         .as_ref()
         .map(|t| {
-            t.rfs
+            t.curve(Endpoint::Rfs)
                 .iter()
                 .map(|r| {
                     (
@@ -180,8 +179,7 @@ pub fn run(args: PopulationArgs) -> Result<()> {
                 .collect()
         })
         .unwrap_or_default();
-    let mut figures =
-        population_figure::figures(&model, &patients, &summary::rfs_curve(&patients), &points);
+    let mut figures = population_figure::figures(&model, &patients, &points);
     if let Some(c) = &comparisons {
         figures.push((
             "rates_vs_targets".into(),
@@ -238,155 +236,62 @@ fn spec_origin(args: &PopulationArgs, model_path: &Path) -> String {
         .to_string()
 }
 
-/// Memory the run keeps per patient (its endpoints) and bytes of `patients.csv` per patient
-/// (a measured row of cart_all_eliana is about 270 bytes; 16 per varying parameter).
-const ENDPOINT_BYTES: usize = std::mem::size_of::<Endpoints>();
+/// Memory the run keeps per patient (its endpoint record) and bytes of `patients.csv` per
+/// patient (a measured row of cart_all_eliana is about 300 bytes; 16 per varying parameter).
+const RECORD_BYTES: usize = std::mem::size_of::<Record>();
 
 /// Refuses a run that cannot fit in memory or on disk, before it starts.
 fn check_size(out: &Path, spec: &PopulationSpec, n: usize) -> Result<()> {
-    let memory = n as f64 * ENDPOINT_BYTES as f64;
+    let memory = n as f64 * RECORD_BYTES as f64;
     if let Some(available) = crate::output::available_memory_bytes()
         && memory > 0.8 * available as f64
     {
         bail!(
-            "--n {n}: the run keeps {ENDPOINT_BYTES} bytes of endpoints per patient ({} in all), \
+            "--n {n}: the run keeps {RECORD_BYTES} bytes of endpoints per patient ({} in all), \
              more than the {} of memory available; patient rows stream to disk, so the limit is \
              about {:.0} patients here: run fewer patients, or several runs with different --seed \
              (each its own population)",
             crate::output::bytes_label(memory),
             crate::output::bytes_label(available as f64),
-            0.8 * available as f64 / ENDPOINT_BYTES as f64
+            0.8 * available as f64 / RECORD_BYTES as f64
         );
     }
-    let row = 270.0 + 16.0 * spec.parameters.len() as f64;
+    let row = 300.0 + 16.0 * spec.parameters.len() as f64;
     crate::output::check_output_size(out, n as f64 * row, "patients.csv")
 }
 
-/// `patients.csv`: one row per patient (the contract in the README).
-pub(crate) fn patients_csv(spec: &PopulationSpec, patients: &[PatientResult]) -> Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(patients_header(spec))?;
-    for p in patients {
-        w.write_record(patient_row(p))?;
-    }
-    w.into_inner().context("finishing patients.csv")
-}
-
-/// The header of `patients.csv`: id, the varying parameters in spec order, then the endpoints.
-fn patients_header(spec: &PopulationSpec) -> Vec<String> {
-    let mut header: Vec<String> = vec!["id".into()];
-    header.extend(spec.parameters.iter().map(|p| p.name.clone()));
-    header.extend(
-        [
-            "weight_kg",
-            "age_years",
-            "height_cm",
-            "egfr",
-            "dose_cells",
-            "responder",
-            "mrd_negative",
-            "remission_day",
-            "rfs_time_day",
-            "rfs_event",
-            "relapse_type",
-            "relapse_cd22",
-            "died_in_remission",
-            "cmax",
-            "tmax_day",
-            "auc28",
-            "crs_peak",
-            "crs_grade",
-            "flu_auc",
-            "implausible",
-            "rhs_evaluations",
-            "error",
-        ]
-        .map(String::from),
-    );
-    header
-}
-
-/// One patient's row of `patients.csv`.
-fn patient_row(p: &PatientResult) -> Vec<String> {
-    // a value a failed patient does not have is an empty cell, never `NaN`
-    let fixed = |v: f64, digits: usize| {
-        if v.is_finite() {
-            format!("{v:.digits$}")
-        } else {
-            String::new()
-        }
-    };
-    let sci = |v: f64| {
-        if v.is_finite() {
-            format!("{v:.6e}")
-        } else {
-            String::new()
-        }
-    };
-    let opt = |v: Option<f64>| v.map_or(String::new(), sci);
-    let mut row: Vec<String> = vec![p.id.to_string()];
-    row.extend(p.parameters.iter().map(|v| sci(*v)));
-    row.extend([
-        fixed(p.weight_kg, 3),
-        fixed(p.age_years, 2),
-        fixed(p.height_cm, 2),
-        fixed(p.egfr, 2),
-        opt(p.dose_cells),
-        u8::from(p.responder).to_string(),
-        u8::from(p.mrd_negative).to_string(),
-        opt(p.remission_day),
-        opt(p.rfs_time_day),
-        p.rfs_event
-            .map_or(String::new(), |e| u8::from(e).to_string()),
-        p.relapse_type.map(|c| c.to_string()).unwrap_or_default(),
-        p.relapse_cd22.map(|c| c.to_string()).unwrap_or_default(),
-        u8::from(p.died_in_remission).to_string(),
-        opt(p.cmax),
-        opt(p.tmax_day),
-        opt(p.auc28),
-        opt(p.crs_peak),
-        p.crs_grade.map_or(String::new(), |g| g.to_string()),
-        opt(p.flu_auc),
-        p.implausible.clone().unwrap_or_default(),
-        p.rhs_evaluations.to_string(),
-        p.error.clone().unwrap_or_default(),
-    ]);
-    row
-}
-
 /// Patients simulated per chunk: each chunk's rows go to disk before the next is simulated,
-/// so memory holds one chunk of full results plus ~120 bytes of endpoints per patient.
+/// so memory holds one chunk of full results plus one endpoint record per patient.
 const CHUNK: usize = 4096;
 
 /// Simulates the population, writing `patients.csv` row by row into the result set, and
-/// returns the patients' endpoints.
+/// returns the patients' endpoint records.
 fn simulate_streaming(
     run: &Streamed<'_>,
     n: usize,
     out: &mut ResultSet,
     progress: &(dyn Fn() + Sync),
-) -> Result<Vec<Endpoints>> {
+) -> Result<Vec<Record>> {
     let file = out.create("patients.csv")?;
-    let mut w = csv::Writer::from_writer(file);
-    w.write_record(patients_header(run.spec))?;
-    let mut endpoints = Vec::with_capacity(n);
+    let mut w = PatientsCsv::new(file, run.spec)?;
+    let mut records = Vec::with_capacity(n);
     run.run(
         n,
         CHUNK,
         progress,
         &mut |chunk: &[PatientResult]| -> Result<()> {
             for p in chunk {
-                w.write_record(patient_row(p))?;
-                endpoints.push(p.endpoints());
+                w.write(p)?;
+                records.push(p.record);
             }
             Ok(())
         },
     )?;
     let file = w
-        .into_inner()
-        .map_err(|e| anyhow::anyhow!("cannot write patients.csv: {}", e.error()))?;
+        .finish()
+        .map_err(|e| anyhow::anyhow!("cannot write patients.csv: {e}"))?;
     crate::output::finish(file, "patients.csv")?;
-    Ok(endpoints)
+    Ok(records)
 }
 
 fn print_summary(
@@ -397,6 +302,7 @@ fn print_summary(
     follow_up_days: f64,
 ) {
     let pct = |v: Option<f64>| v.map_or("n/a".to_string(), |x| format!("{:.1}%", 100.0 * x));
+    let days = |v: Option<f64>| v.map_or("n/a".to_string(), |d| format!("day {d:.1}"));
     crate::outln!(
         "{n} patients in {:.2} s ({:.0} patients/s); {} not evaluable",
         elapsed.as_secs_f64(),
@@ -409,13 +315,14 @@ fn print_summary(
             s.implausible
         );
     }
-    match (s.orr, s.orr_ci95) {
+    let pct = |e: Endpoint| pct(s.rate(e));
+    match (s.rate(Endpoint::Remission), s.ci95(Endpoint::Remission)) {
         (Some(orr), Some([lo, hi])) => crate::outln!(
             "ORR {:.1}% [{:.1}, {:.1}]; MRD-negative {}",
             100.0 * orr,
             100.0 * lo,
             100.0 * hi,
-            pct(s.mrd_negative_rate)
+            pct(Endpoint::MrdNegative)
         ),
         _ if s.n == s.not_evaluable => crate::outln!(
             "ORR, MRD, RFS and EFS: not applicable (no patient could be evaluated; see the `error` column of patients.csv)"
@@ -428,7 +335,11 @@ fn print_summary(
             "ORR, MRD, RFS and EFS: not applicable (remission is assessed at month 3; the follow-up is {follow_up_days} days)"
         ),
     }
-    for p in s.rfs_km.iter().filter(|p| p.survival.is_finite()) {
+    for p in s
+        .curve(Endpoint::Rfs)
+        .iter()
+        .filter(|p| p.survival.is_finite())
+    {
         crate::outln!(
             "RFS {:>2} mo: {:.1}% [{:.1}, {:.1}] ({} at risk)",
             p.month,
@@ -441,18 +352,35 @@ fn print_summary(
     if s.response_assessed {
         crate::outln!(
             "median RFS {}; relapses {} ({} CD19-negative); deaths in remission {}",
-            s.median_rfs_months
+            s.number(Endpoint::MedianRfs)
                 .map_or("not reached".into(), |m| format!("{m:.1} months")),
-            s.relapses,
-            pct(s.cd19_negative_relapse_share),
-            s.deaths_in_remission
+            s.count(Endpoint::Relapses),
+            pct(Endpoint::Cd19NegativeShare),
+            s.count(Endpoint::DeathsInRemission)
         );
     }
-    if s.crs_any_grade.is_some() {
+    if s.rate(Endpoint::CrsAnyGrade).is_some() {
         crate::outln!(
-            "CRS any grade {}, grade >= 3 {}",
-            pct(s.crs_any_grade),
-            pct(s.crs_grade3plus)
+            "CRS any grade {}, grade >= 3 {}; onset median {}",
+            pct(Endpoint::CrsAnyGrade),
+            pct(Endpoint::CrsGrade3Plus),
+            days(s.quantiles(Endpoint::CrsOnset).and_then(|q| q.median))
+        );
+    }
+    if let Some(tmax) = s.quantiles(Endpoint::Tmax).and_then(|q| q.median) {
+        crate::outln!("CAR-T Tmax median {}", days(Some(tmax)));
+    }
+    if let Some(p) = s
+        .at(Endpoint::BCellAplasia, 6.0)
+        .filter(|p| p.survival.is_finite())
+    {
+        crate::outln!(
+            "B-cell aplasia among responders at 6 mo: {:.1}% [{:.1}, {:.1}]; median duration {}",
+            100.0 * p.survival,
+            100.0 * p.ci95[0],
+            100.0 * p.ci95[1],
+            s.number(Endpoint::MedianBCellAplasia)
+                .map_or("not reached".into(), |m| format!("{m:.1} months"))
         );
     }
 }

@@ -6,10 +6,11 @@ use cartkin_core::solve::SolverOptions;
 use cartkin_trial::scenario::{self, report};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::population::patients_csv;
 use crate::args::ScenarioArgs;
 use crate::output::ResultSet;
 use crate::scenario_figure;
+use cartkin_trial::endpoint::Endpoint;
+use cartkin_trial::vpop::patients_csv;
 
 pub fn run(args: ScenarioArgs) -> Result<()> {
     let scenario = scenario::load(&args.file)?;
@@ -70,7 +71,7 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
     for (k, (plan, patients)) in scenario.arms.iter().zip(&results).enumerate() {
         out.add(
             &format!("patients/{:03}_{}.csv", k + 1, slug(&plan.name)),
-            &patients_csv(&plan.population, patients)?,
+            &patients_csv::to_bytes(&plan.population, patients)?,
         )?;
     }
     let (figures, heatmaps) = scenario_figure::figures(&scenario, &results, &arms);
@@ -138,18 +139,14 @@ fn table(arms: &[report::ArmSummary], month: f64) -> String {
     };
     for a in arms {
         let s = &a.summary;
-        let rfs = s
-            .rfs_km
-            .iter()
-            .find(|p| (p.month - month).abs() < 1e-9)
-            .map(|p| p.survival);
+        let rfs = s.at(Endpoint::Rfs, month).map(|p| p.survival);
         out.push_str(&format!(
             "{:<width$}  {:>9}  {:>10}  {:>9}  {:>9}\n",
             a.arm,
-            pct(s.orr),
+            pct(s.rate(Endpoint::Remission)),
             pct(rfs),
-            pct(s.cd19_negative_relapse_share),
-            pct(s.crs_grade3plus)
+            pct(s.rate(Endpoint::Cd19NegativeShare)),
+            pct(s.rate(Endpoint::CrsGrade3Plus))
         ));
     }
     out

@@ -17,7 +17,8 @@
 //! - **B-cell aplasia**: `outcomes.b_cells` below `outcomes.b_cell_aplasia_below`; duration from
 //!   onset to recovery, or to the end of the simulation if ongoing (then `ongoing_at_end`).
 //! - **CRS**: peak of `outcomes.cytokine` over days 0–28, graded by `outcomes.crs_grade_edges`
-//!   (a modelling assumption: no IL-6 level defines a CRS grade clinically).
+//!   (a modelling assumption: no IL-6 level defines a CRS grade clinically); onset, the first
+//!   day the cytokine reaches the grade-1 edge.
 //! - **Fludarabine AUC**: final value of `outcomes.fludarabine_auc`.
 
 mod query;
@@ -172,6 +173,9 @@ pub struct Crs {
     pub grade: u8,
     /// Lower edges of grades 1–4.
     pub grade_edges: Vec<f64>,
+    /// CRS onset: the first day of days 0–28 with the cytokine at grade ≥ 1 (`None` without
+    /// CRS).
+    pub onset_day: Option<f64>,
 }
 
 /// A state or observable that went beyond its plausibility ceiling (`plausible_max` in the
@@ -404,6 +408,13 @@ impl Outcomes {
             let (peak_day, peak) = c.maximum(0.0, DAY_28.min(t_end))?;
             let edges = roles.crs_grade_edges.clone().unwrap_or_default();
             let grade = edges.iter().filter(|&&e| peak >= e).count() as u8;
+            // the peak is at grade ≥ 1, so the first crossing of the grade-1 edge comes at or
+            // before it (a crossing and return between two nodes is found at the peak)
+            let onset_day = edges.first().filter(|_| grade >= 1).map(|&edge| {
+                c.first_crossing(edge, Direction::Up, 0.0)
+                    .filter(|d| *d <= peak_day)
+                    .unwrap_or(peak_day)
+            });
             Some(Crs {
                 cytokine: roles.cytokine.clone().unwrap_or_default(),
                 unit,
@@ -411,6 +422,7 @@ impl Outcomes {
                 peak_day,
                 grade,
                 grade_edges: edges,
+                onset_day,
             })
         });
 

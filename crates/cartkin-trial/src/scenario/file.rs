@@ -14,9 +14,9 @@ use toml::Spanned;
 use super::arm::{ArmSettings, NUMERIC_KEYS};
 use super::raw::{Num, RawArm, RawAxis, RawFile, arm_at, line_of};
 use super::sweep::{self, Axis, Scale};
+use crate::endpoint::months;
 use crate::error::TrialError;
 use crate::vpop::spec::{self as popspec, PopulationSpec};
-use crate::vpop::summary;
 
 /// A validated scenario: every arm's model, population and regimen are built.
 #[derive(Debug, Clone)]
@@ -214,12 +214,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, TrialError> {
                     }
                 ))
             } else {
-                summary::check_months(&months, follow_up)
+                months::check_months(&months, follow_up)
             };
             checked.map_err(|message| err(m.span().start, None, "scenario.rfs_months", message))?;
             months
         }
-        None if assessable => summary::default_months(follow_up),
+        None if assessable => months::default_months(follow_up),
         None => Vec::new(),
     };
     let method = match h

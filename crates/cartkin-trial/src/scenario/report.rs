@@ -1,11 +1,15 @@
-//! Per-arm endpoints and their tables (`arms.csv`, `arms.md`).
+//! Per-arm endpoints and their tables (`arms.csv`, `arms.md`), generated from the endpoint
+//! table.
 
 use serde::Serialize;
 
 use super::file::Scenario;
 use super::sweep::format_value;
+use crate::endpoint::table::LAST_ENDPOINT_BEFORE_SETTINGS;
+use crate::endpoint::{
+    ENDPOINTS, Endpoint, EndpointDef, Stat, Summary, Value, summarize as summarize_endpoints,
+};
 use crate::vpop::PatientResult;
-use crate::vpop::summary::{self, Summary};
 
 /// The endpoints of one arm.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,13 +43,69 @@ pub fn summarize(scenario: &Scenario, results: &[Vec<PatientResult>]) -> Vec<Arm
                 arm: arm.name.clone(),
                 settings: arm.settings.describe(),
                 sweep,
-                summary: summary::summarize(patients, &scenario.rfs_months),
+                summary: summarize_endpoints(patients, &scenario.rfs_months),
             }
         })
         .collect()
 }
 
-/// `arms.csv`: one row per arm, endpoints with their 95% CIs (empty when undefined).
+/// The `arms.csv` columns of an endpoint: a rate's value and CI, a curve's value and CI at
+/// each month, quantiles' p05/median/p95, else one column.
+fn csv_columns(def: &EndpointDef, base: &str, report_months: &[f64]) -> Vec<String> {
+    let triple = |name: &str| vec![name.to_string(), format!("{name}_lo"), format!("{name}_hi")];
+    match def.stat {
+        Stat::Rate { .. } => triple(base),
+        Stat::Survival(_) => report_months
+            .iter()
+            .flat_map(|m| triple(&format!("{base}_{}mo", format_value(*m))))
+            .collect(),
+        Stat::SurvivalAt { months, .. } => months
+            .iter()
+            .flat_map(|m| triple(&format!("{base}_{}mo", format_value(*m))))
+            .collect(),
+        Stat::Quantiles { .. } => ["p05", "median", "p95"]
+            .map(|q| format!("{base}_{q}"))
+            .to_vec(),
+        _ => vec![base.to_string()],
+    }
+}
+
+/// The `arms.csv` cells of an endpoint's value (empty where undefined: no responder for RFS,
+/// no relapse for a share).
+fn csv_cells(def: &EndpointDef, value: &Value, report_months: &[f64]) -> Vec<String> {
+    let num = |v: Option<f64>| {
+        v.filter(|x| x.is_finite())
+            .map_or(String::new(), |x| format!("{x:.6}"))
+    };
+    let with_ci = |v: Option<f64>, ci: Option<[f64; 2]>| {
+        [num(v), num(ci.map(|c| c[0])), num(ci.map(|c| c[1]))]
+    };
+    match value {
+        Value::Count(c) => vec![c.to_string()],
+        Value::Rate { value, ci95, .. } => with_ci(*value, *ci95).to_vec(),
+        Value::Curve(points) => {
+            // one triple per month, empty where the curve is not applicable
+            let months = def.fixed_months().unwrap_or(report_months);
+            months
+                .iter()
+                .flat_map(|m| {
+                    let p = points.iter().find(|p| p.month.to_bits() == m.to_bits());
+                    with_ci(p.map(|p| p.survival), p.map(|p| p.ci95))
+                })
+                .collect()
+        }
+        Value::Number(x) => vec![num(*x)],
+        Value::GeoMean(g) => vec![
+            g.geometric_mean
+                .map_or(String::new(), |x| format!("{x:.4e}")),
+        ],
+        Value::Quantiles(q) => vec![num(q.p05), num(q.median), num(q.p95)],
+    }
+}
+
+/// `arms.csv`: one row per arm; the endpoints of the endpoint table that have `arms.csv`
+/// columns, in table order, with their 95% CIs; the arm's `settings` after the endpoints of
+/// the first release ([`LAST_ENDPOINT_BEFORE_SETTINGS`]), later endpoints after it.
 pub fn csv(scenario: &Scenario, arms: &[ArmSummary]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> = vec!["arm".into()];
@@ -55,86 +115,29 @@ pub fn csv(scenario: &Scenario, arms: &[ArmSummary]) -> Result<Vec<u8>, csv::Err
             header.push(y.key.clone());
         }
     }
-    let triple = |name: &str| [name.to_string(), format!("{name}_lo"), format!("{name}_hi")];
     header.extend(["n".into(), "not_evaluable".into()]);
-    header.extend(triple("remission"));
-    header.extend(triple("mrd_negative"));
-    for m in &scenario.rfs_months {
-        header.extend(triple(&format!("rfs_{}mo", format_value(*m))));
+    for def in ENDPOINTS {
+        if let Some(base) = def.csv {
+            header.extend(csv_columns(def, base, &scenario.rfs_months));
+        }
+        if def.endpoint == LAST_ENDPOINT_BEFORE_SETTINGS {
+            header.push("settings".into());
+        }
     }
-    for m in &scenario.rfs_months {
-        header.extend(triple(&format!("efs_{}mo", format_value(*m))));
-    }
-    header.extend(["median_rfs_months".into(), "relapses".into()]);
-    header.extend(triple("cd19_negative_relapse_share"));
-    header.extend(triple("cd22_negative_relapse_share"));
-    header.extend(triple("crs_any_grade"));
-    header.extend(triple("crs_grade3plus"));
-    header.extend(
-        [
-            "cmax_geomean",
-            "auc28_geomean",
-            "cmax_geomean_responders",
-            "auc28_geomean_responders",
-            "tmax_median_day",
-            "flu_auc_p05",
-            "flu_auc_median",
-            "flu_auc_p95",
-        ]
-        .map(String::from),
-    );
-    header.extend(triple("flu_auc_at_least_13_8"));
-    header.push("settings".into());
     w.write_record(&header)?;
-    // undefined values (no responder for RFS, no relapse for a share) are empty cells
-    let num = |v: Option<f64>| {
-        v.filter(|x| x.is_finite())
-            .map_or(String::new(), |x| format!("{x:.6}"))
-    };
-    let sci = |v: Option<f64>| v.map_or(String::new(), |x| format!("{x:.4e}"));
-    let with_ci = |v: Option<f64>, ci: Option<[f64; 2]>| {
-        [num(v), num(ci.map(|c| c[0])), num(ci.map(|c| c[1]))]
-    };
     for a in arms {
         let s = &a.summary;
         let mut row: Vec<String> = vec![a.arm.clone()];
         row.extend(a.sweep.iter().map(|(_, v)| format!("{v:e}")));
         row.extend([s.n.to_string(), s.not_evaluable.to_string()]);
-        row.extend(with_ci(s.orr, s.orr_ci95));
-        row.extend(with_ci(s.mrd_negative_rate, s.mrd_negative_ci95));
-        // one triple per month of each curve, empty where the curve is not applicable
-        for curve in [&s.rfs_km, &s.efs_km] {
-            for m in &scenario.rfs_months {
-                let p = curve.iter().find(|p| p.month.to_bits() == m.to_bits());
-                row.extend(with_ci(p.map(|p| p.survival), p.map(|p| p.ci95)));
+        for def in ENDPOINTS {
+            if def.csv.is_some() {
+                row.extend(csv_cells(def, s.value(def.endpoint), &scenario.rfs_months));
+            }
+            if def.endpoint == LAST_ENDPOINT_BEFORE_SETTINGS {
+                row.push(a.settings.clone());
             }
         }
-        row.extend([num(s.median_rfs_months), s.relapses.to_string()]);
-        row.extend(with_ci(
-            s.cd19_negative_relapse_share,
-            s.cd19_negative_relapse_share_ci95,
-        ));
-        row.extend(with_ci(
-            s.cd22_negative_relapse_share,
-            s.cd22_negative_relapse_share_ci95,
-        ));
-        row.extend(with_ci(s.crs_any_grade, s.crs_any_grade_ci95));
-        row.extend(with_ci(s.crs_grade3plus, s.crs_grade3plus_ci95));
-        row.extend([
-            sci(s.cmax_all.geometric_mean),
-            sci(s.auc28_all.geometric_mean),
-            sci(s.cmax_responders.geometric_mean),
-            sci(s.auc28_responders.geometric_mean),
-            num(s.tmax_median_day),
-            num(s.flu_auc.p05),
-            num(s.flu_auc.median),
-            num(s.flu_auc.p95),
-        ]);
-        row.extend(with_ci(
-            s.flu_auc_at_least_13_8,
-            s.flu_auc_at_least_13_8_ci95,
-        ));
-        row.push(a.settings.clone());
         w.write_record(&row)?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
@@ -151,7 +154,19 @@ fn pct(v: Option<f64>, ci: Option<[f64; 2]>) -> String {
     }
 }
 
-/// `arms.md`: the scenario, then a table of the main endpoints (95% CIs in brackets).
+/// The `arms.md` cell of an endpoint: a percentage with its CI for rates and curves (at the
+/// headline month), a geometric mean in scientific notation, a median with one decimal.
+fn md_cell(s: &Summary, e: Endpoint, month: f64) -> String {
+    match (s.value(e), s.headline(e, month)) {
+        (_, None) => "–".into(),
+        (Value::Rate { .. } | Value::Curve(_), Some((v, ci))) => pct(Some(v), ci),
+        (Value::GeoMean(_), Some((v, _))) => format!("{v:.3e}"),
+        (_, Some((v, _))) => format!("{v:.1}"),
+    }
+}
+
+/// `arms.md`: the scenario, then a table of the endpoints with an `arms.md` title that some
+/// arm reports (95% CIs in brackets).
 pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
     let mut out = format!("# Scenario `{}`\n\n", scenario.name);
     if !scenario.description.is_empty() {
@@ -168,63 +183,29 @@ pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
     ));
     let month = scenario.headline_month();
     let m = format_value(month);
-    // CD22 typing only for models that carry the second antigen
-    let cd22 = arms
+    // a column for every endpoint with a title that some arm reports (a model without CD22
+    // typing has no CD22 column)
+    let columns: Vec<(&EndpointDef, String)> = ENDPOINTS
         .iter()
-        .any(|a| a.summary.cd22_negative_relapse_share.is_some());
-    out.push_str(&format!(
-        "| arm | remission (CR/CRi by month 3) | MRD-negative | RFS {m} mo | EFS {m} mo | \
-         CD19− share of relapses |{} CRS any grade | CRS grade ≥ 3 | CAR-T Cmax (geo. mean) | \
-         Flu AUC median [mg·h/L] | Flu AUC ≥ 13.8 |\n",
-        if cd22 {
-            " CD22− share of relapses |"
-        } else {
-            ""
-        }
-    ));
-    out.push_str(if cd22 {
-        "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-    } else {
-        "|---|---|---|---|---|---|---|---|---|---|---|\n"
-    });
-    let at = |points: &[summary::RfsPoint]| {
-        points
-            .iter()
-            .find(|p| (p.month - month).abs() < 1e-9)
-            .map_or("–".into(), |p| pct(Some(p.survival), Some(p.ci95)))
-    };
+        .filter_map(|d| d.md.map(|t| (d, t.replace("{m}", &m))))
+        .filter(|(d, _)| {
+            arms.iter()
+                .any(|a| a.summary.headline(d.endpoint, month).is_some())
+        })
+        .collect();
+    out.push_str("| arm |");
+    for (_, title) in &columns {
+        out.push_str(&format!(" {title} |"));
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---|".repeat(columns.len()));
+    out.push('\n');
     for a in arms {
-        let s = &a.summary;
-        let cd22_cell = if cd22 {
-            format!(
-                " {} |",
-                pct(
-                    s.cd22_negative_relapse_share,
-                    s.cd22_negative_relapse_share_ci95
-                )
-            )
-        } else {
-            String::new()
-        };
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} |{cd22_cell} {} | {} | {} | {} | {} |\n",
-            a.arm,
-            pct(s.orr, s.orr_ci95),
-            pct(s.mrd_negative_rate, s.mrd_negative_ci95),
-            at(&s.rfs_km),
-            at(&s.efs_km),
-            pct(
-                s.cd19_negative_relapse_share,
-                s.cd19_negative_relapse_share_ci95
-            ),
-            pct(s.crs_any_grade, s.crs_any_grade_ci95),
-            pct(s.crs_grade3plus, s.crs_grade3plus_ci95),
-            s.cmax_all
-                .geometric_mean
-                .map_or("–".into(), |c| format!("{c:.3e}")),
-            s.flu_auc.median.map_or("–".into(), |c| format!("{c:.1}")),
-            pct(s.flu_auc_at_least_13_8, s.flu_auc_at_least_13_8_ci95),
-        ));
+        out.push_str(&format!("| {} |", a.arm));
+        for (d, _) in &columns {
+            out.push_str(&format!(" {} |", md_cell(&a.summary, d.endpoint, month)));
+        }
+        out.push('\n');
     }
     out.push_str("\n## Arm settings\n\n");
     for (a, plan) in arms.iter().zip(&scenario.arms) {
@@ -253,7 +234,10 @@ pub fn markdown(scenario: &Scenario, arms: &[ArmSummary]) -> String {
          remission by month 3 an event at day 0. 95% CIs: Wilson for rates, Greenwood \
          (log-log) for survival. CRS grades come from the model's calibrated cytokine edges \
          (a modelling assumption). Fludarabine AUC ≥ 13.8 mg·h/L: the exposure Fabrizio et al. \
-         2022 linked to fewer relapses.\n",
+         2022 linked to fewer relapses. Tmax: day of the CAR-T peak. CRS onset: first day at \
+         grade ≥ 1, among patients with CRS. B-cell aplasia: Kaplan–Meier of ongoing aplasia \
+         among responders from the infusion (recovery is the event; no aplasia counts as \
+         recovery at day 0).\n",
     );
     out
 }

@@ -18,8 +18,8 @@ use serde::Serialize;
 
 use super::run::{PatientResult, simulate_population};
 use super::spec::{PopulationSpec, Spread};
-use super::summary::{Summary, summarize};
 use super::targets::{Comparison, Targets};
+use crate::endpoint::{Endpoint, Summary, Var, summarize};
 use crate::error::TrialError;
 
 /// What a free hyperparameter sets.
@@ -268,6 +268,12 @@ impl Calibration<'_> {
     /// None, else applied).
     pub fn evaluate(&self, values: &[f64], seed: u64, edges: Option<&[f64]>) -> Evaluation {
         let (model, spec) = self.apply(values);
+        // known edges (the fresh draw) are simulated with: grades and CRS onset then come from
+        // the trajectories themselves
+        let model = match edges {
+            Some(e) => with_crs_edges(model, e),
+            None => model,
+        };
         let mut patients = simulate_population(
             &model,
             &spec,
@@ -290,12 +296,24 @@ impl Calibration<'_> {
                     .unwrap_or(&[20.0, 100.0, 400.0, 1500.0]),
             ),
         };
+        let onset_known = model
+            .spec()
+            .outcomes
+            .crs_grade_edges
+            .as_ref()
+            .is_some_and(|m| m.first() == edges.first());
         for p in &mut patients {
-            p.crs_grade = p
-                .crs_peak
-                .map(|peak| edges.iter().filter(|e| peak >= **e).count() as u8);
+            if let Some(peak) = p.record.value(Var::CrsPeak) {
+                let grade = edges.iter().filter(|e| peak >= **e).count();
+                p.record.set(Var::CrsGrade, grade as f64);
+            }
+            // onset is the first crossing of the grade-1 edge: with a refitted edge it is not
+            // known without the trajectory, so it is not reported (never a stale day)
+            if !onset_known {
+                p.record.set(Var::CrsOnsetDay, f64::NAN);
+            }
         }
-        let summary = summarize(&patients, &self.targets.rfs_months());
+        let summary = summarize(&patients, &self.targets.report_months());
         let comparisons = self.targets.compare(&summary);
         let discrepancy = comparisons.iter().map(|c| c.discrepancy).sum();
         Evaluation {
@@ -466,6 +484,14 @@ impl CostFunction for Cost<'_, '_> {
     }
 }
 
+/// `model` with CRS grade edges `edges` (unchanged if the edges are refused, e.g. not
+/// increasing: the grades are then recomputed from the peaks).
+fn with_crs_edges(model: Model, edges: &[f64]) -> Model {
+    let mut spec = model.spec().clone();
+    spec.outcomes.crs_grade_edges = Some(edges.to_vec());
+    Model::from_spec(spec).unwrap_or(model)
+}
+
 /// CRS bin edges that reproduce the targeted grade frequencies on these patients: grade ≥ 1 for
 /// the share `crs_any_grade`, grade ≥ 3 for `crs_grade3plus`; grade 2 and 4 edges are placed
 /// geometrically between and beyond. Missing targets keep the model's edges.
@@ -473,7 +499,7 @@ fn fit_edges(patients: &[PatientResult], targets: &Targets, model_edges: &[f64])
     let mut peaks: Vec<f64> = patients
         .iter()
         .filter(|p| p.error.is_none())
-        .filter_map(|p| p.crs_peak)
+        .filter_map(|p| p.record.value(Var::CrsPeak))
         .collect();
     peaks.sort_by(f64::total_cmp);
     let mut edges: Vec<f64> = model_edges.to_vec();
@@ -489,10 +515,10 @@ fn fit_edges(patients: &[PatientResult], targets: &Targets, model_edges: &[f64])
             k => (peaks[k - 1] * peaks[k]).sqrt(),
         }
     };
-    if let Some(t) = &targets.crs_any_grade {
+    if let Some(t) = targets.rate(Endpoint::CrsAnyGrade) {
         edges[0] = above(t.value);
     }
-    if let Some(t) = &targets.crs_grade3plus {
+    if let Some(t) = targets.rate(Endpoint::CrsGrade3Plus) {
         edges[2] = above(t.value).max(edges[0] * 1.01);
     }
     edges[1] = (edges[0] * edges[2]).sqrt();

@@ -1,18 +1,18 @@
 //! Simulating a virtual population in parallel and reading each patient's endpoints.
 
 use cartkin_core::model::Model;
-use cartkin_core::outcome::{MONTH_3, Outcomes};
+use cartkin_core::outcome::Outcomes;
 use cartkin_core::regimen::Regimen;
 use cartkin_core::simulate::{Request, simulate};
 use cartkin_core::solve::SolverOptions;
 use rayon::prelude::*;
-use serde::Serialize;
 
 use super::sample::Sampler;
 use super::spec::PopulationSpec;
+use crate::endpoint::{HasRecord, PatientContext, Record};
 
 /// One virtual patient's draws and endpoints (a row of `patients.csv`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PatientResult {
     /// 1-based patient id.
     pub id: usize,
@@ -28,43 +28,20 @@ pub struct PatientResult {
     pub egfr: f64,
     /// CAR-T dose [cells].
     pub dose_cells: Option<f64>,
-    /// CR/CRi (blasts < 5%) by month 3, alive at remission.
-    pub responder: bool,
-    /// MRD-negative (blasts < 1e-4) by month 3.
-    pub mrd_negative: bool,
-    /// Day of remission onset.
-    pub remission_day: Option<f64>,
-    /// Relapse-free survival time from remission onset [day] (responders).
-    pub rfs_time_day: Option<f64>,
-    /// RFS event: relapse or death (true) or censored (false) (responders).
-    pub rfs_event: Option<bool>,
-    /// `CD19+` or `CD19-` when the RFS event is a relapse.
-    pub relapse_type: Option<cartkin_core::outcome::Cd19>,
-    /// `CD22+` or `CD22-` when the RFS event is a relapse and the model types CD22.
-    pub relapse_cd22: Option<cartkin_core::outcome::Cd22>,
-    /// The RFS event is a non-relapse death.
-    pub died_in_remission: bool,
-    /// CAR-T Cmax (the model's CAR-T observable).
-    pub cmax: Option<f64>,
-    /// Day of Cmax.
-    pub tmax_day: Option<f64>,
-    /// AUC0–28d.
-    pub auc28: Option<f64>,
-    /// Peak cytokine in days 0–28.
-    pub crs_peak: Option<f64>,
-    /// CRS grade.
-    pub crs_grade: Option<u8>,
-    /// Cumulative fludarabine AUC [mg·h/L].
-    pub flu_auc: Option<f64>,
-    /// The model has a response and the follow-up reaches month 3: `responder` and
-    /// `mrd_negative` mean something (otherwise they are not applicable).
-    pub response_assessed: bool,
+    /// The endpoint table's variables (responder, RFS, exposure, CRS, ...).
+    pub record: Record,
     /// States or observables that passed their plausibility ceiling (`;`-separated).
     pub implausible: Option<String>,
     /// Right-hand-side evaluations of the simulation.
     pub rhs_evaluations: u64,
     /// Why the simulation failed, if it did (the patient is then not evaluable).
     pub error: Option<String>,
+}
+
+impl HasRecord for PatientResult {
+    fn record(&self) -> &Record {
+        &self.record
+    }
 }
 
 /// Simulates patients `0..n` of a population in parallel (order-preserving: results do not
@@ -90,7 +67,7 @@ pub fn simulate_population(
 
 /// A population run whose patients are handed over in order, a chunk at a time, instead of
 /// being collected: memory stays at one chunk of full results (plus whatever the caller
-/// keeps, e.g. [`super::Endpoints`]) however many patients are simulated.
+/// keeps, e.g. each patient's [`Record`]) however many patients are simulated.
 #[derive(Clone, Copy)]
 pub struct Streamed<'a> {
     /// Model with the typical values.
@@ -196,21 +173,7 @@ pub fn simulate_patient(
         height_cm: vp.patient.height_cm,
         egfr: vp.patient.egfr,
         dose_cells: dose,
-        responder: false,
-        mrd_negative: false,
-        remission_day: None,
-        rfs_time_day: None,
-        rfs_event: None,
-        relapse_type: None,
-        relapse_cd22: None,
-        died_in_remission: false,
-        cmax: None,
-        tmax_day: None,
-        auc28: None,
-        crs_peak: None,
-        crs_grade: None,
-        flu_auc: None,
-        response_assessed: false,
+        record: Record::failed(),
         implausible: None,
         rhs_evaluations: 0,
         error: None,
@@ -239,52 +202,12 @@ pub fn simulate_patient(
         let columns: Vec<&str> = o.implausible.iter().map(|w| w.column.as_str()).collect();
         result.implausible = Some(columns.join(";"));
     }
-    if let Some(k) = &o.car_t {
-        result.cmax = Some(k.cmax);
-        result.tmax_day = Some(k.tmax_day);
-        result.auc28 = Some(k.auc_0_28d);
-    }
-    if let Some(c) = &o.crs {
-        result.crs_peak = Some(c.peak);
-        result.crs_grade = Some(c.grade);
-    }
-    result.flu_auc = o.fludarabine_auc;
-    let Some(r) = &o.response else { return result };
-    // remission is assessed at month 3: a shorter follow-up cannot tell
-    if spec.follow_up_days < MONTH_3 {
-        return result;
-    }
-    result.response_assessed = true;
-    result.mrd_negative =
-        r.mrd_negative_by_month3 && r.mrd_negative_day.is_some_and(|d| d < vp.death_day);
-    // a patient who dies before remission is a non-responder
-    let Some(onset) = r.cr_day.filter(|d| *d <= MONTH_3 && *d < vp.death_day) else {
-        return result;
-    };
-    result.responder = true;
-    result.remission_day = Some(onset);
-    let end = spec.follow_up_days;
-    let relapse = r.relapse.as_ref().map(|rel| (rel.day, rel.cd19, rel.cd22));
-    let candidates = [
-        (relapse.as_ref().map_or(f64::INFINITY, |x| x.0), 0u8),
-        (vp.death_day, 1),
-        (vp.dropout_day, 2),
-        (end, 3),
-    ];
-    let (time, kind) =
-        candidates.iter().copied().fold(
-            (f64::INFINITY, 3u8),
-            |best, c| if c.0 < best.0 { c } else { best },
-        );
-    result.rfs_time_day = Some((time - onset).max(0.0));
-    result.rfs_event = Some(kind <= 1);
-    result.died_in_remission = kind == 1;
-    if kind == 0
-        && let Some((_, cd19, cd22)) = relapse
-    {
-        result.relapse_type = Some(cd19);
-        result.relapse_cd22 = cd22;
-    }
+    result.record = Record::extract(&PatientContext::new(
+        &o,
+        vp.death_day,
+        vp.dropout_day,
+        spec.follow_up_days,
+    ));
     result
 }
 
@@ -299,21 +222,7 @@ impl PatientResult {
             height_cm: f64::NAN,
             egfr: f64::NAN,
             dose_cells: None,
-            responder: false,
-            mrd_negative: false,
-            remission_day: None,
-            rfs_time_day: None,
-            rfs_event: None,
-            relapse_type: None,
-            relapse_cd22: None,
-            died_in_remission: false,
-            cmax: None,
-            tmax_day: None,
-            auc28: None,
-            crs_peak: None,
-            crs_grade: None,
-            flu_auc: None,
-            response_assessed: false,
+            record: Record::failed(),
             implausible: None,
             rhs_evaluations: 0,
             error: Some(error),

@@ -1,11 +1,20 @@
-//! Clinical targets of a calibration (`data/eliana.toml`, `data/zuma3.toml`).
+//! Clinical targets of a calibration (`data/eliana.toml`, `data/zuma3.toml`): figures a
+//! trial reported for endpoints of the endpoint table.
 
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
-use super::summary::{Summary, wilson};
+use serde::de::IntoDeserializer;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use crate::endpoint::table::{self, Endpoint, EndpointDef};
+use crate::endpoint::{RFS_MONTHS, Summary, check_months};
 use crate::error::TrialError;
+use cartkin_core::stats::wilson;
 
 /// A proportion reported by a trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -24,13 +33,14 @@ pub struct RateTarget {
     pub source: String,
 }
 
-/// A Kaplan–Meier point.
+/// A point of a Kaplan–Meier curve reported by a trial.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RfsTarget {
-    /// Months from remission onset.
+pub struct PointTarget {
+    /// Months from the curve's origin (remission onset for RFS, the infusion for EFS and
+    /// B-cell aplasia).
     pub month: f64,
-    /// Reported RFS.
+    /// Reported survival (share still event-free).
     pub value: f64,
     /// Reported 95% CI.
     pub ci95: Option<[f64; 2]>,
@@ -38,39 +48,28 @@ pub struct RfsTarget {
     pub source: String,
 }
 
-/// A targets file.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// A targets file: the trial's description, then any endpoint of the endpoint table that has
+/// a target key (`remission`, `[[rfs]]`, `crs_grade3plus`, `[[b_cell_aplasia]]`, ...): a rate
+/// as a table, a survival curve as an array of points.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Targets {
     /// Trial name.
     pub name: String,
     /// Product.
-    #[serde(default)]
     pub product: String,
     /// Regimen name (or path) the trial used.
     pub regimen: Option<String>,
     /// Population description.
-    #[serde(default)]
     pub population: String,
     /// Caveats about the targets, copied into calibration reports.
-    #[serde(default)]
     pub notes: Vec<String>,
-    /// Overall remission (CR/CRi by month 3).
-    pub remission: Option<RateTarget>,
-    /// MRD-negative remission by month 3.
-    pub mrd_negative: Option<RateTarget>,
-    /// RFS among responders.
-    #[serde(default)]
-    pub rfs: Vec<RfsTarget>,
-    /// Share of relapses that are CD19-negative.
-    pub cd19_negative_relapse_share: Option<RateTarget>,
-    /// CRS of any grade.
-    pub crs_any_grade: Option<RateTarget>,
-    /// CRS grade ≥ 3.
-    pub crs_grade3plus: Option<RateTarget>,
+    /// Targeted rates, in table order.
+    pub rates: BTreeMap<Endpoint, RateTarget>,
+    /// Targeted survival curves, in table order.
+    pub curves: BTreeMap<Endpoint, Vec<PointTarget>>,
 }
 
-/// Acceptance tolerance of an RFS point without a published CI [proportion].
+/// Acceptance tolerance of a survival point without a published CI [proportion].
 pub const RFS_TOLERANCE: f64 = 0.08;
 
 /// One target beside the simulated value.
@@ -81,7 +80,7 @@ pub struct Comparison {
     /// Published value.
     pub target: f64,
     /// Acceptance interval: the target's tolerance, else the published CI, else Wilson from n
-    /// (rates) or ±8 points (RFS).
+    /// (rates) or ±8 points (survival).
     pub accept: [f64; 2],
     /// Simulated value.
     pub achieved: f64,
@@ -93,7 +92,23 @@ pub struct Comparison {
     pub source: String,
 }
 
+/// The keys of a targets file besides the endpoints.
+const DESCRIPTION_KEYS: [&str; 5] = ["name", "product", "regimen", "population", "notes"];
+
 impl Targets {
+    /// Targets with a description and no endpoint.
+    pub fn new(name: &str) -> Self {
+        Targets {
+            name: name.to_string(),
+            product: String::new(),
+            regimen: None,
+            population: String::new(),
+            notes: Vec::new(),
+            rates: BTreeMap::new(),
+            curves: BTreeMap::new(),
+        }
+    }
+
     /// Reads a targets file (or a bundled one by its virtual path); errors name the file and
     /// line.
     pub fn load(path: &Path) -> Result<Self, TrialError> {
@@ -104,135 +119,121 @@ impl Targets {
     /// [`Targets::load`] from text.
     pub fn parse(path: &Path, text: &str) -> Result<Self, TrialError> {
         let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let t: Targets = toml::from_str(text).map_err(|e| TrialError::Mismatch {
+        let bad = |offset: usize, message: String| TrialError::Mismatch {
             path: path.to_path_buf(),
-            line: e.span().map_or(1, |s| line_of(s.start)),
-            message: e.message().trim().to_string(),
-        })?;
-        // the line of a table header (`[remission]`, the k-th `[[rfs]]`), for messages
-        // the line of `key` in a table (`[remission]`, the k-th `[[rfs]]`), else of its header
-        let key_line = |name: &str, k: usize, key: &str| {
-            let needle = format!("[{name}]");
-            let Some((at, _)) = text
-                .match_indices(&needle)
-                .filter(|(at, _)| *at == 0 || text[..*at].ends_with('\n'))
-                .nth(k)
-            else {
-                return 1;
-            };
-            let mut offset = at;
-            for (n, l) in text[at..].split_inclusive('\n').enumerate() {
-                let t = l.trim_start();
-                if n > 0 && t.starts_with('[') {
-                    break;
-                }
-                let is_key = t
-                    .strip_prefix(key)
-                    .is_some_and(|rest| rest.trim_start().starts_with('='));
-                if n > 0 && is_key {
-                    return line_of(offset);
-                }
-                offset += l.len();
-            }
-            line_of(at)
-        };
-        let bad = |line: usize, message: String| TrialError::Mismatch {
-            path: path.to_path_buf(),
-            line,
+            line: line_of(offset),
             message,
         };
-        let proportion = |v: f64| v.is_finite() && (0.0..=1.0).contains(&v);
-        let check_ci = |ci: Option<[f64; 2]>, value: f64| match ci {
-            Some([lo, hi]) if !(proportion(lo) && proportion(hi) && lo <= value && value <= hi) => {
-                Err(format!(
-                    "ci95: expected proportions lo <= value <= hi, got [{lo}, {hi}] around {value}"
-                ))
-            }
-            _ => Ok(()),
+        let de_error = |e: toml::de::Error, at: usize| TrialError::Mismatch {
+            path: path.to_path_buf(),
+            line: line_of(e.span().map_or(at, |s| s.start)),
+            message: e.message().trim().to_string(),
         };
-        for (what, r) in t.rates() {
-            let line = |key: &str| key_line(what, 0, key);
-            if !proportion(r.value) {
-                return Err(bad(
-                    line("value"),
-                    format!(
-                        "{what}.value: expected a proportion in [0, 1], got {}",
-                        r.value
-                    ),
-                ));
-            }
-            check_ci(r.ci95, r.value).map_err(|m| bad(line("ci95"), format!("{what}.{m}")))?;
-            if r.n == Some(0) {
-                return Err(bad(
-                    line("n"),
-                    format!("{what}.n: expected at least one patient, got 0"),
-                ));
-            }
-            if let Some(tol) = r.tolerance
-                && !(tol.is_finite() && tol > 0.0 && tol < 1.0)
-            {
-                return Err(bad(
-                    line("tolerance"),
-                    format!("{what}.tolerance: expected a proportion in (0, 1), got {tol}"),
-                ));
+        let root = DeTable::parse(text).map_err(|e| de_error(e, 0))?;
+        let mut t = Targets::new("");
+        let mut named = false;
+        for (key, value) in root.into_inner() {
+            let at = key.span().start;
+            let key: &str = key.get_ref();
+            let raw = value.clone();
+            match key {
+                "name" => {
+                    t.name = String::deserialize(value.into_deserializer())
+                        .map_err(|e| de_error(e, at))?;
+                    named = true;
+                }
+                "product" => {
+                    t.product = String::deserialize(value.into_deserializer())
+                        .map_err(|e| de_error(e, at))?;
+                }
+                "regimen" => {
+                    t.regimen = Some(
+                        String::deserialize(value.into_deserializer())
+                            .map_err(|e| de_error(e, at))?,
+                    );
+                }
+                "population" => {
+                    t.population = String::deserialize(value.into_deserializer())
+                        .map_err(|e| de_error(e, at))?;
+                }
+                "notes" => {
+                    t.notes = Vec::<String>::deserialize(value.into_deserializer())
+                        .map_err(|e| de_error(e, at))?;
+                }
+                _ => match table::by_target(key) {
+                    Some(def) if def.is_curve() => {
+                        let points = Vec::<PointTarget>::deserialize(value.into_deserializer())
+                            .map_err(|e| de_error(e, at))?;
+                        check_curve(def, &points, &raw).map_err(|(o, m)| bad(o, m))?;
+                        t.curves.insert(def.endpoint, points);
+                    }
+                    Some(def) => {
+                        let rate = RateTarget::deserialize(value.into_deserializer())
+                            .map_err(|e| de_error(e, at))?;
+                        check_rate(key, &rate, &raw).map_err(|(o, m)| bad(o, m))?;
+                        t.rates.insert(def.endpoint, rate);
+                    }
+                    None => {
+                        return Err(bad(
+                            at,
+                            format!(
+                                "unknown key `{key}`; expected one of {}, or an endpoint: {}",
+                                DESCRIPTION_KEYS.join(", "),
+                                table::ENDPOINTS
+                                    .iter()
+                                    .filter_map(|d| d.target)
+                                    .collect::<Vec<_>>()
+                                    .join(", ")
+                            ),
+                        ));
+                    }
+                },
             }
         }
-        for (k, r) in t.rfs.iter().enumerate() {
-            let line = |key: &str| key_line("[rfs]", k, key);
-            if !(r.month.is_finite() && r.month > 0.0) {
-                return Err(bad(
-                    line("month"),
-                    format!(
-                        "rfs.month: expected a positive number of months, got {}",
-                        r.month
-                    ),
-                ));
-            }
-            if !proportion(r.value) {
-                return Err(bad(
-                    line("value"),
-                    format!(
-                        "rfs.value: expected a proportion in [0, 1], got {}",
-                        r.value
-                    ),
-                ));
-            }
-            check_ci(r.ci95, r.value).map_err(|m| bad(line("ci95"), format!("rfs.{m}")))?;
-            if t.rfs[..k].iter().any(|q| q.month == r.month) {
-                return Err(bad(
-                    line("month"),
-                    format!(
-                        "rfs.month: month {} given twice; expected each month once",
-                        r.month
-                    ),
-                ));
-            }
+        if !named {
+            return Err(bad(0, "missing field `name`".into()));
         }
         Ok(t)
     }
 
-    /// Checks that `model` reports every endpoint the targets name: remission, MRD and RFS
+    /// The rate targeted for `e`.
+    pub fn rate(&self, e: Endpoint) -> Option<&RateTarget> {
+        self.rates.get(&e)
+    }
+
+    /// The points targeted on curve `e` (empty if none).
+    pub fn curve(&self, e: Endpoint) -> &[PointTarget] {
+        self.curves.get(&e).map_or(&[], Vec::as_slice)
+    }
+
+    /// The endpoints targeted, in table order.
+    pub fn endpoints(&self) -> impl Iterator<Item = Endpoint> + '_ {
+        let mut all: Vec<Endpoint> = self
+            .rates
+            .keys()
+            .chain(self.curves.keys())
+            .copied()
+            .collect();
+        all.sort();
+        all.into_iter()
+    }
+
+    /// Checks that `model` reports every endpoint the targets name (remission, MRD and RFS
     /// need a leukemia response, the CD19-negative share CD19-typed clones, CRS a cytokine
-    /// with grade edges.
+    /// with grade edges, ...).
     pub fn check_model(&self, model: &cartkin_core::model::ModelSpec) -> Result<(), String> {
-        let roles = &model.outcomes;
-        let response = roles.blast_fraction.is_some();
-        let mut missing = Vec::new();
-        if !response
-            && (self.remission.is_some() || self.mrd_negative.is_some() || !self.rfs.is_empty())
-        {
-            missing.push("remission, MRD and RFS (the model has no leukemia response, outcomes.blast_fraction)");
-        }
-        if self.cd19_negative_relapse_share.is_some()
-            && !(response && roles.cd19_negative.is_some())
-        {
-            missing.push("the CD19-negative share of relapses (no outcomes.cd19_negative clone)");
-        }
-        if (self.crs_any_grade.is_some() || self.crs_grade3plus.is_some())
-            && !(roles.cytokine.is_some() && roles.crs_grade_edges.is_some())
-        {
-            missing.push("CRS grades (no outcomes.cytokine with crs_grade_edges)");
-        }
+        let missing: Vec<String> = self
+            .endpoints()
+            .map(Endpoint::def)
+            .filter(|d| !d.needs.met_by(&model.outcomes))
+            .map(|d| {
+                format!(
+                    "{} (it needs {})",
+                    d.target.unwrap_or(d.json),
+                    d.needs.describe()
+                )
+            })
+            .collect();
         if missing.is_empty() {
             Ok(())
         } else {
@@ -246,14 +247,20 @@ impl Targets {
     }
 
     /// Checks that the targets can be measured in a population followed for
-    /// `follow_up_days`: every RFS month within the follow-up and, for response targets,
-    /// month 3 reached.
+    /// `follow_up_days`: every survival month within the follow-up and, for targets that need
+    /// a response, month 3 reached.
     pub fn check_follow_up(&self, follow_up_days: f64) -> Result<(), String> {
-        let months: Vec<f64> = self.rfs.iter().map(|r| r.month).collect();
-        super::summary::check_months(&months, follow_up_days)
-            .map_err(|m| format!("targets {}: RFS {m}", self.name))?;
-        let needs_month_3 =
-            self.remission.is_some() || self.mrd_negative.is_some() || !months.is_empty();
+        for (e, points) in &self.curves {
+            let months: Vec<f64> = points.iter().map(|r| r.month).collect();
+            check_months(&months, follow_up_days).map_err(|m| {
+                format!(
+                    "targets {}: {} {m}",
+                    self.name,
+                    e.def().target.unwrap_or(e.def().json)
+                )
+            })?;
+        }
+        let needs_month_3 = self.endpoints().any(|e| e.def().needs_response);
         if needs_month_3 && follow_up_days < cartkin_core::outcome::MONTH_3 {
             return Err(format!(
                 "targets {}: remission is assessed at month 3 ({} days); the follow-up of {follow_up_days} days ends before it",
@@ -264,42 +271,21 @@ impl Targets {
         Ok(())
     }
 
-    fn rates(&self) -> Vec<(&'static str, &RateTarget)> {
-        [
-            ("remission", &self.remission),
-            ("mrd_negative", &self.mrd_negative),
-            (
-                "cd19_negative_relapse_share",
-                &self.cd19_negative_relapse_share,
-            ),
-            ("crs_any_grade", &self.crs_any_grade),
-            ("crs_grade3plus", &self.crs_grade3plus),
-        ]
-        .into_iter()
-        .filter_map(|(n, r)| r.as_ref().map(|r| (n, r)))
-        .collect()
-    }
-
-    /// Compares a simulated population with the targets.
+    /// Compares a simulated population with the targets, in table order (rates, then curve
+    /// points).
     ///
     /// Discrepancy (documented in the README): for a rate reported on n patients, the binomial
     /// deviance of the trial's count given the simulated rate p,
-    /// `2n[p̂ ln(p̂/p) + (1 − p̂) ln((1 − p̂)/(1 − p))]` (−2 log likelihood ratio); for an RFS
-    /// point, `((S_sim − S_target)/se)²` with se from the published CI ((hi − lo)/3.92) or, without
-    /// one, from ±8 points read as a 95% interval.
+    /// `2n[p̂ ln(p̂/p) + (1 − p̂) ln((1 − p̂)/(1 − p))]` (−2 log likelihood ratio); for a survival
+    /// point, `((S_sim − S_target)/se)²` with se from the published CI ((hi − lo)/3.92) or,
+    /// without one, from ±8 points read as a 95% interval. A rate whose denominator is empty
+    /// (no relapse for a share of relapses) counts as 0, one that needs a response as NaN.
     pub fn compare(&self, s: &Summary) -> Vec<Comparison> {
         let mut out = Vec::new();
-        let achieved = |name: &str| -> f64 {
-            match name {
-                "remission" => s.orr.unwrap_or(f64::NAN),
-                "mrd_negative" => s.mrd_negative_rate.unwrap_or(f64::NAN),
-                "cd19_negative_relapse_share" => s.cd19_negative_relapse_share.unwrap_or(0.0),
-                "crs_any_grade" => s.crs_any_grade.unwrap_or(0.0),
-                _ => s.crs_grade3plus.unwrap_or(0.0),
-            }
-        };
-        for (name, r) in self.rates() {
-            let p = achieved(name);
+        for (&e, r) in &self.rates {
+            let def = e.def();
+            let fallback = if def.needs_response { f64::NAN } else { 0.0 };
+            let p = s.rate(e).unwrap_or(fallback);
             let n = r.n.unwrap_or(100) as f64;
             let accept = match (r.tolerance, r.ci95) {
                 (Some(t), _) => [r.value - t, r.value + t],
@@ -309,7 +295,7 @@ impl Targets {
                 }),
             };
             out.push(Comparison {
-                endpoint: name.to_string(),
+                endpoint: def.target.unwrap_or(def.json).to_string(),
                 target: r.value,
                 accept,
                 achieved: p,
@@ -318,40 +304,188 @@ impl Targets {
                 source: r.source.clone(),
             });
         }
-        for r in &self.rfs {
-            let sim = s
-                .rfs_km
-                .iter()
-                .find(|q| (q.month - r.month).abs() < 1e-9)
-                .map_or(f64::NAN, |q| q.survival);
-            let accept = r
-                .ci95
-                .unwrap_or([r.value - RFS_TOLERANCE, r.value + RFS_TOLERANCE]);
-            let se = (accept[1] - accept[0]) / (2.0 * cartkin_core::stats::Z_975);
-            let z = (sim - r.value) / se;
-            out.push(Comparison {
-                endpoint: format!("rfs_{}mo", r.month),
-                target: r.value,
-                accept,
-                achieved: sim,
-                inside: accept[0] <= sim && sim <= accept[1],
-                discrepancy: if z.is_finite() { z * z } else { 1e6 },
-                source: r.source.clone(),
-            });
+        for (&e, points) in &self.curves {
+            let def = e.def();
+            for r in points {
+                let sim = s.at(e, r.month).map_or(f64::NAN, |q| q.survival);
+                let accept = r
+                    .ci95
+                    .unwrap_or([r.value - RFS_TOLERANCE, r.value + RFS_TOLERANCE]);
+                let se = (accept[1] - accept[0]) / (2.0 * cartkin_core::stats::Z_975);
+                let z = (sim - r.value) / se;
+                out.push(Comparison {
+                    endpoint: format!("{}_{}mo", def.target.unwrap_or(def.json), r.month),
+                    target: r.value,
+                    accept,
+                    achieved: sim,
+                    inside: accept[0] <= sim && sim <= accept[1],
+                    discrepancy: if z.is_finite() { z * z } else { 1e6 },
+                    source: r.source.clone(),
+                });
+            }
         }
         out
     }
 
-    /// Months at which the RFS targets are reported.
-    pub fn rfs_months(&self) -> Vec<f64> {
-        let mut m: Vec<f64> = super::summary::RFS_MONTHS.to_vec();
-        for r in &self.rfs {
-            if !m.iter().any(|x| (x - r.month).abs() < 1e-9) {
-                m.push(r.month);
+    /// Months of the targeted curves reported at the report months (RFS, EFS).
+    pub fn report_curve_months(&self) -> Vec<f64> {
+        self.curves
+            .iter()
+            .filter(|(e, _)| e.def().is_report_curve())
+            .flat_map(|(_, p)| p.iter().map(|r| r.month))
+            .collect()
+    }
+
+    /// The default report months with the targeted curves' months.
+    pub fn report_months(&self) -> Vec<f64> {
+        let mut m: Vec<f64> = RFS_MONTHS.to_vec();
+        for month in self.report_curve_months() {
+            if !m.iter().any(|x| (x - month).abs() < 1e-9) {
+                m.push(month);
             }
         }
         m.sort_by(f64::total_cmp);
         m
+    }
+}
+
+fn proportion(v: f64) -> bool {
+    v.is_finite() && (0.0..=1.0).contains(&v)
+}
+
+fn check_ci(ci: Option<[f64; 2]>, value: f64) -> Result<(), String> {
+    match ci {
+        Some([lo, hi]) if !(proportion(lo) && proportion(hi) && lo <= value && value <= hi) => {
+            Err(format!(
+                "ci95: expected proportions lo <= value <= hi, got [{lo}, {hi}] around {value}"
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The byte offset of `field` in a table value (else of the table).
+fn offset_of(table: &Spanned<DeValue<'_>>, field: &str) -> usize {
+    table
+        .get_ref()
+        .get(field)
+        .map_or(table.span().start, |f| f.span().start)
+}
+
+/// A rate target's values: errors are (byte offset, message).
+fn check_rate(
+    key: &str,
+    r: &RateTarget,
+    raw: &Spanned<DeValue<'_>>,
+) -> Result<(), (usize, String)> {
+    let at = |field: &str| offset_of(raw, field);
+    if !proportion(r.value) {
+        return Err((
+            at("value"),
+            format!(
+                "{key}.value: expected a proportion in [0, 1], got {}",
+                r.value
+            ),
+        ));
+    }
+    check_ci(r.ci95, r.value).map_err(|m| (at("ci95"), format!("{key}.{m}")))?;
+    if r.n == Some(0) {
+        return Err((
+            at("n"),
+            format!("{key}.n: expected at least one patient, got 0"),
+        ));
+    }
+    if let Some(tol) = r.tolerance
+        && !(tol.is_finite() && tol > 0.0 && tol < 1.0)
+    {
+        return Err((
+            at("tolerance"),
+            format!("{key}.tolerance: expected a proportion in (0, 1), got {tol}"),
+        ));
+    }
+    Ok(())
+}
+
+/// A curve target's points: months positive, distinct and (for a curve at fixed months)
+/// among them; values and CIs proportions.
+fn check_curve(
+    def: &EndpointDef,
+    points: &[PointTarget],
+    raw: &Spanned<DeValue<'_>>,
+) -> Result<(), (usize, String)> {
+    let key = def.target.unwrap_or(def.json);
+    for (k, r) in points.iter().enumerate() {
+        let at = |field: &str| {
+            raw.get_ref()
+                .get(k)
+                .map_or(raw.span().start, |p| offset_of(p, field))
+        };
+        if !(r.month.is_finite() && r.month > 0.0) {
+            return Err((
+                at("month"),
+                format!(
+                    "{key}.month: expected a positive number of months, got {}",
+                    r.month
+                ),
+            ));
+        }
+        if let Some(months) = def.fixed_months()
+            && !months.contains(&r.month)
+        {
+            return Err((
+                at("month"),
+                format!(
+                    "{key}.month: expected one of the months the endpoint reports ({}), got {}",
+                    months
+                        .iter()
+                        .map(|m| m.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    r.month
+                ),
+            ));
+        }
+        if !proportion(r.value) {
+            return Err((
+                at("value"),
+                format!(
+                    "{key}.value: expected a proportion in [0, 1], got {}",
+                    r.value
+                ),
+            ));
+        }
+        check_ci(r.ci95, r.value).map_err(|m| (at("ci95"), format!("{key}.{m}")))?;
+        if points[..k].iter().any(|q| q.month == r.month) {
+            return Err((
+                at("month"),
+                format!(
+                    "{key}.month: month {} given twice; expected each month once",
+                    r.month
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A targets file as TOML: the description, then each endpoint under its key.
+impl Serialize for Targets {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("name", &self.name)?;
+        map.serialize_entry("product", &self.product)?;
+        if let Some(r) = &self.regimen {
+            map.serialize_entry("regimen", r)?;
+        }
+        map.serialize_entry("population", &self.population)?;
+        map.serialize_entry("notes", &self.notes)?;
+        for (e, r) in &self.rates {
+            map.serialize_entry(e.def().target.unwrap_or(e.def().json), r)?;
+        }
+        for (e, p) in &self.curves {
+            map.serialize_entry(e.def().target.unwrap_or(e.def().json), p)?;
+        }
+        map.end()
     }
 }
 
