@@ -185,10 +185,25 @@ enum Action {
     Phase,
 }
 
+/// Longest follow-up a simulation accepts [day] (100 years).
+pub const MAX_FOLLOW_UP_DAYS: f64 = 36_500.0;
+
+/// Checks a follow-up [day]: finite, positive and at most [`MAX_FOLLOW_UP_DAYS`]. Every
+/// reader of a follow-up (command line, population, scenario, data) uses this one rule.
+pub fn check_follow_up(days: f64) -> Result<(), String> {
+    if days.is_finite() && days > 0.0 && days <= MAX_FOLLOW_UP_DAYS {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected a follow-up in (0, {MAX_FOLLOW_UP_DAYS}] days, got {days}"
+        ))
+    }
+}
+
 /// Simulates one patient.
 pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
     req.options.validate()?;
-    if !(req.days.is_finite() && req.days > 0.0 && req.days <= 36_500.0) {
+    if check_follow_up(req.days).is_err() {
         return Err(SimulationError::Setting {
             field: "days",
             expected: "a follow-up in (0, 36500] days",

@@ -14,7 +14,7 @@ use crate::problem::{FreeParameter, Point, Problem, SubjectData, Target};
 use crate::transform::Transform;
 
 /// Latest observation time accepted [day] (the simulator's horizon).
-const MAX_DAYS: f64 = 36_500.0;
+const MAX_DAYS: f64 = cartkin_core::simulate::MAX_FOLLOW_UP_DAYS;
 
 /// Doses for datasets without dose records (the long format).
 #[derive(Debug, Clone)]

@@ -69,9 +69,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         },
     };
     calibration.validate().map_err(super::flags::trial_error)?;
-    if args.threads == Some(0) {
-        bail!("--threads: expected at least 1, got 0");
-    }
+    super::threads::check(args.threads)?;
     let mut out = ResultSet::begin(&args.out, "calibrate")?;
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template(
@@ -79,16 +77,8 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
     )?);
     let started = std::time::Instant::now();
     let progress = |k: u64, d: f64| bar.set_message(format!("evaluation {k}, discrepancy {d:.3}"));
-    let report = match args.threads {
-        Some(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()?
-            .install(|| calibration.run(&progress))
-            .map_err(super::flags::trial_error)?,
-        None => calibration
-            .run(&progress)
-            .map_err(super::flags::trial_error)?,
-    };
+    let report = super::threads::run(args.threads, || calibration.run(&progress))?
+        .map_err(super::flags::trial_error)?;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
 

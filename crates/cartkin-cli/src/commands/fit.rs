@@ -82,9 +82,7 @@ pub fn run(args: FitArgs) -> Result<()> {
             .filter(|s| !s.points.is_empty())
             .count()
     };
-    if args.threads == Some(0) {
-        bail!("--threads: expected at least 1, got 0");
-    }
+    super::threads::check(args.threads)?;
     // checked and locked before fitting: a bad --out fails now, not after the fit
     let mut out = ResultSet::begin(&args.out, "fit")?;
     let bar = ProgressBar::new(fits as u64);
@@ -92,14 +90,7 @@ pub fn run(args: FitArgs) -> Result<()> {
         "{spinner} fitting [{elapsed_precise}] {wide_bar} {pos}/{len} subjects (eta {eta})",
     )?);
     let run_fit = || fit(&problem, &options, &|| bar.inc(1));
-    let report = match args.threads {
-        Some(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()?
-            .install(run_fit)
-            .map_err(super::flags::fit_error)?,
-        None => run_fit().map_err(super::flags::fit_error)?,
-    };
+    let report = super::threads::run(args.threads, run_fit)?.map_err(super::flags::fit_error)?;
     bar.finish_and_clear();
 
     let curves = fit_figure::curves(&problem, &report);

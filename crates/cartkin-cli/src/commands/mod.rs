@@ -7,6 +7,7 @@ mod models;
 mod population;
 mod scenario;
 mod simulate;
+mod threads;
 
 use anyhow::Result;
 

@@ -6,6 +6,7 @@ use anyhow::{Context, Result, bail};
 use cartkin_core::bundled;
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
+use cartkin_core::simulate::check_follow_up;
 use cartkin_core::solve::SolverOptions;
 use cartkin_trial::endpoint::{self, Endpoint, Record, Summary};
 use cartkin_trial::vpop::patients_csv::PatientsCsv;
@@ -25,18 +26,14 @@ pub fn run(args: PopulationArgs) -> Result<()> {
         None => spec::load(&path, model.spec())?,
     };
     if let Some(days) = args.days {
-        if !(days.is_finite() && days > 0.0 && days <= 36_500.0) {
-            bail!("--days: expected a follow-up in (0, 36500] days, got {days}");
-        }
+        check_follow_up(days).map_err(|m| anyhow::anyhow!("--days: {m}"))?;
         spec.follow_up_days = days;
     }
     let n = args.n.unwrap_or(spec.n);
     if n == 0 {
         bail!("--n: expected at least one patient");
     }
-    if args.threads == Some(0) {
-        bail!("--threads: expected at least 1, got 0");
-    }
+    super::threads::check(args.threads)?;
     let seed = args.seed.unwrap_or(spec.seed);
     let regimen = match &args.regimen {
         Some(r) => regimen::resolve(r).context("--regimen")?,
@@ -129,14 +126,8 @@ pub fn run(args: PopulationArgs) -> Result<()> {
             ..SolverOptions::default()
         },
     };
-    let mut simulate = || simulate_streaming(&run, n, &mut out, &|| bar.inc(1));
-    let patients = match args.threads {
-        Some(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()?
-            .install(simulate)?,
-        None => simulate()?,
-    };
+    let simulate = || simulate_streaming(&run, n, &mut out, &|| bar.inc(1));
+    let patients = super::threads::run(args.threads, simulate)??;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let summary = endpoint::summarize(&patients, &months);

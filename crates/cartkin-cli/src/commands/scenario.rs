@@ -30,9 +30,7 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
                 scenario.arms.len()
             )
         })? as u64;
-    if args.threads == Some(0) {
-        bail!("--threads: expected at least 1, got 0");
-    }
+    super::threads::check(args.threads)?;
     let mut out = ResultSet::begin(&args.out, "scenario")?;
     let bar = ProgressBar::new(total);
     bar.set_style(ProgressStyle::with_template(
@@ -45,13 +43,7 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
         ..SolverOptions::default()
     };
     let simulate = || scenario::simulate_arms(&scenario, n, options, &|| bar.inc(1));
-    let results = match args.threads {
-        Some(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t)
-            .build()?
-            .install(simulate),
-        None => simulate(),
-    };
+    let results = super::threads::run(args.threads, simulate)?;
     let elapsed = started.elapsed();
     bar.finish_and_clear();
     let arms = scenario::summarize(&scenario, &results);

@@ -68,9 +68,7 @@ pub fn run(args: SimulateArgs) -> Result<()> {
         None
     };
     let days = args.days.unwrap_or(spec.defaults.days);
-    if !(days.is_finite() && days > 0.0 && days <= 36_500.0) {
-        bail!("--days: expected a follow-up in (0, 36500] days, got {days}");
-    }
+    cartkin_core::simulate::check_follow_up(days).map_err(|m| anyhow::anyhow!("--days: {m}"))?;
     let step = args.step.unwrap_or(spec.defaults.step);
     if !(step.is_finite() && step > 0.0) {
         bail!("--step: expected a positive number of days, got {step}");

@@ -184,14 +184,8 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, TrialError> {
     )? as u64;
     if let Some(d) = &h.follow_up_days {
         let days = d.get_ref().0;
-        if !(days.is_finite() && days > 0.0 && days <= 36_500.0) {
-            return Err(err(
-                d.span().start,
-                None,
-                "scenario.follow_up_days",
-                format!("expected a follow-up in (0, 36500] days, got {days}"),
-            ));
-        }
+        cartkin_core::simulate::check_follow_up(days)
+            .map_err(|m| err(d.span().start, None, "scenario.follow_up_days", m))?;
         population.follow_up_days = days;
     }
     let follow_up = population.follow_up_days;

@@ -344,14 +344,12 @@ fn parse_with(
         .follow_up_days
         .as_ref()
         .map_or(defaults.days, |v| *v.get_ref());
-    if !(follow_up_days.is_finite() && follow_up_days > 0.0 && follow_up_days <= 36_500.0) {
-        return Err(err(
+    cartkin_core::simulate::check_follow_up(follow_up_days).map_err(|m| {
+        err(
             at_key(&raw.follow_up_days),
-            format!(
-                "population.follow_up_days: expected a follow-up in (0, 36500] days, got {follow_up_days}"
-            ),
-        ));
-    }
+            format!("population.follow_up_days: {m}"),
+        )
+    })?;
     let n = match &raw.n {
         Some(n) if *n.get_ref() == 0 => {
             return Err(err(
