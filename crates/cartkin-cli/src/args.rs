@@ -36,10 +36,15 @@ pub struct ModelsArgs {
 
 #[derive(Subcommand, Debug)]
 pub enum ModelsAction {
-    /// Print a model's states, parameters (units, bounds, sources), observables and defaults.
+    /// Print a model's states, parameters (units, bounds, sources), observables and defaults,
+    /// and the files it extends.
     Show {
         /// Model name (in models/) or path to a model file.
         model: String,
+        /// Print the resolved model file instead (its `extends` chain laid over each other),
+        /// each line with the file and line it came from.
+        #[arg(long)]
+        toml: bool,
     },
 }
 

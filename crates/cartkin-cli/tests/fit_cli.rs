@@ -216,21 +216,13 @@ fn assert_close(a: f64, b: f64, rel: f64, what: &str) {
 }
 
 /// `name → value` of the `[[parameters]]` of a model file.
+/// The parameter values of a model file, with what it extends resolved.
 fn model_values(path: &Path) -> BTreeMap<String, f64> {
-    let text = std::fs::read_to_string(path).expect("a model file");
-    let doc: toml::Table = toml::from_str(&text).expect("a TOML model file");
-    doc["parameters"]
-        .as_array()
-        .expect("[[parameters]]")
-        .iter()
-        .map(|t| {
-            let name = t["name"].as_str().expect("a name").to_string();
-            let value = t["value"]
-                .as_float()
-                .or_else(|| t["value"].as_integer().map(|i| i as f64))
-                .expect("a numeric value");
-            (name, value)
-        })
+    cartkin_core::model::file::load(path)
+        .expect("a valid model file")
+        .parameters
+        .into_iter()
+        .map(|p| (p.name, p.value))
         .collect()
 }
 
@@ -536,6 +528,21 @@ fn fitted_model_holds_the_estimates_and_runs_with_simulate() {
     }
     let text = std::fs::read_to_string(&fitted).unwrap();
     assert!(text.contains("name = \"stein_2019_fitted\""), "{text}");
+    // a file that extends the fitted model with what the fit changed, each with its source
+    let doc: toml::Table = toml::from_str(&text).expect("TOML");
+    assert_eq!(
+        doc["model"]["extends"].as_str(),
+        Some("stein_2019"),
+        "{text}"
+    );
+    let changed = doc["parameters"].as_array().expect("[[parameters]]");
+    assert_eq!(changed.len(), STEIN_PARAMETERS.len(), "{text}");
+    assert!(
+        changed.iter().all(|p| p["source"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("fitted by cartkin fit (pooled) to "))),
+        "{text}"
+    );
 
     let sim = sc.path("sim");
     cartkin(&[

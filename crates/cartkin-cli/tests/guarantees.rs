@@ -21,10 +21,11 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     path
 }
 
-/// The `[population]` table of the ELIANA-calibrated model, as a file of its own.
+/// The `[population]` table of the ELIANA-calibrated model (cart_all's, which it extends), as
+/// a file of its own.
 fn eliana_population() -> String {
     let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/cart_all_eliana.toml"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/cart_all.toml"),
     )
     .expect("model file");
     let at = text.find("[population]").expect("a [population] table");

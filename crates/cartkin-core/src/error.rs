@@ -87,6 +87,15 @@ pub enum InputError {
         /// Comma-separated names that exist.
         available: String,
     },
+    /// An error in what a model file inherits from a file it extends: reported at its
+    /// `extends`, with the inherited line named by the inner error.
+    #[error("{location}: {error} (inherited through `extends`)")]
+    Inherited {
+        /// The extending file, at its `extends` line.
+        location: Location,
+        /// The error, at the inherited line.
+        error: Box<InputError>,
+    },
     /// A name that does not exist (model, parameter, state, regimen, route ...).
     #[error("{location}: unknown {kind} `{name}`; expected one of: {available}")]
     Unknown {
@@ -99,6 +108,55 @@ pub enum InputError {
         /// The names that exist, comma-separated.
         available: String,
     },
+}
+
+impl InputError {
+    /// The error with every location passed through `place` (e.g. from a line of a resolved
+    /// model to the line of the file it came from).
+    pub fn relocate(self, place: impl Fn(&Location) -> Location) -> Self {
+        match self {
+            InputError::Syntax { location, message } => InputError::Syntax {
+                location: place(&location),
+                message,
+            },
+            InputError::Invalid {
+                location,
+                field,
+                expected,
+                found,
+            } => InputError::Invalid {
+                location: place(&location),
+                field,
+                expected,
+                found,
+            },
+            InputError::Unknown {
+                location,
+                kind,
+                name,
+                available,
+            } => InputError::Unknown {
+                location: place(&location),
+                kind,
+                name,
+                available,
+            },
+            other => other,
+        }
+    }
+}
+
+impl InputError {
+    /// Where the error was found, if in a file.
+    pub fn location(&self) -> Option<&Location> {
+        match self {
+            InputError::Syntax { location, .. }
+            | InputError::Invalid { location, .. }
+            | InputError::Unknown { location, .. }
+            | InputError::Inherited { location, .. } => Some(location),
+            _ => None,
+        }
+    }
 }
 
 /// Errors raised while integrating a model.

@@ -139,7 +139,7 @@ fn every_bundled_model_loads() {
                 p.lower,
                 p.upper
             );
-            assert!(p.line.is_some(), "{name}: {} has no line", p.name);
+            assert!(p.location.is_some(), "{name}: {} has no line", p.name);
             assert!(!p.unit.is_empty(), "{name}: {} has no unit", p.name);
             assert!(!p.source.is_empty(), "{name}: {} has no source", p.name);
         }
@@ -167,7 +167,12 @@ fn parameter_lines_point_at_their_name_in_the_file() {
     let model = Model::load(&models_dir().join("stein_2019.toml")).expect("valid");
     for p in &model.spec().parameters {
         let needle = format!("name = \"{}\"", p.name);
-        assert_eq!(p.line, Some(line_of(STEIN, &needle)), "{}", p.name);
+        assert_eq!(
+            p.location.as_ref().and_then(|l| l.line),
+            Some(line_of(STEIN, &needle)),
+            "{}",
+            p.name
+        );
     }
 }
 

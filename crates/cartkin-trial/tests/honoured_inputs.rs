@@ -569,3 +569,63 @@ fn text_with_months() -> String {
     "\n[scenario]\nname = \"pk\"\nmodel = \"stein_2019\"\nn = 3\nseed = 1\nfollow_up_days = 365\nrfs_months = [6]\n[[arm]]\nname = \"A\"\n"
         .to_string()
 }
+
+/// A model file declares between-patient variability once, in its parameters: a
+/// `[[population.parameters]]` table in a model file is refused at its line (a population file
+/// of its own may re-spread parameters).
+#[test]
+fn variability_is_declared_once_in_a_model_file() {
+    let m = model("cart_all");
+    let text = "[model]\nname = \"x\"\nextends = \"cart_all\"\n\n[population]\nn = 5\n\n\
+                [[population.parameters]]\nname = \"gamma\"\ndistribution = \"lognormal\"\nomega2 = 1.0\n";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("x.toml");
+    let err = spec::parse(&path, text, m.spec())
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("x.toml:8") && err.contains("declares between-patient variability once"),
+        "{err}"
+    );
+    let standalone = text.split("[population]").nth(1).expect("population");
+    spec::parse_file(
+        Path::new("p.toml"),
+        &format!("[population]{standalone}"),
+        m.spec(),
+    )
+    .expect("a population file may re-spread parameters");
+}
+
+/// A model that extends another inherits its population; the keys it gives replace the
+/// base's, key by key.
+#[test]
+fn a_population_is_inherited_through_extends() {
+    let path = cartkin_core::model::resolve("cart_all_eliana").expect("bundled");
+    let eliana = model("cart_all_eliana");
+    let base = model("cart_all");
+    let inherited = spec::load(&path, eliana.spec()).expect("population");
+    let own = spec::load(
+        &cartkin_core::model::resolve("cart_all").expect("bundled"),
+        base.spec(),
+    )
+    .expect("population");
+    assert_eq!(inherited.covariates, own.covariates);
+    assert_eq!(inherited.dose, own.dose);
+    assert_eq!(inherited.calibrate, own.calibrate);
+    // with the ELIANA-calibrated ω of rho_E, declared in cart_all_eliana's parameters
+    let rho = |s: &PopulationSpec| {
+        s.parameters
+            .iter()
+            .find(|p| p.name == "rho_E")
+            .map(|p| p.spread)
+    };
+    assert_ne!(rho(&inherited), rho(&own));
+    let zuma = spec::load(
+        &cartkin_core::model::resolve("cart_all_zuma3").expect("bundled"),
+        model("cart_all_zuma3").spec(),
+    )
+    .expect("population");
+    assert_eq!(zuma.regimen, "zuma3");
+    assert_eq!(zuma.n, own.n, "n is inherited");
+    assert!(zuma.dose != own.dose, "the dose table is replaced whole");
+}

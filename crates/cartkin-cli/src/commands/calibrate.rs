@@ -3,12 +3,13 @@
 use std::fmt::Write as _;
 
 use anyhow::{Context, Result, bail};
-use cartkin_core::model::{self, Model};
+use cartkin_core::model::overlay::{self, Overlay, ParameterChange};
+use cartkin_core::model::{self, Model, Variability};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
 use cartkin_trial::endpoint::Endpoint;
 use cartkin_trial::vpop::calibrate::{Calibration, Evaluation, Free, Hyper, Report, Settings};
-use cartkin_trial::vpop::spec::{self, PopulationSpec};
+use cartkin_trial::vpop::spec::{self, PopulationSpec, Spread};
 use cartkin_trial::vpop::targets::Targets;
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -86,7 +87,18 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         calibration.apply(&report.values.iter().map(|(_, v)| *v).collect::<Vec<_>>());
     out.add(
         "calibrated.toml",
-        &calibrated_model(&cal_model, &cal_spec, &report, &targets.name)?,
+        &calibrated_model(
+            &model,
+            &args.out.join("calibrated.toml"),
+            &args.model,
+            args.population
+                .as_deref()
+                .map(super::population::resolve_population)
+                .as_deref(),
+            &cal_spec,
+            &report,
+            &targets.name,
+        )?,
     )?;
     let mut json = serde_json::to_vec_pretty(&serde_json::json!({
         "model": model.name(),
@@ -153,70 +165,112 @@ fn print_table(title: &str, e: &Evaluation) {
     }
 }
 
-/// The model file with calibrated typical values, CRS edges and a regenerated [population].
+/// The calibrated model: a model file that extends the calibrated one with the calibrated
+/// typical values and ωs, the fitted CRS grade edges and, when the population came from a
+/// file of its own, that population; validated by reading it back.
 fn calibrated_model(
     model: &Model,
+    written_to: &std::path::Path,
+    asked: &str,
+    population_file: Option<&std::path::Path>,
     spec: &PopulationSpec,
     report: &Report,
     trial: &str,
 ) -> Result<Vec<u8>> {
-    let path = &model.spec().path;
-    let text = cartkin_core::bundled::read_to_string(path)
-        .with_context(|| format!("{}: cannot read the model file", path.display()))?;
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
-    if let Some(k) = lines
+    let base = model.spec();
+    let mut overlay = Overlay::new(
+        overlay::base_reference(asked, &base.path),
+        format!("{}_calibrated", base.name),
+    );
+    overlay.title = Some(format!("{} — population calibrated to {trial}", base.title));
+    overlay.comments.push(format!(
+        "`{}` calibrated by `cartkin calibrate` to {trial}: only what the calibration changed",
+        base.name
+    ));
+    let source = format!("calibrated by cartkin calibrate to {trial}");
+    for (f, v) in report
+        .values
         .iter()
-        .position(|l| l.trim_start().starts_with("[population"))
+        .filter(|(f, _)| f.hyper == Hyper::Typical)
     {
-        lines.truncate(k);
+        overlay.parameters.push(ParameterChange {
+            name: f.parameter.clone(),
+            value: Some(*v),
+            variability: None,
+            source: source.clone(),
+        });
     }
-    for (f, v) in &report.values {
-        if f.hyper != Hyper::Typical {
-            continue;
-        }
-        let Some(line) = model
-            .spec()
-            .parameter_index(&f.parameter)
-            .and_then(|i| model.spec().parameters[i].line)
-        else {
-            continue;
-        };
-        if let Some(k) = (line..lines.len())
-            .take_while(|&k| k == line || !lines[k].trim_start().starts_with("[["))
-            .find(|&k| lines[k].trim_start().starts_with("value"))
+    // every spread that is not the model's own: the calibrated ωs, and those of a population
+    // file (a model file declares variability once, in its parameters)
+    let declared = spec::load(&base.path, base).context("the model's own population")?;
+    for p in &spec.parameters {
+        if declared
+            .parameters
+            .iter()
+            .any(|d| d.name == p.name && d.spread == p.spread)
         {
-            lines[k] = format!("value = {v:?} # calibrated by cartkin calibrate");
+            continue;
+        }
+        let (distribution, omega) = match p.spread {
+            Spread::Lognormal { omega } => ("lognormal", omega),
+            Spread::Logitnormal { omega } => ("logitnormal", omega),
+            _ => bail!(
+                "{}: `{}` is spread {:?}; a model file declares between-patient variability once, in the parameter's `variability`, log- or logit-normal: declare it in the model before calibrating",
+                population_file.map_or_else(
+                    || base.path.display().to_string(),
+                    |f| f.display().to_string()
+                ),
+                p.name,
+                p.spread
+            ),
+        };
+        let freed = report
+            .values
+            .iter()
+            .any(|(f, _)| f.hyper == Hyper::Omega && f.parameter == p.name);
+        let variability = Some(Variability {
+            distribution: distribution.into(),
+            omega2: Some(omega * omega),
+            cv: None,
+        });
+        let why = if freed {
+            format!("{source} (ω)")
+        } else {
+            format!(
+                "ω of the population in {}",
+                population_file.map_or_else(String::new, |f| f.display().to_string())
+            )
+        };
+        match overlay.parameters.iter_mut().find(|c| c.name == p.name) {
+            Some(c) => {
+                c.variability = variability;
+                c.source = format!("{}; {why}", c.source);
+            }
+            None => overlay.parameters.push(ParameterChange {
+                name: p.name.clone(),
+                value: None,
+                variability,
+                source: why,
+            }),
         }
     }
-    if let Some(k) = lines
-        .iter()
-        .position(|l| l.trim_start().starts_with("crs_grade_edges"))
-    {
-        lines[k] = format!(
-            "crs_grade_edges = {:?} # fitted to the targets' CRS grade frequencies",
-            report.calibration.crs_grade_edges
-        );
+    overlay.outcomes.push((
+        "crs_grade_edges".into(),
+        overlay::numbers(&report.calibration.crs_grade_edges),
+    ));
+    if let Some(file) = population_file {
+        overlay
+            .comments
+            .push(format!("population from {}", file.display()));
+        overlay.population = Some(spec.settings_toml());
     }
-    if let Some(k) = lines
-        .iter()
-        .position(|l| l.trim_start().starts_with("name = "))
-    {
-        lines[k] = format!("name = \"{}_calibrated\"", model.spec().name);
-    }
-    if let Some(k) = lines
-        .iter()
-        .position(|l| l.trim_start().starts_with("title = "))
-    {
-        let title = format!("{} — population calibrated to {trial}", model.spec().title);
-        lines[k] = format!("title = {title:?}");
-    }
-    let mut out = lines.join("\n").trim_end().to_string();
-    out.push_str("\n\n# Virtual population, calibrated by cartkin calibrate.\n");
-    out.push_str(&spec.to_toml());
-    // the result must be a valid model file with a valid population
-    let checked =
-        model::file::parse(path, &out).context("the calibrated model file did not validate")?;
-    spec::parse(path, &out, &checked).context("the calibrated population did not validate")?;
+    let out = overlay.to_toml();
+    // the result must be a valid model file with a valid population, read as from where it
+    // is written (`extends` is resolved from there)
+    let checked = model::file::parse(written_to, &out)
+        .context("the calibrated model file did not validate")?;
+    spec::parse(written_to, &out, &checked)
+        .context("the calibrated population did not validate")?;
     Ok(out.into_bytes())
 }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use cartkin_core::model::overlay::{self, Overlay, ParameterChange};
 use cartkin_core::model::{self, Model};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
@@ -100,7 +101,14 @@ pub fn run(args: FitArgs) -> Result<()> {
     )?;
     out.add(
         "fitted_model.toml",
-        &fitted_model(&model, &problem, &report)?,
+        &fitted_model(
+            &model,
+            &args.out.join("fitted_model.toml"),
+            &args.model,
+            &data_path,
+            &problem,
+            &report,
+        )?,
     )?;
     out.add("residuals.csv", &residuals_csv(&curves)?)?;
     let formats = args.format.formats();
@@ -351,13 +359,18 @@ fn fit_json(
     Ok(bytes)
 }
 
-/// The model file with the estimates as values (typical values: the pooled estimates or the
-/// two-stage geometric means), validated by reading it back.
-fn fitted_model(model: &Model, problem: &Problem, report: &FitReport) -> Result<Vec<u8>> {
+/// The fitted model: a model file that extends the fitted one with the estimates as values
+/// (typical values: the pooled estimates or the two-stage geometric means), and the starting
+/// values of parameters held fixed; validated by reading it back.
+fn fitted_model(
+    model: &Model,
+    written_to: &Path,
+    asked: &str,
+    data: &Path,
+    problem: &Problem,
+    report: &FitReport,
+) -> Result<Vec<u8>> {
     let spec = model.spec();
-    let text = cartkin_core::bundled::read_to_string(&spec.path)
-        .with_context(|| format!("{}: cannot read the model file", spec.path.display()))?;
-    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
     let estimates: BTreeMap<&str, f64> = match (&report.pooled, report.mode) {
         (Some(p), FitMode::Pooled) => p
             .parameters
@@ -370,6 +383,16 @@ fn fitted_model(model: &Model, problem: &Problem, report: &FitReport) -> Result<
             .map(|t| (t.parameter.as_str(), t.estimate))
             .collect(),
     };
+    let mut overlay = Overlay::new(
+        overlay::base_reference(asked, &spec.path),
+        format!("{}_fitted", spec.name),
+    );
+    overlay.comments.push(format!(
+        "`{}` with the estimates of `cartkin fit` ({}) to {}",
+        spec.name,
+        report.mode,
+        data.display()
+    ));
     // every parameter whose value differs from the file: the estimates, and starting values
     // given for parameters that stayed fixed (they were used in the fit)
     for (i, p) in spec.parameters.iter().enumerate() {
@@ -382,29 +405,24 @@ fn fitted_model(model: &Model, problem: &Problem, report: &FitReport) -> Result<
         let Some(value) = value.filter(|v| estimated || v.to_bits() != p.value.to_bits()) else {
             continue;
         };
-        let Some(name_line) = p.line else { continue };
-        let value_line = (name_line..lines.len())
-            .take_while(|&k| k == name_line || !lines[k].trim_start().starts_with("[["))
-            .find(|&k| lines[k].trim_start().starts_with("value"));
-        if let Some(k) = value_line {
-            lines[k] = if estimated {
+        overlay.parameters.push(ParameterChange {
+            name: p.name.clone(),
+            value: Some(value),
+            variability: None,
+            source: if estimated {
                 format!(
-                    "value = {value:?} # fitted by cartkin fit ({})",
-                    report.mode
+                    "fitted by cartkin fit ({}) to {}",
+                    report.mode,
+                    data.display()
                 )
             } else {
-                format!("value = {value:?} # fixed at its --initial value in the fit")
-            };
-        }
+                "fixed at its --initial value in the fit".to_string()
+            },
+        });
     }
-    if let Some(k) = lines
-        .iter()
-        .position(|l| l.trim_start().starts_with("name = "))
-    {
-        lines[k] = format!("name = \"{}_fitted\"", spec.name);
-    }
-    let out = lines.join("\n") + "\n";
-    model::file::parse(&spec.path, &out).context("the fitted model file did not validate")?;
+    let out = overlay.to_toml();
+    // read back as from where it is written (`extends` is resolved from there)
+    model::file::parse(written_to, &out).context("the fitted model file did not validate")?;
     Ok(out.into_bytes())
 }
 

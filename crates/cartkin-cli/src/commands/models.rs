@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use anyhow::{Context, Result};
+use cartkin_core::model::extends::Resolved;
 use cartkin_core::model::{self, Model, Transform};
 
 use crate::args::{ModelsAction, ModelsArgs};
@@ -10,8 +11,16 @@ use crate::args::{ModelsAction, ModelsArgs};
 pub fn run(args: ModelsArgs) -> Result<()> {
     match args.action {
         None => list(),
-        Some(ModelsAction::Show { model }) => {
-            let model = Model::load(&model::resolve(&model).context("model")?)?;
+        Some(ModelsAction::Show { model, toml }) => {
+            let path = model::resolve(&model).context("model")?;
+            if toml {
+                let resolved = Resolved::load(&path)?;
+                // validated as a model, so that what is printed is what runs
+                model::file::validate(&path, &resolved)?;
+                crate::out!("{}", annotated(&resolved));
+                return Ok(());
+            }
+            let model = Model::load(&path)?;
             crate::out!("{}", describe(&model));
             Ok(())
         }
@@ -41,12 +50,13 @@ pub fn describe(model: &Model) -> String {
     let spec = model.spec();
     let mut s = String::new();
     let _ = writeln!(s, "{} — {}", spec.name, spec.title);
-    let _ = writeln!(
-        s,
-        "file: {}\nstructure: {}\n",
-        spec.path.display(),
-        spec.structure
-    );
+    let _ = writeln!(s, "file: {}", spec.path.display());
+    if spec.chain.len() > 1 {
+        // base first: each file lists what differs from the one before it
+        let chain: Vec<String> = spec.chain.iter().map(|p| p.display().to_string()).collect();
+        let _ = writeln!(s, "extends: {}", chain.join(" <- "));
+    }
+    let _ = writeln!(s, "structure: {}\n", spec.structure);
     let _ = writeln!(s, "{}\n", spec.description.trim());
     let _ = writeln!(s, "STATES");
     let _ = writeln!(
@@ -132,6 +142,40 @@ pub fn describe(model: &Model) -> String {
         let _ = writeln!(s, "\nREFERENCES");
         for r in &spec.references {
             let _ = writeln!(s, "  - {r}");
+        }
+    }
+    s
+}
+
+/// The resolved model file, each line followed by the file and line it came from (valid TOML:
+/// lines of a multi-line value are not annotated).
+fn annotated(resolved: &Resolved) -> String {
+    let mut s = String::new();
+    let chain: Vec<String> = resolved
+        .chain
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let _ = writeln!(s, "# resolved from {}", chain.join(" <- "));
+    let width = resolved
+        .text
+        .lines()
+        .map(str::len)
+        .max()
+        .unwrap_or(0)
+        .min(100);
+    for (k, line) in resolved.text.lines().enumerate() {
+        // a comment inside a multi-line string or array would become part of it
+        let origin = resolved
+            .origin(k + 1)
+            .filter(|_| !resolved.in_multiline_value(k + 1));
+        match origin.and_then(|o| Some((o.path.file_name()?, o.line?))) {
+            Some((file, at)) => {
+                let _ = writeln!(s, "{line:<width$}  # {}:{at}", file.to_string_lossy());
+            }
+            None => {
+                let _ = writeln!(s, "{line}");
+            }
         }
     }
     s

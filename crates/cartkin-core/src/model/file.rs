@@ -11,6 +11,7 @@ use toml::Spanned;
 
 use super::builtin;
 use super::dynamics::{MAX_STATES, Structure};
+use super::extends::Resolved;
 use super::spec::*;
 use crate::error::{InputError, Location};
 
@@ -161,32 +162,58 @@ struct RawThreshold {
     value: f64,
 }
 
-/// Reads and validates the model file at `path`.
+/// Reads and validates the model file at `path` (and the files it extends).
 pub fn load(path: &Path) -> Result<ModelSpec, InputError> {
-    let text = crate::bundled::read_text(path).map_err(|e| InputError::from_read(path, e))?;
-    parse(path, &text)
+    validate(path, &Resolved::load(path)?)
 }
 
-/// Validates model-file `text`, reporting errors against `path`.
+/// Validates model-file `text` (read from `path`: an `extends` is relative to it), reporting
+/// errors against `path` (or the file of the chain the line came from).
 pub fn parse(path: &Path, text: &str) -> Result<ModelSpec, InputError> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| InputError::Syntax {
-        location: match e.span() {
-            Some(span) => Location::at_offset(path, text, span.start),
-            None => Location::file(path),
-        },
-        message: e.message().trim().to_string(),
+    validate(path, &Resolved::parse(path, text)?)
+}
+
+/// Validates a resolved model file.
+pub fn validate(path: &Path, resolved: &Resolved) -> Result<ModelSpec, InputError> {
+    let text = resolved.text.as_str();
+    let raw: RawFile = toml::from_str(text).map_err(|e| {
+        resolved.place(InputError::Syntax {
+            location: match e.span() {
+                Some(span) => Location::at_offset(path, text, span.start),
+                None => Location::file(path),
+            },
+            message: e.message().trim().to_string(),
+        })
     })?;
-    Validator { path, text }.validate(raw)
+    Validator {
+        path,
+        text,
+        resolved,
+    }
+    .validate(raw)
+    .map_err(|e| resolved.place(e))
 }
 
 struct Validator<'a> {
     path: &'a Path,
     text: &'a str,
+    resolved: &'a Resolved,
 }
 
 impl Validator<'_> {
+    /// Where `spanned` is in the resolved text (errors are placed in the chain's files by
+    /// [`Resolved::place`]).
     fn at<T>(&self, spanned: &Spanned<T>) -> Location {
         Location::at_offset(self.path, self.text, spanned.span().start)
+    }
+
+    /// Where `spanned` was written: its file and line, in whichever file of the chain.
+    fn origin<T>(&self, spanned: &Spanned<T>) -> Location {
+        let here = self.at(spanned);
+        match here.line.and_then(|l| self.resolved.origin(l)) {
+            Some(origin) => origin.clone(),
+            None => here,
+        }
     }
 
     fn invalid<T>(
@@ -234,6 +261,7 @@ impl Validator<'_> {
         let defaults = self.defaults(raw.defaults)?;
         Ok(ModelSpec {
             path: self.path.to_path_buf(),
+            chain: self.resolved.chain.clone(),
             name: raw.model.name.into_inner(),
             structure: structure.id().to_string(),
             title: raw.model.title,
@@ -344,7 +372,7 @@ impl Validator<'_> {
                 }
             };
             out[index] = Some(ParameterSpec {
-                line: self.at(&p.name).line,
+                location: Some(self.origin(&p.name)),
                 name: p.name.into_inner(),
                 value,
                 unit: p.unit,

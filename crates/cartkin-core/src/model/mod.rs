@@ -7,7 +7,9 @@
 pub mod builtin;
 pub mod dynamics;
 pub mod expr;
+pub mod extends;
 pub mod file;
+pub mod overlay;
 pub mod spec;
 
 use std::path::{Path, PathBuf};
@@ -106,10 +108,10 @@ impl Model {
         let p = &self.spec.parameters[index];
         if !(value.is_finite() && value >= p.lower && value <= p.upper) {
             return Err(InputError::Invalid {
-                location: Location {
-                    path: self.spec.path.clone(),
-                    line: p.line,
-                },
+                location: p
+                    .location
+                    .clone()
+                    .unwrap_or_else(|| Location::file(&self.spec.path)),
                 field: format!("parameter `{name}`"),
                 expected: format!(
                     "a number within its bounds [{}, {}] {}",

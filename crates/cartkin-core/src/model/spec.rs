@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+use crate::error::Location;
+
 /// How a state is represented inside the ODE solver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -49,9 +51,9 @@ pub struct ParameterSpec {
     pub source: String,
     /// Between-subject variability, if any.
     pub variability: Option<Variability>,
-    /// Line of the parameter's `name` in the model file.
+    /// Where the parameter's `name` is written (file and line, in the `extends` chain).
     #[serde(skip)]
-    pub line: Option<usize>,
+    pub location: Option<Location>,
 }
 
 /// One state variable.
@@ -212,6 +214,8 @@ pub struct PanelSpec {
 pub struct ModelSpec {
     /// File the model was read from.
     pub path: PathBuf,
+    /// The files it was resolved from (`extends`), the first base first, `path` last.
+    pub chain: Vec<PathBuf>,
     /// Model name.
     pub name: String,
     /// Built-in structure implementing the equations.

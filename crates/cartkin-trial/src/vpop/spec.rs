@@ -41,6 +41,7 @@ use toml::Spanned;
 use cartkin_core::regimen::MAX_CAR_T_CELLS;
 
 use crate::error::TrialError;
+use cartkin_core::model::extends::Resolved;
 
 /// A univariate distribution of a covariate or a dose.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -285,11 +286,35 @@ fn parse_with(
     model: &ModelSpec,
     required: bool,
 ) -> Result<PopulationSpec, TrialError> {
+    // a model file's population is that of its whole `extends` chain; an error names the file
+    // and line of the chain it came from
+    let resolved = if required {
+        None
+    } else {
+        Some(Resolved::parse(path, text)?)
+    };
+    let text = resolved.as_ref().map_or(text, |r| r.text.as_str());
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-    let err = |offset: usize, message: String| TrialError::Mismatch {
-        path: path.to_path_buf(),
-        line: line_of(offset),
-        message,
+    let err = |offset: usize, message: String| {
+        let line = line_of(offset);
+        match resolved.as_ref().map(|r| r.report_at(line)) {
+            // inherited through `extends`: at the extending file's `extends`, naming the line
+            Some((at, Some(origin))) => TrialError::Mismatch {
+                path: at.path,
+                line: at.line.unwrap_or(1),
+                message: format!("{origin}: {message} (inherited through `extends`)"),
+            },
+            Some((at, None)) => TrialError::Mismatch {
+                path: at.path,
+                line: at.line.unwrap_or(line),
+                message,
+            },
+            None => TrialError::Mismatch {
+                path: path.to_path_buf(),
+                line,
+                message,
+            },
+        }
     };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         err(
@@ -429,6 +454,17 @@ fn parse_with(
             Some(rule)
         }
     };
+    // a model file declares between-patient variability once, in its parameters; a population
+    // file of its own (another population for the model) may re-spread them
+    if let (false, Some(p)) = (required, raw.parameters.first()) {
+        return Err(err(
+            p.span().start,
+            format!(
+                "population.parameters: a model file declares between-patient variability once, in each parameter's `variability`; move `{}` there (a population file of its own, --population FILE, may re-spread parameters)",
+                p.get_ref().name
+            ),
+        ));
+    }
     let mut overrides = Vec::new();
     for p in raw.parameters {
         let span = p.span().start;
@@ -612,9 +648,19 @@ impl PopulationSpec {
         })
     }
 
-    /// The `[population]` table (with its sub-tables) as TOML that [`parse`] reads back to an
-    /// equal spec: the writer of calibrated model files.
+    /// The `[population]` table (with its sub-tables) as TOML that [`parse_file`] reads back
+    /// to an equal spec: a population file of its own.
     pub fn to_toml(&self) -> String {
+        self.write_toml(true)
+    }
+
+    /// The `[population]` table without `[[population.parameters]]`: the population of a
+    /// model file, whose parameters declare their own variability.
+    pub fn settings_toml(&self) -> String {
+        self.write_toml(false)
+    }
+
+    fn write_toml(&self, spreads: bool) -> String {
         use std::fmt::Write as _;
         // a TOML string literal (escapes as TOML does, not as Rust's `{:?}`)
         let quote = |s: &str| toml::Value::String(s.to_string()).to_string();
@@ -673,7 +719,7 @@ impl PopulationSpec {
             }
             None => {}
         }
-        for p in &self.parameters {
+        for p in self.parameters.iter().filter(|_| spreads) {
             let body = match p.spread {
                 Spread::Lognormal { omega } => {
                     format!("distribution = \"lognormal\"\nomega2 = {:?}", omega * omega)
