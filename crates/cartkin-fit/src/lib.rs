@@ -19,6 +19,7 @@ pub mod error_model;
 pub mod fit;
 pub mod optimizer;
 pub mod problem;
+pub mod report;
 pub mod setup;
 pub mod transform;
 pub mod uncertainty;

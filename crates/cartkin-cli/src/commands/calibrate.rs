@@ -100,16 +100,17 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
             &targets.name,
         )?,
     )?;
-    let mut json = serde_json::to_vec_pretty(&serde_json::json!({
-        "model": model.name(),
-        "targets": targets.name,
-        "regimen": regimen.name,
-        "patients_per_evaluation": args.n,
-        "seconds": elapsed.as_secs_f64(),
-        "report": report,
-    }))?;
-    json.push(b'\n');
-    out.add("report.json", &json)?;
+    out.add(
+        "report.json",
+        &cartkin_trial::vpop::report::calibration_json(
+            &report,
+            model.name(),
+            &targets,
+            &regimen.name,
+            args.n,
+            elapsed.as_secs_f64(),
+        )?,
+    )?;
     out.add(
         "report.md",
         report_md(&model, &targets, &report, args.n, elapsed).as_bytes(),

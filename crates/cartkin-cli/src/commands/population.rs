@@ -10,6 +10,7 @@ use cartkin_core::simulate::check_follow_up;
 use cartkin_core::solve::SolverOptions;
 use cartkin_trial::endpoint::{self, Endpoint, Record, Summary};
 use cartkin_trial::vpop::patients_csv::PatientsCsv;
+use cartkin_trial::vpop::report::{self, PopulationRun};
 use cartkin_trial::vpop::targets::Targets;
 use cartkin_trial::vpop::{PatientResult, PopulationSpec, Sampler, Streamed, spec};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -134,26 +135,15 @@ pub fn run(args: PopulationArgs) -> Result<()> {
     let comparisons = targets.as_ref().map(|t| t.compare(&summary));
     let truncation = sampler.truncation();
 
-    // the endpoints at the top level (the contract), with the run's settings beside them
-    let mut doc = serde_json::to_value(&summary)?;
-    if let Some(map) = doc.as_object_mut() {
-        map.insert("model".into(), serde_json::json!(model.name()));
-        map.insert("regimen".into(), serde_json::json!(regimen.name));
-        map.insert("seed".into(), serde_json::json!(seed));
-        map.insert(
-            "follow_up_days".into(),
-            serde_json::json!(spec.follow_up_days),
-        );
-        map.insert("truncation".into(), serde_json::json!(truncation));
-        map.insert(
-            "targets".into(),
-            serde_json::json!(targets.as_ref().map(|t| t.name.clone())),
-        );
-        map.insert("comparisons".into(), serde_json::json!(comparisons));
-    }
-    let mut json = serde_json::to_vec_pretty(&doc)?;
-    json.push(b'\n');
-    out.add("summary.json", &json)?;
+    let run = PopulationRun {
+        model: model.name(),
+        regimen: &regimen.name,
+        seed,
+        follow_up_days: spec.follow_up_days,
+        truncation: &truncation,
+        targets: targets.as_ref().zip(comparisons.as_deref()),
+    };
+    out.add("summary.json", &report::summary_json(&summary, &run)?)?;
     let formats = args.format.formats();
     let points: Vec<population_figure::TargetPoint> = targets
         .as_ref()

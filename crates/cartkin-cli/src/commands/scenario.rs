@@ -50,16 +50,10 @@ pub fn run(args: ScenarioArgs) -> Result<()> {
 
     out.add("arms.csv", &report::csv(&scenario, &arms)?)?;
     out.add("arms.md", report::markdown(&scenario, &arms).as_bytes())?;
-    let mut json = serde_json::to_vec_pretty(&serde_json::json!({
-        "scenario": scenario.name,
-        "model": scenario.model.name(),
-        "seed": scenario.seed,
-        "patients_per_arm": n,
-        "follow_up_days": scenario.population.follow_up_days,
-        "arms": arms,
-    }))?;
-    json.push(b'\n');
-    out.add("arms.json", &json)?;
+    out.add(
+        "arms.json",
+        &cartkin_trial::vpop::report::arms_json(&scenario, &arms, n)?,
+    )?;
     for (k, (plan, patients)) in scenario.arms.iter().zip(&results).enumerate() {
         out.add(
             &format!("patients/{:03}_{}.csv", k + 1, slug(&plan.name)),

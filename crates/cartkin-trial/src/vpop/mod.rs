@@ -22,6 +22,7 @@
 
 pub mod calibrate;
 pub mod patients_csv;
+pub mod report;
 pub mod run;
 pub mod sample;
 pub mod spec;
