@@ -1,13 +1,14 @@
 //! One panel: planning its axes and label areas, then drawing axes, reference lines, data,
 //! legend and events.
 
-use plotters::element::DashedPathElement;
+mod layers;
+
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, VPos};
 
 use super::axes::Axis;
 use super::coord::TickedCoord;
-use super::event_band::{EVENT_ROW_H, draw_event_labels};
+use super::event_band::EVENT_ROW_H;
 use super::events::{EventGroup, MAX_LABEL_ROWS, group_events};
 use super::fonts::FAMILY;
 use super::layout::Cell;
@@ -15,15 +16,11 @@ use super::layout::{
     FONT_AXIS_DESC, FONT_EVENT, FONT_PANEL_LETTER, FONT_PANEL_TITLE, FONT_TICK, MARGIN_BOTTOM,
     MARGIN_LEFT, MARGIN_RIGHT, PANEL_TITLE_H, PLOT_TOP_GAP, TICK_GAP, TICK_LEN, X_LABEL_AREA_H,
 };
-use super::legend::{self, Entry, LineKind};
-use super::palette::{
-    EVENT, EVENT_DOT, GRID_MAJOR, GRID_MINOR, INK, MUTED, POINT_RADIUS, SERIES_DASH, SERIES_WIDTH,
-    THRESHOLD, THRESHOLD_DASH, series_color,
-};
-use super::ranges::{self, has_line, has_points, series_x};
-use super::segments::{Point, clip, polylines, visible_points};
+use super::legend;
+use super::palette::{GRID_MAJOR, GRID_MINOR, INK, MUTED};
+use super::ranges;
+use super::segments::Point;
 use super::text::{Canvas, Font, draw_err};
-use super::thresholds;
 use super::{Figure, Panel};
 
 /// Everything decided about a panel before drawing.
@@ -115,24 +112,70 @@ pub(crate) fn plan<'a, DB: DrawingBackend>(
 
 /// Draw one panel. `band_h` is the height reserved above the plot for event labels (same for
 /// all top-row panels so their plot areas line up).
+///
+/// Layers go bottom to top: grid, threshold lines, event lines, reference segments, series
+/// lines, series points; then the labels that avoid what is drawn (threshold labels, legend).
 pub(crate) fn draw<DB: DrawingBackend>(
     cv: &Canvas<DB>,
     plan: &PanelPlan,
     fig: &Figure,
     band_h: i32,
 ) -> anyhow::Result<()> {
-    let root = cv.root;
+    let plot = draw_grid(cv, plan, band_h)?;
+    // Pixels covered by lines, points and labels, which the labels drawn later avoid.
+    let mut obstacles = Vec::new();
+    let threshold_lines = layers::draw_threshold_lines(&plot, plan, &mut obstacles)?;
+    layers::draw_event_lines(cv, &plot, plan, band_h)?;
+    let reference_entries = layers::draw_reference_segments(&plot, plan, &mut obstacles)?;
+    let series_points = layers::series_points(plan, fig);
+    layers::draw_series_lines(&plot, plan, &series_points, &mut obstacles)?;
+    layers::draw_series_points(&plot, plan, &series_points, &mut obstacles)?;
+    let mut entries = layers::series_entries(plan);
+    entries.extend(reference_entries);
+    entries.extend(layers::draw_threshold_labels(
+        cv,
+        &threshold_lines,
+        plot.rect,
+        &mut obstacles,
+    )?);
+    draw_no_data_note(cv, plan, plot.rect)?;
+    let to_px = |p: &Point| plot.to_px(p);
+    draw_tick_labels(cv, &plan.x_axis, &plan.y_axis, plot.rect, &to_px)?;
+    let x_label = plan.panel.x_label.as_deref().unwrap_or(&fig.x_label);
+    draw_titles(cv, plan, x_label, plot.rect)?;
+    legend::draw(cv, &entries, plot.rect, &obstacles)
+}
+
+/// The plot area of a panel: data drawn in plot coordinates of its axes, and its pixel box.
+struct PlotArea<DB: DrawingBackend> {
+    area: DrawingArea<DB, Cartesian2d<TickedCoord, TickedCoord>>,
+    /// Pixel box: left, top, right, bottom.
+    rect: legend::Rect,
+}
+
+impl<DB: DrawingBackend> PlotArea<DB> {
+    /// Pixel position of a point in plot coordinates.
+    fn to_px(&self, p: &Point) -> (i32, i32) {
+        self.area.map_coordinate(p)
+    }
+}
+
+/// Lay out the panel's plot area inside its cell (below the title and the event band, beside
+/// the y label area) and draw its grid, axis lines and tick marks. Tick labels are drawn by us
+/// (superscripts, thinning), so plotters gets blank ones.
+fn draw_grid<DB: DrawingBackend>(
+    cv: &Canvas<DB>,
+    plan: &PanelPlan,
+    band_h: i32,
+) -> anyhow::Result<PlotArea<DB>> {
     let cell = plan.cell;
-    let x_axis = &plan.x_axis;
-    let y_axis = &plan.y_axis;
-    let groups = &plan.groups;
-    let cell_area = root.clone().shrink(
+    let cell_area = cv.root.clone().shrink(
         (cell.x0, cell.y0),
         (cell.w.max(1).unsigned_abs(), cell.h.max(1).unsigned_abs()),
     );
     let top_margin = PANEL_TITLE_H as i32 + band_h + PLOT_TOP_GAP as i32;
-    let x_range = TickedCoord::from(x_axis);
-    let y_range = TickedCoord::from(y_axis);
+    let x_range = TickedCoord::from(&plan.x_axis);
+    let y_range = TickedCoord::from(&plan.y_axis);
     let mut chart = ChartBuilder::on(&cell_area)
         .margin_top(top_margin)
         .margin_left(MARGIN_LEFT)
@@ -142,7 +185,6 @@ pub(crate) fn draw<DB: DrawingBackend>(
         .y_label_area_size(plan.y_area_w)
         .build_cartesian_2d(x_range, y_range)
         .map_err(draw_err)?;
-    // Tick labels are drawn by us (superscripts, thinning), plotters draws grid and tick marks.
     let blank = |_: &f64| String::new();
     chart
         .configure_mesh()
@@ -155,197 +197,38 @@ pub(crate) fn draw<DB: DrawingBackend>(
         .label_style((FAMILY, FONT_TICK))
         .draw()
         .map_err(draw_err)?;
-
     let area = chart.plotting_area().clone();
     let (px, py) = area.get_pixel_range();
-    let plot = (px.start, py.start, px.end, py.end);
-    let to_px = |p: &Point| area.map_coordinate(p);
-    let (x_span, y_span) = ((x_axis.lo, x_axis.hi), (y_axis.lo, y_axis.hi));
+    let rect = (px.start, py.start, px.end, py.end);
+    Ok(PlotArea { area, rect })
+}
 
-    // Threshold lines (below the data); labelled after the data are known.
-    let mut obstacles = Vec::new();
-    let mut threshold_lines = Vec::new();
-    for th in &plan.panel.thresholds {
-        let Some(v) = y_axis.to_plot(th.value).filter(|v| y_axis.contains(*v)) else {
-            continue;
-        };
-        let line = vec![(x_axis.lo, v), (x_axis.hi, v)];
-        area.draw(&DashedPathElement::new(
-            line.clone(),
-            THRESHOLD_DASH.0,
-            THRESHOLD_DASH.1,
-            THRESHOLD.stroke_width(1),
-        ))
-        .map_err(draw_err)?;
-        let pixels: Vec<_> = line.iter().map(to_px).collect();
-        legend::sample_polyline(&pixels, &mut obstacles);
-        if !th.label.trim().is_empty() {
-            threshold_lines.push(thresholds::Line {
-                label: th.label.trim().to_string(),
-                y: pixels.first().map_or(py.start, |p| p.1),
-            });
-        }
-    }
-
-    // Event lines in every panel; in the top row they reach up to their label.
-    let label_bottoms = if plan.top_row {
-        draw_event_labels(
-            cv,
-            groups,
-            x_axis,
-            plan.cell,
-            (px.start, px.end),
-            py.start,
-            band_h,
-        )?
-    } else {
-        Vec::new()
-    };
-    for (i, g) in groups.iter().enumerate() {
-        let x = to_px(&(g.time, y_axis.lo)).0;
-        let top = label_bottoms
-            .iter()
-            .find(|(j, _)| *j == i)
-            .map_or(py.start, |&(_, b)| b);
-        root.draw(&DashedPathElement::new(
-            vec![(x, top), (x, py.end)],
-            EVENT_DOT.0,
-            EVENT_DOT.1,
-            EVENT.stroke_width(1),
-        ))
-        .map_err(draw_err)?;
-    }
-
-    // Reference segments (below the data); labelled in the legend.
-    let mut entries = Vec::new();
-    let mut reference_entries = Vec::new();
-    for r in &plan.panel.reference_lines {
-        let ends = (
-            x_axis.to_plot(r.from.0).zip(y_axis.to_plot(r.from.1)),
-            x_axis.to_plot(r.to.0).zip(y_axis.to_plot(r.to.1)),
-        );
-        let (Some(a), Some(b)) = ends else { continue };
-        let Some((c, d)) = clip(a, b, x_span, y_span) else {
-            continue;
-        };
-        area.draw(&DashedPathElement::new(
-            vec![c, d],
-            THRESHOLD_DASH.0,
-            THRESHOLD_DASH.1,
-            THRESHOLD.stroke_width(1),
-        ))
-        .map_err(draw_err)?;
-        legend::sample_polyline(&[to_px(&c), to_px(&d)], &mut obstacles);
-        if !r.label.trim().is_empty() {
-            reference_entries.push(Entry {
-                label: r.label.trim().to_string(),
-                color: THRESHOLD,
-                kind: LineKind::Threshold,
-                marker: false,
-            });
-        }
-    }
-
-    // Data: all lines first, then all points on top of them.
-    let series_points: Vec<Vec<Option<Point>>> = plan
-        .panel
-        .series
-        .iter()
-        .map(|series| {
-            series_x(series, &fig.times)
-                .iter()
-                .zip(&series.values)
-                .map(|(&x, &v)| x_axis.to_plot(x).zip(y_axis.to_plot(v)))
-                .collect()
-        })
-        .collect();
-    for (i, (series, points)) in plan.panel.series.iter().zip(&series_points).enumerate() {
-        if !has_line(series) {
-            continue;
-        }
-        let color = series_color(series.colour.unwrap_or(i));
-        for line in polylines(points, x_span, y_span) {
-            let pixels: Vec<_> = line.iter().map(to_px).collect();
-            legend::sample_polyline(&pixels, &mut obstacles);
-            match line.as_slice() {
-                // An isolated sample: a small dot, unless it gets a point marker anyway.
-                [_] if has_points(series) => Ok(()),
-                [single] => area.draw(&Circle::new(*single, 3, color.filled())),
-                _ if series.dashed => area.draw(&DashedPathElement::new(
-                    line,
-                    SERIES_DASH.0,
-                    SERIES_DASH.1,
-                    color.stroke_width(SERIES_WIDTH),
-                )),
-                _ => area.draw(&PathElement::new(line, color.stroke_width(SERIES_WIDTH))),
-            }
-            .map_err(draw_err)?;
-        }
-    }
-    let r = POINT_RADIUS as i32;
-    for (i, (series, points)) in plan.panel.series.iter().zip(&series_points).enumerate() {
-        let color = series_color(series.colour.unwrap_or(i));
-        if has_points(series) {
-            for p in visible_points(points, x_span, y_span) {
-                area.draw(&Circle::new(p, POINT_RADIUS, color.filled()))
-                    .map_err(draw_err)?;
-                let (x, y) = to_px(&p);
-                obstacles.extend([(x, y), (x - r, y), (x + r, y), (x, y - r), (x, y + r)]);
-            }
-        }
-        if !series.label.trim().is_empty() {
-            entries.push(Entry {
-                label: series.label.trim().to_string(),
-                color,
-                kind: if !has_line(series) {
-                    LineKind::NoLine
-                } else if series.dashed {
-                    LineKind::Dashed
-                } else {
-                    LineKind::Solid
-                },
-                marker: has_points(series),
-            });
-        }
-    }
-    entries.extend(reference_entries);
-    let (boxes, unplaced) = thresholds::draw_labels(cv, &threshold_lines, plot, &obstacles)?;
-    for (x0, y0, x1, y1) in boxes {
-        legend::sample_polyline(
-            &[(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)],
-            &mut obstacles,
-        );
-    }
-    entries.extend(unplaced.into_iter().map(|label| Entry {
-        label,
-        color: THRESHOLD,
-        kind: LineKind::Threshold,
-        marker: false,
-    }));
-
-    let empty: Vec<&Axis> = [x_axis, y_axis]
+/// A note in the middle of the plot when an axis has no data to show (none positive on a log
+/// scale, or none finite).
+fn draw_no_data_note<DB: DrawingBackend>(
+    cv: &Canvas<DB>,
+    plan: &PanelPlan,
+    (left, top, right, bottom): legend::Rect,
+) -> anyhow::Result<()> {
+    let empty: Vec<&Axis> = [&plan.x_axis, &plan.y_axis]
         .into_iter()
         .filter(|a| !a.has_data)
         .collect();
-    if !empty.is_empty() {
-        let note = if empty.iter().any(|a| a.log) {
-            "no positive values to show on this log scale"
-        } else {
-            "no finite values to show"
-        };
-        cv.text(
-            note,
-            Font::regular(FONT_EVENT).with_color(MUTED),
-            ((px.start + px.end) / 2, (py.start + py.end) / 2),
-            HPos::Center,
-            VPos::Center,
-        )?;
+    if empty.is_empty() {
+        return Ok(());
     }
-
-    draw_tick_labels(cv, x_axis, y_axis, plot, &to_px)?;
-    let x_label = plan.panel.x_label.as_deref().unwrap_or(&fig.x_label);
-    draw_titles(cv, plan, x_label, plot)?;
-    legend::draw(cv, &entries, plot, &obstacles)
+    let note = if empty.iter().any(|a| a.log) {
+        "no positive values to show on this log scale"
+    } else {
+        "no finite values to show"
+    };
+    cv.text(
+        note,
+        Font::regular(FONT_EVENT).with_color(MUTED),
+        ((left + right) / 2, (top + bottom) / 2),
+        HPos::Center,
+        VPos::Center,
+    )
 }
 
 /// Tick labels of both axes; x labels are thinned when they would overlap.

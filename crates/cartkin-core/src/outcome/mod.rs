@@ -21,6 +21,7 @@
 //!   day the cytokine reaches the grade-1 edge.
 //! - **Fludarabine AUC**: final value of `outcomes.fludarabine_auc`.
 
+mod assess;
 mod query;
 
 use serde::Serialize;
@@ -30,7 +31,7 @@ pub use query::{
 };
 
 use crate::model::ModelSpec;
-use crate::simulate::{Event, EventKind, Simulation};
+use crate::simulate::{Event, Simulation};
 use crate::solve::SolverStats;
 
 /// MRD negativity: marrow blast fraction below 1e-4 (0.01%).
@@ -228,229 +229,20 @@ pub struct Outcomes {
 }
 
 impl Outcomes {
-    /// Computes the outcomes a model's roles allow.
+    /// Computes the outcomes a model's roles allow: each outcome in turn (CAR-T kinetics,
+    /// leukemia response with relapse and cure, B-cell aplasia, CRS, fludarabine AUC), each
+    /// adding its clinical events to the simulation's, then the events in time order and the
+    /// plausibility check.
     pub fn compute(sim: &Simulation, spec: &ModelSpec) -> Self {
-        let roles = &spec.outcomes;
-        // every column at every node, once; each role reads its own
-        let table = NodeTable::new(sim, spec);
-        let column = |name: &Option<String>| {
-            name.as_ref().and_then(|n| spec.column_index(n)).map(|i| {
-                (
-                    table.column(i),
-                    spec.column_unit(i).unwrap_or_default().to_string(),
-                )
-            })
-        };
-        let (_, t_end) = sim.trajectory.span();
+        let run = assess::Run::new(sim, spec);
         let mut events = sim.events.clone();
-
-        let car_t = column(&roles.car_t).and_then(|(c, unit)| {
-            let (tmax, cmax) = c.maximum(0.0, t_end)?;
-            let first = sim
-                .doses
-                .iter()
-                .find(|d| d.route == crate::model::Agent::CarT)
-                .map_or(0.0, |d| d.time)
-                .max(0.0);
-            let start = c.at(first);
-            events.push(Event {
-                time: tmax,
-                kind: EventKind::CarTPeak,
-                detail: format!("Cmax {cmax:.4e} {unit}"),
-            });
-            Some(CarTKinetics {
-                observable: roles.car_t.clone().unwrap_or_default(),
-                unit,
-                cmax,
-                tmax_day: tmax,
-                auc_0_28d: c.integral(0.0, DAY_28.min(t_end)),
-                fold_expansion: if start > 0.0 { cmax / start } else { f64::NAN },
-            })
-        });
-
-        // None: not a state; Some(None): a state still alive at the end
-        let extinct_day = |name: &str| -> Option<Option<f64>> {
-            let i = spec.state_index(name)?;
-            let last = sim.trajectory.nodes().last()?;
-            let gone = sim.trajectory.layout().log[i] && last.alive & (1 << i) == 0;
-            Some(gone.then(|| {
-                sim.extinctions
-                    .iter()
-                    .rev()
-                    .find(|(_, state)| *state == i)
-                    .map_or(t_end, |(day, _)| *day)
-            }))
-        };
-
-        let response = column(&roles.blast_fraction).map(|(blasts, _)| {
-            let cr_day = blasts.first_crossing(CR_THRESHOLD, Direction::Down, 0.0);
-            let mrd_day = blasts.first_crossing(MRD_THRESHOLD, Direction::Down, 0.0);
-            if let Some(t) = cr_day {
-                events.push(Event {
-                    time: t,
-                    kind: EventKind::CompleteRemission,
-                    detail: "marrow blasts < 5%".into(),
-                });
-            }
-            if let Some(t) = mrd_day {
-                events.push(Event {
-                    time: t,
-                    kind: EventKind::MrdNegative,
-                    detail: "marrow blasts < 1e-4".into(),
-                });
-            }
-            let relapse = cr_day.and_then(|cr| {
-                let day =
-                    blasts.first_crossing(CR_THRESHOLD, Direction::Up, cr + TIME_TOLERANCE)?;
-                let value = |name: &Option<String>| {
-                    name.as_ref()
-                        .and_then(|n| spec.column_index(n))
-                        .map(|i| table.column(i).at(day))
-                };
-                let cd19 = match (value(&roles.cd19_positive), value(&roles.cd19_negative)) {
-                    (Some(pos), Some(neg)) if neg > pos => Cd19::Negative,
-                    (Some(_), _) => Cd19::Positive,
-                    _ => Cd19::Unknown,
-                };
-                let cd22 = match (value(&roles.cd22_positive), value(&roles.cd22_negative)) {
-                    (Some(pos), Some(neg)) if neg > pos => Some(Cd22::Negative),
-                    (Some(_), Some(_)) => Some(Cd22::Positive),
-                    _ => None,
-                };
-                let phenotype = match cd22 {
-                    Some(cd22) => format!("{cd19}{cd22}"),
-                    None => cd19.to_string(),
-                };
-                events.push(Event {
-                    time: day,
-                    kind: EventKind::Relapse,
-                    detail: format!("{phenotype} relapse, blasts ≥ 5%"),
-                });
-                Some(Relapse {
-                    day,
-                    days_from_remission: day - cr,
-                    cd19,
-                    cd22,
-                })
-            });
-            let clones: Vec<Option<f64>> = if roles.clones.is_empty() {
-                [&roles.cd19_positive, &roles.cd19_negative]
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|name| extinct_day(name))
-                    .collect()
-            } else {
-                roles
-                    .clones
-                    .iter()
-                    .map(|name| extinct_day(name).flatten())
-                    .collect()
-            };
-            let cured = !clones.is_empty() && clones.iter().all(Option::is_some);
-            let cure_day = if cured {
-                clones.iter().flatten().copied().reduce(f64::max)
-            } else {
-                None
-            };
-            if let Some(t) = cure_day {
-                events.push(Event {
-                    time: t,
-                    kind: EventKind::Cure,
-                    detail: "all leukemic clones extinct".into(),
-                });
-            }
-            Response {
-                blast_fraction_day0: blasts.at(0.0),
-                blast_fraction_day28: blasts.at(DAY_28.min(t_end)),
-                cr_day,
-                mrd_negative_day: mrd_day,
-                cr_by_day28: cr_day.is_some_and(|d| d <= DAY_28),
-                cr_by_month3: cr_day.is_some_and(|d| d <= MONTH_3),
-                mrd_negative_by_day28: mrd_day.is_some_and(|d| d <= DAY_28),
-                mrd_negative_by_month3: mrd_day.is_some_and(|d| d <= MONTH_3),
-                relapse,
-                cured,
-                cure_day,
-            }
-        });
-
-        let b_cell_aplasia = match (column(&roles.b_cells), roles.b_cell_aplasia_below) {
-            (Some((b, _)), Some(threshold)) => {
-                let onset = b.first_crossing(threshold, Direction::Down, 0.0);
-                let recovery = onset
-                    .and_then(|t| b.first_crossing(threshold, Direction::Up, t + TIME_TOLERANCE));
-                if let Some(t) = onset {
-                    events.push(Event {
-                        time: t,
-                        kind: EventKind::BCellAplasiaStart,
-                        detail: format!("B cells < {threshold} of normal"),
-                    });
-                }
-                if let Some(t) = recovery {
-                    events.push(Event {
-                        time: t,
-                        kind: EventKind::BCellRecovery,
-                        detail: format!("B cells ≥ {threshold} of normal"),
-                    });
-                }
-                Some(Aplasia {
-                    threshold,
-                    onset_day: onset,
-                    recovery_day: recovery,
-                    duration_days: onset.map_or(0.0, |o| recovery.unwrap_or(t_end) - o),
-                    ongoing_at_end: onset.is_some() && recovery.is_none(),
-                })
-            }
-            _ => None,
-        };
-
-        let crs = column(&roles.cytokine).and_then(|(c, unit)| {
-            let (peak_day, peak) = c.maximum(0.0, DAY_28.min(t_end))?;
-            let edges = roles.crs_grade_edges.clone().unwrap_or_default();
-            let grade = edges.iter().filter(|&&e| peak >= e).count() as u8;
-            // the peak is at grade ≥ 1, so the first crossing of the grade-1 edge comes at or
-            // before it (a crossing and return between two nodes is found at the peak)
-            let onset_day = edges.first().filter(|_| grade >= 1).map(|&edge| {
-                c.first_crossing(edge, Direction::Up, 0.0)
-                    .filter(|d| *d <= peak_day)
-                    .unwrap_or(peak_day)
-            });
-            Some(Crs {
-                cytokine: roles.cytokine.clone().unwrap_or_default(),
-                unit,
-                peak,
-                peak_day,
-                grade,
-                grade_edges: edges,
-                onset_day,
-            })
-        });
-
-        let fludarabine_auc = column(&roles.fludarabine_auc).map(|(c, _)| c.last());
-        events.sort_by(|a, b| a.time.total_cmp(&b.time));
-        let ceilings = spec
-            .states
-            .iter()
-            .map(|s| (&s.name, &s.unit, s.plausible_max))
-            .chain(
-                spec.observables
-                    .iter()
-                    .map(|o| (&o.name, &o.unit, o.plausible_max)),
-            );
-        let implausible = ceilings
-            .enumerate()
-            .filter_map(|(i, (name, unit, ceiling))| {
-                let ceiling = ceiling?;
-                let (day, max_value) = table.node_maximum(i)?;
-                (max_value > ceiling).then(|| Implausible {
-                    column: name.clone(),
-                    unit: unit.clone(),
-                    max_value,
-                    day,
-                    plausible_max: ceiling,
-                })
-            })
-            .collect();
+        let car_t = run.car_t_kinetics(&mut events);
+        let response = run.leukemia_response(&mut events);
+        let b_cell_aplasia = run.b_cell_aplasia(&mut events);
+        let crs = run.crs();
+        let fludarabine_auc = run.fludarabine_auc();
+        assess::in_time_order(&mut events);
+        let implausible = run.implausible();
         Outcomes {
             model: spec.name.clone(),
             car_t,

@@ -3,20 +3,23 @@
 //! two-variable sweep expanded into arms. Every error names the file, the line, the arm and
 //! the key.
 
+mod expand;
+mod header;
+mod written;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use cartkin_core::model::{self, Model};
-use cartkin_core::regimen::{self, MAX_CAR_T_CELLS, Regimen};
+use cartkin_core::model::Model;
+use cartkin_core::regimen::{MAX_CAR_T_CELLS, Regimen};
 use cartkin_core::solve::Method;
 use toml::Spanned;
 
 use super::arm::{ArmSettings, NUMERIC_KEYS};
-use super::raw::{Num, RawArm, RawAxis, RawFile, arm_at, line_of};
+use super::raw::{RawArm, RawAxis, RawFile, arm_at, line_of};
 use super::sweep::{self, Axis, Scale};
-use crate::endpoint::months;
 use crate::error::TrialError;
-use crate::vpop::spec::{self as popspec, PopulationSpec};
+use crate::vpop::spec::PopulationSpec;
 
 /// A validated scenario: every arm's model, population and regimen are built.
 #[derive(Debug, Clone)]
@@ -111,6 +114,10 @@ fn relative(dir: &Path, name: &str) -> String {
 }
 
 /// Validates scenario `text`, reporting errors against `path`.
+///
+/// The steps run in the file's order, each refusing what it reads before the next starts: the
+/// `[scenario]` table, `[defaults]`, the `[[arm]]` tables, the `[sweep]`, then every arm at
+/// every grid point.
 pub fn parse(path: &Path, text: &str) -> Result<Scenario, TrialError> {
     let err = |offset: usize, arm: Option<&str>, key: &str, message: String| TrialError::Scenario {
         path: path.to_path_buf(),
@@ -125,346 +132,50 @@ pub fn parse(path: &Path, text: &str) -> Result<Scenario, TrialError> {
         err(at, arm_at(text, at).as_deref(), "syntax", message)
     })?;
     let dir = path.parent().unwrap_or(Path::new("."));
-
-    // the base
-    let h = raw.scenario.into_inner();
-    let name = h.name.get_ref().trim().to_string();
-    if name.is_empty() {
-        return Err(err(
-            h.name.span().start,
-            None,
-            "scenario.name",
-            "expected a non-empty name".into(),
-        ));
-    }
-    let model_name = relative(dir, h.model.get_ref());
-    let model_path = model::resolve(&model_name)
-        .map_err(|e| err(h.model.span().start, None, "scenario.model", e.to_string()))?;
-    let model = Model::load(&model_path)
-        .map_err(|e| err(h.model.span().start, None, "scenario.model", e.to_string()))?;
-    // a population file of its own must hold a [population] table; the model file may not
-    let loaded = match &h.population {
-        Some(p) => {
-            let name = relative(dir, p.get_ref());
-            let path =
-                cartkin_core::bundled::resolve(cartkin_core::bundled::Kind::Population, &name)
-                    .unwrap_or_else(|| PathBuf::from(&name));
-            popspec::load_file(&path, model.spec())
-        }
-        None => popspec::load(&model_path, model.spec()),
-    };
-    let mut population = loaded.map_err(|e| {
-        let at = h
-            .population
-            .as_ref()
-            .map_or(h.model.span().start, |p| p.span().start);
-        err(at, None, "scenario.population", e.to_string())
-    })?;
-    let count = |v: &Option<Spanned<Num>>, key: &str, lo: f64, hi: f64, default: f64| {
-        let Some(v) = v else { return Ok(default) };
-        let x = v.get_ref().0;
-        if x.is_finite() && x.fract() == 0.0 && (lo..=hi).contains(&x) {
-            Ok(x)
-        } else {
-            Err(err(
-                v.span().start,
-                None,
-                key,
-                format!("expected a whole number in [{lo}, {hi}], got {x}"),
-            ))
-        }
-    };
-    let n = count(&h.n, "scenario.n", 1.0, 1e6, population.n as f64)? as usize;
-    let seed = count(
-        &h.seed,
-        "scenario.seed",
-        0.0,
-        9.007e15,
-        population.seed as f64,
-    )? as u64;
-    if let Some(d) = &h.follow_up_days {
-        let days = d.get_ref().0;
-        cartkin_core::simulate::check_follow_up(days)
-            .map_err(|m| err(d.span().start, None, "scenario.follow_up_days", m))?;
-        population.follow_up_days = days;
-    }
-    let follow_up = population.follow_up_days;
-    // remission, and so RFS and EFS, exist only for a model with a response followed to month 3
-    let assessable = model.spec().outcomes.blast_fraction.is_some()
-        && follow_up >= cartkin_core::outcome::MONTH_3;
-    let rfs_months = match &h.rfs_months {
-        Some(m) => {
-            let months: Vec<f64> = m.get_ref().iter().map(|x| x.0).collect();
-            let checked = if months.is_empty() {
-                Err("expected at least one month".to_string())
-            } else if !assessable {
-                Err(format!(
-                    "expected no RFS months: remission is not assessed (model `{}` {})",
-                    model.name(),
-                    if model.spec().outcomes.blast_fraction.is_none() {
-                        "has no leukemia response".to_string()
-                    } else {
-                        format!("followed for {follow_up} days, less than month 3")
-                    }
-                ))
-            } else {
-                months::check_months(&months, follow_up)
-            };
-            checked.map_err(|message| err(m.span().start, None, "scenario.rfs_months", message))?;
-            months
-        }
-        None if assessable => months::default_months(follow_up),
-        None => Vec::new(),
-    };
-    let method = match h
-        .method
+    let header = header::read(raw.scenario.into_inner(), dir, &err)?;
+    let (defaults, default_offsets) = written::defaults(raw.defaults, &err)?;
+    let mut arms = written::arms(&raw.arm, &defaults, &default_offsets, &err)?;
+    let sweep = raw
+        .sweep
         .as_ref()
-        .map(|m| (m.get_ref().as_str(), m.span().start))
-    {
-        None | Some(("dop853", _)) => Method::Dop853,
-        Some(("dopri5", _)) => Method::Dopri5,
-        Some((other, at)) => {
-            return Err(err(
-                at,
-                None,
-                "scenario.method",
-                format!("expected \"dop853\" or \"dopri5\", got \"{other}\""),
-            ));
-        }
-    };
-
-    // arms as written
-    let defaults = match raw.defaults {
-        Some(d) => {
-            if let Some(n) = &d.get_ref().name {
-                return Err(err(
-                    n.span().start,
-                    None,
-                    "defaults.name",
-                    "expected no name in [defaults] (arms have names)".into(),
-                ));
-            }
-            settings(&d.into_inner(), None, &err)?
-        }
-        None => (ArmSettings::default(), KeyOffsets::new()),
-    };
-    let (defaults, default_offsets) = defaults;
-    let mut written: Vec<(String, ArmSettings, usize, String, KeyOffsets)> = Vec::new();
-    for a in &raw.arm {
-        let at = a.span().start;
-        let arm = a.get_ref();
-        let Some(name) = &arm.name else {
-            return Err(err(
-                at,
-                None,
-                "arm.name",
-                "expected every [[arm]] to have a name".into(),
-            ));
-        };
-        let label = name.get_ref().trim().to_string();
-        if label.is_empty() || written.iter().any(|w| w.0 == label) {
-            return Err(err(
-                name.span().start,
-                Some(&label),
-                "name",
-                "expected a non-empty name, unique among the arms".into(),
-            ));
-        }
-        let (s, offsets) = settings(arm, Some(&label), &err)?;
-        let mut all = default_offsets.clone();
-        all.extend(offsets);
-        written.push((
-            label,
-            defaults.merged(&s),
-            name.span().start,
-            arm.description.clone(),
-            all,
-        ));
+        .map(|s| written::sweep(s, &header.model, &err))
+        .transpose()?;
+    if arms.is_empty() {
+        arms.push(written::sweep_only_arm(
+            sweep.is_some(),
+            &defaults,
+            &default_offsets,
+            &err,
+        )?);
     }
-
-    // the sweep
-    let sweep = match &raw.sweep {
-        Some(s) => {
-            let s = s.get_ref();
-            let x = axis(&s.x, "sweep.x", &model, &err)?;
-            let y =
-                s.y.as_ref()
-                    .map(|y| axis(y, "sweep.y", &model, &err))
-                    .transpose()?;
-            let exclusive = |a: &str, b: &str| {
-                let pair = |p: &str, q: &str| (a == p && b == q) || (a == q && b == p);
-                a == b
-                    || pair("dose_per_kg", "dose_cells")
-                    || pair("fludarabine_mg_per_m2", "fludarabine_target_auc")
-            };
-            if let Some(y) = &y
-                && exclusive(&x.key, &y.key)
-            {
-                return Err(err(
-                    s.y.as_ref().map_or(0, |y| y.span().start),
-                    None,
-                    "sweep.y.key",
-                    format!(
-                        "expected a key that can vary together with sweep.x ({}); {} sets the same dose",
-                        x.key, y.key
-                    ),
-                ));
-            }
-            Some(Sweep { x, y })
-        }
-        None => None,
-    };
-    if written.is_empty() {
-        if sweep.is_none() {
-            return Err(err(
-                0,
-                None,
-                "arm",
-                "expected at least one [[arm]] or a [sweep]".into(),
-            ));
-        }
-        written.push((
-            String::new(),
-            defaults.clone(),
-            0,
-            String::new(),
-            default_offsets.clone(),
-        ));
-    }
-
-    // expansion: each written arm at each grid point
-    let base_regimen = population.regimen.clone();
-    let grid = sweep.as_ref().map(|s| sweep::points(&s.x, s.y.as_ref()));
-    let total = written.len() * grid.as_ref().map_or(1, Vec::len);
-    if total > MAX_ARMS {
-        return Err(err(
-            0,
-            None,
-            "sweep",
-            format!("expected at most {MAX_ARMS} arms after expansion, got {total}"),
-        ));
-    }
-    let mut arms = Vec::with_capacity(total);
-    for (base, (label, written_settings, at, description, offsets)) in written.iter().enumerate() {
-        // a value the sweep replaces at every grid point would never be used: refuse it
-        for axis in sweep
-            .iter()
-            .flat_map(|s| std::iter::once(&s.x).chain(s.y.as_ref()))
-        {
-            let replaced = [axis.key.as_str(), exclusive_partner(&axis.key)];
-            if let Some((key, offset)) =
-                offsets.iter().find(|(k, _)| replaced.contains(&k.as_str()))
-            {
-                return Err(err(
-                    *offset,
-                    (!label.is_empty()).then_some(label.as_str()),
-                    key,
-                    format!(
-                        "the sweep varies {} at every grid point, so this value would never be \
-                         used; remove it here (or in [defaults]) or from the sweep",
-                        axis.key
-                    ),
-                ));
-            }
-        }
-        let points: Vec<Option<(usize, Option<usize>)>> = match &grid {
-            Some(g) => g.iter().copied().map(Some).collect(),
-            None => vec![None],
-        };
-        for point in points {
-            let mut s = written_settings.clone();
-            let mut name = label.clone();
-            if let (Some(sw), Some((i, j))) = (&sweep, point) {
-                let mut assign = |axis: &Axis, k: usize| -> Result<(), TrialError> {
-                    let v = axis.values[k];
-                    s.set_key(&axis.key, v)
-                        .map_err(|m| err(*at, Some(label), &axis.key, m))?;
-                    let part = format!("{}={}", axis.key, sweep::labels(&axis.values)[k]);
-                    name = if name.is_empty() {
-                        part
-                    } else {
-                        format!("{name} {part}")
-                    };
-                    Ok(())
-                };
-                assign(&sw.x, i)?;
-                if let (Some(y), Some(j)) = (&sw.y, j) {
-                    assign(y, j)?;
-                }
-            }
-            // point at the key's own line when it was written in this arm (or the defaults)
-            let arm_err = |key: String, message: String| {
-                let line = offsets.get(&key).copied().unwrap_or(*at);
-                err(line, Some(&name), &key, message)
-            };
-            let regimen_name = s.regimen.clone().unwrap_or_else(|| base_regimen.clone());
-            let base_reg = regimen::resolve(&relative(dir, &regimen_name))
-                .map_err(|e| arm_err("regimen".into(), e.to_string()))?;
-            let regimen = s.regimen(&base_reg).map_err(|(k, m)| arm_err(k, m))?;
-            let arm_model = s.model(&model).map_err(|(k, m)| arm_err(k, m))?;
-            // dosing to a target AUC needs the model's fludarabine clearance
-            if regimen.targets_auc()
-                && let Ok(p) = arm_model.spec().defaults.patient.patient("typical patient")
-                && cartkin_core::model::FludarabineDosing::for_model(&arm_model, &p).is_none()
-            {
-                return Err(arm_err(
-                    "fludarabine_target_auc".into(),
-                    format!(
-                        "expected a model with fludarabine PK (CL_nr, theta_GFR, eGFR_max, F_dose) to dose to a target AUC; {} has none",
-                        arm_model.name()
-                    ),
-                ));
-            }
-            let arm_population = s.population(&population);
-            crate::vpop::Sampler::new(&arm_population, &arm_model)
-                .check()
-                .map_err(|m| arm_err("population".into(), m))?;
-            // the largest dose a patient of this arm can get, over all its infusions
-            let dose_key = if s.dose_cells.is_some() {
-                "dose_cells"
-            } else {
-                "dose_per_kg"
-            };
-            arm_population
-                .check_dose_cap(
-                    arm_model.spec().defaults.patient.weight_kg,
-                    regimen.car_t_fraction(),
-                )
-                .map_err(|m| arm_err(dose_key.into(), m))?;
-            // every name is non-empty: a written arm has one, a sweep point adds its values
-            arms.push(ArmPlan {
-                name,
-                base,
-                grid: point,
-                description: description.clone(),
-                population: arm_population,
-                settings: s,
-                model: arm_model,
-                regimen,
-            });
-        }
-    }
+    let plans = expand::arm_plans(&arms, sweep.as_ref(), &header, dir, &err)?;
     Ok(Scenario {
         path: path.to_path_buf(),
-        name,
-        description: h.description,
-        model,
-        population,
-        n,
-        seed,
-        rfs_months,
-        method,
+        name: header.name,
+        description: header.description,
+        model: header.model,
+        population: header.population,
+        n: header.n,
+        seed: header.seed,
+        rfs_months: header.rfs_months,
+        method: header.method,
         sweep,
-        base_arms: written.into_iter().map(|w| w.0).collect(),
-        arms,
+        base_arms: arms.into_iter().map(|a| a.label).collect(),
+        arms: plans,
     })
 }
+
+/// Builds the error of a scenario file from `(offset, arm, key, message)`: the byte offset
+/// gives the line, the arm and the key say where in the scenario.
+trait ErrorAt: Fn(usize, Option<&str>, &str, String) -> TrialError {}
+
+impl<F: Fn(usize, Option<&str>, &str, String) -> TrialError> ErrorAt for F {}
 
 /// An arm's settings, each number checked for its key's range.
 fn settings(
     arm: &RawArm,
     label: Option<&str>,
-    err: &impl Fn(usize, Option<&str>, &str, String) -> TrialError,
+    err: &impl ErrorAt,
 ) -> Result<(ArmSettings, KeyOffsets), TrialError> {
     let mut offsets = KeyOffsets::new();
     if let Some(r) = &arm.regimen {
@@ -573,7 +284,7 @@ fn axis(
     raw: &Spanned<RawAxis>,
     name: &str,
     model: &Model,
-    err: &impl Fn(usize, Option<&str>, &str, String) -> TrialError,
+    err: &impl ErrorAt,
 ) -> Result<Axis, TrialError> {
     let at = raw.span().start;
     let a = raw.get_ref();
@@ -603,42 +314,7 @@ fn axis(
             ));
         }
     };
-    let values = match (&a.values, a.from, a.to, a.points) {
-        (Some(v), None, None, None) => v.iter().map(|x| x.0).collect::<Vec<_>>(),
-        (None, Some(from), Some(to), Some(points)) => {
-            let p = points.0;
-            if !(p.fract() == 0.0 && (2.0..=100.0).contains(&p)) {
-                return Err(err(
-                    at,
-                    None,
-                    &format!("{name}.points"),
-                    format!("expected a whole number of points in [2, 100], got {p}"),
-                ));
-            }
-            if !(from.0.is_finite() && to.0.is_finite() && from.0 < to.0)
-                || (scale == Scale::Log && from.0 <= 0.0)
-            {
-                return Err(err(
-                    at,
-                    None,
-                    &format!("{name}.from"),
-                    format!(
-                        "expected finite from < to (positive on a log scale), got {} and {}",
-                        from.0, to.0
-                    ),
-                ));
-            }
-            sweep::grid(from.0, to.0, p as usize, scale)
-        }
-        _ => {
-            return Err(err(
-                at,
-                None,
-                name,
-                "expected either values = [...] or from, to and points".into(),
-            ));
-        }
-    };
+    let values = axis_values(a, at, name, scale, err)?;
     if values.is_empty() || values.len() > 100 {
         return Err(err(
             at,
@@ -673,4 +349,51 @@ fn axis(
         }
     }
     Ok(Axis { key, values, scale })
+}
+
+/// The values of sweep axis `name` (written at byte offset `at`): as listed, or a grid of
+/// `points` from `from` to `to` on its scale. Refuses both ways at once (or neither), a
+/// number of points outside [2, 100] and a range that is empty (or not positive on a log
+/// scale).
+fn axis_values(
+    a: &RawAxis,
+    at: usize,
+    name: &str,
+    scale: Scale,
+    err: &impl ErrorAt,
+) -> Result<Vec<f64>, TrialError> {
+    match (&a.values, a.from, a.to, a.points) {
+        (Some(v), None, None, None) => Ok(v.iter().map(|x| x.0).collect()),
+        (None, Some(from), Some(to), Some(points)) => {
+            let p = points.0;
+            if !(p.fract() == 0.0 && (2.0..=100.0).contains(&p)) {
+                return Err(err(
+                    at,
+                    None,
+                    &format!("{name}.points"),
+                    format!("expected a whole number of points in [2, 100], got {p}"),
+                ));
+            }
+            if !(from.0.is_finite() && to.0.is_finite() && from.0 < to.0)
+                || (scale == Scale::Log && from.0 <= 0.0)
+            {
+                return Err(err(
+                    at,
+                    None,
+                    &format!("{name}.from"),
+                    format!(
+                        "expected finite from < to (positive on a log scale), got {} and {}",
+                        from.0, to.0
+                    ),
+                ));
+            }
+            Ok(sweep::grid(from.0, to.0, p as usize, scale))
+        }
+        _ => Err(err(
+            at,
+            None,
+            name,
+            "expected either values = [...] or from, to and points".into(),
+        )),
+    }
 }
