@@ -158,10 +158,8 @@ pub fn rates_figure(
     model: &Model,
     comparisons: &[cartkin_trial::vpop::targets::Comparison],
 ) -> Figure {
-    let rates: Vec<&cartkin_trial::vpop::targets::Comparison> = comparisons
-        .iter()
-        .filter(|c| !c.endpoint.starts_with("rfs_"))
-        .collect();
+    let rates: Vec<&cartkin_trial::vpop::targets::Comparison> =
+        comparisons.iter().filter(|c| !c.curve_point).collect();
     let xs: Vec<f64> = (1..=rates.len()).map(|k| k as f64).collect();
     let mut series = vec![
         Series::from_pairs(

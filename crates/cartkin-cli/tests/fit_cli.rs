@@ -564,6 +564,22 @@ fn fitted_model_holds_the_estimates_and_runs_with_simulate() {
         serde_json::from_str(&std::fs::read_to_string(sim.join("outcomes.json")).unwrap())
             .expect("outcomes.json is JSON");
     assert_eq!(outcomes["model"], "stein_2019_fitted");
+
+    // refitting the fitted model into its own folder would write a file that extends itself:
+    // refused before the fit, the old file kept
+    let before = std::fs::read(&fitted).unwrap();
+    let run = cartkin(&[
+        "fit",
+        "--model",
+        p(&fitted),
+        "--data",
+        p(&data),
+        "--pooled",
+        "--out",
+        p(&sc.out()),
+    ]);
+    assert_refused(&run, 1, &["--out", "extend itself"]);
+    assert_eq!(std::fs::read(&fitted).unwrap(), before);
 }
 
 #[test]

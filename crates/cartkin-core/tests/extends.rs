@@ -291,3 +291,109 @@ fn an_overlay_is_read_back_with_exactly_its_values() {
     );
     assert_eq!(spec.name, "cart_all_fitted");
 }
+
+#[test]
+fn unset_removes_base_keys_and_tables_and_refuses_what_the_base_lacks() {
+    let dir = scratch();
+    // a key gives way to another: dose_cells instead of the base's dose_per_kg
+    let text = "[model]\nname = \"flat\"\nextends = \"cart_all\"\nunset = [\"defaults.dose_per_kg\"]\n\n[defaults]\ndose_cells = 1.0e8\n";
+    let spec = file::load(&write(dir.path(), "flat.toml", text)).unwrap_or_else(|e| panic!("{e}"));
+    let resolved = Resolved::load(&dir.path().join("flat.toml")).expect("resolves");
+    assert!(resolved.text.contains("dose_cells = 1.0e8"));
+    assert!(!resolved.text.contains("dose_per_kg"), "{}", resolved.text);
+    assert!(
+        !resolved.text.contains("unset"),
+        "unset is not part of the model"
+    );
+    assert_eq!(spec.name, "flat");
+    // a whole table replaced: none of the base's [population] keys or sub-tables remain
+    let text = "[model]\nname = \"own\"\nextends = \"cart_all\"\nunset = [\"population\"]\n\n[population]\nn = 10\n";
+    let resolved = Resolved::load(&write(dir.path(), "own.toml", text)).expect("resolves");
+    assert!(
+        !resolved.text.contains("[population.covariates]"),
+        "{}",
+        resolved.text
+    );
+    assert!(
+        !resolved.text.contains("calibrate = ["),
+        "{}",
+        resolved.text
+    );
+    assert!(resolved.text.contains("n = 10"));
+    // a path the base does not have is refused at the unset line
+    let text = "[model]\nname = \"typo\"\nextends = \"cart_all\"\nunset = [\"populaton\"]\n";
+    let path = write(dir.path(), "typo.toml", text);
+    let err = file::load(&path).expect_err("misspelt path").to_string();
+    assert!(
+        err.starts_with(&format!("{}:4:", path.display())) && err.contains("populaton"),
+        "{err}"
+    );
+    // and so is a value that is not a list of paths
+    let text = "[model]\nname = \"bad\"\nextends = \"cart_all\"\nunset = \"population\"\n";
+    let path = write(dir.path(), "bad.toml", text);
+    let err = file::load(&path).expect_err("not a list").to_string();
+    assert!(err.starts_with(&format!("{}:4:", path.display())), "{err}");
+}
+
+#[test]
+fn an_entry_listed_twice_in_an_extending_file_is_refused() {
+    let dir = scratch();
+    let text = "[model]\nname = \"twice\"\nextends = \"cart_all\"\n\n[[parameters]]\nname = \"gamma\"\nvalue = 10.0\n\n[[parameters]]\nname = \"gamma\"\nvalue = 20.0\n";
+    let path = write(dir.path(), "twice.toml", text);
+    let err = file::load(&path).expect_err("gamma twice").to_string();
+    assert!(
+        err.starts_with(&format!("{}:9:", path.display())) && err.contains("gamma"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_inherited_regimen_file_is_found_next_to_the_file_that_names_it() {
+    let dir = scratch();
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    std::fs::create_dir_all(&a).expect("dir");
+    std::fs::create_dir_all(&b).expect("dir");
+    let regimen = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../data/regimens/eliana.toml"
+    ))
+    .expect("shipped regimen");
+    write(&a, "r.toml", &regimen);
+    let base = std::fs::read_to_string(shipped("cart_all"))
+        .expect("read")
+        .replace("regimen = \"eliana\"\ndays", "regimen = \"r.toml\"\ndays");
+    assert!(base.contains("regimen = \"r.toml\""));
+    write(&a, "base.toml", &base);
+    let child = write(
+        &b,
+        "child.toml",
+        "[model]\nname = \"child\"\nextends = \"../a/base.toml\"\n",
+    );
+    let spec = file::load(&child).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        std::fs::canonicalize(&spec.defaults.regimen).expect("exists"),
+        std::fs::canonicalize(a.join("r.toml")).expect("exists"),
+        "the base's regimen, next to the base"
+    );
+}
+
+#[test]
+fn a_plain_file_knows_its_multi_line_values() {
+    // `models show --toml` annotates each line with a comment, except inside a value written
+    // over several lines, where the comment would become part of the value
+    let path = shipped("cart_all");
+    let resolved = Resolved::load(&path).expect("resolves");
+    let text = std::fs::read_to_string(&path).expect("read");
+    let first = text
+        .lines()
+        .position(|l| l.starts_with("description = \"\"\""))
+        .expect("a multi-line description")
+        + 1;
+    assert!(resolved.in_multiline_value(first));
+    assert!(resolved.in_multiline_value(first + 1));
+    assert!(
+        !resolved.in_multiline_value(first - 1),
+        "time_unit is one line"
+    );
+}

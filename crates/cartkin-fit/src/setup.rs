@@ -190,7 +190,7 @@ fn model_parameter(
     let transform = Transform::for_bounds(p.lower, p.upper);
     if transform == Transform::Log && initial <= 0.0 {
         return Err(FitError::Setting {
-            setting: format!("initial value of {name}"),
+            setting: format!("initial {name}"),
             message: format!("a positive start is needed for a log-scale parameter, got {initial}"),
         });
     }
@@ -208,13 +208,26 @@ fn model_parameter(
 /// non-positive or non-finite SD the error model needs, even when fixed.
 fn residual_parameters(settings: &FitSettings) -> Result<Vec<FreeParameter>, FitError> {
     let sd_ok = |v: f64| v.is_finite() && v > 0.0;
-    if settings.error.has_additive() && !sd_ok(settings.sigma_add)
-        || settings.error.has_proportional() && !sd_ok(settings.sigma_prop)
-    {
-        return Err(FitError::Setting {
-            setting: "sigma_add".into(),
-            message: "residual SDs (sigma_add, sigma_prop) must be positive".into(),
-        });
+    for (needed, value, setting) in [
+        (
+            settings.error.has_additive(),
+            settings.sigma_add,
+            "sigma_add",
+        ),
+        (
+            settings.error.has_proportional(),
+            settings.sigma_prop,
+            "sigma_prop",
+        ),
+    ] {
+        if needed && !sd_ok(value) {
+            return Err(FitError::Setting {
+                setting: setting.into(),
+                message: format!(
+                    "a residual SD must be positive and finite (the error model uses it), got {value}"
+                ),
+            });
+        }
     }
     let mut free = Vec::new();
     if !settings.fix_error {

@@ -52,6 +52,15 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         settings: settings.clone(),
     };
     let truth_run = generator.evaluate(&truth, settings.seed, None);
+    // the fresh draw's path (known CRS edges) simulates the same calibrated values: remission
+    // does not depend on the edges, so it must be identical (it differed when the edges were
+    // applied by rebuilding the model from its file, which reset gamma and f_neg)
+    let with_edges = generator.evaluate(&truth, settings.seed, Some(&[20.0, 100.0, 400.0, 1500.0]));
+    assert_eq!(
+        with_edges.summary.rate(Endpoint::Remission),
+        truth_run.summary.rate(Endpoint::Remission),
+        "an evaluation with known CRS edges must keep the hyperparameter values"
+    );
     let s = &truth_run.summary;
     let rate = |value: f64, n: usize| {
         Some(RateTarget {

@@ -21,6 +21,7 @@ fn responder(onset: Option<f64>, recovery: Option<f64>, until: f64) -> Record {
     r.set(Var::ObservedUntilDay, until);
     r.set(Var::BCellAplasiaOnsetDay, onset.unwrap_or(f64::NAN));
     r.set(Var::BCellRecoveryDay, recovery.unwrap_or(f64::NAN));
+    r.set(Var::BCellsAssessed, 1.0);
     r
 }
 
@@ -101,6 +102,34 @@ fn quantile_endpoints_and_crs_onset_among_patients_with_crs() {
     assert_eq!(s.number(Endpoint::TmaxMedian), Some(9.5));
     assert_eq!(s.rate(Endpoint::CrsAnyGrade), Some(0.75));
     assert_eq!(s.rate(Endpoint::CrsGrade3Plus), Some(0.25));
+}
+
+#[test]
+fn b_cell_aplasia_headlines_its_own_month_and_needs_b_cells() {
+    // recovery on day 250: in aplasia at 6 months, recovered by 12
+    let patients = [
+        responder(Some(5.0), Some(250.0), 400.0),
+        responder(Some(5.0), None, 400.0),
+    ];
+    let s = summarize(&patients, &[6.0, 12.0]);
+    // the headline (titled "at 6 months") is the 6-month point whatever the report month
+    let (h, _) = s.headline(Endpoint::BCellAplasia, 12.0).expect("reported");
+    assert!((h - 1.0).abs() < 1e-12, "{h}");
+    assert_eq!(
+        s.at(Endpoint::BCellAplasia, 12.0).map(|p| p.survival),
+        Some(0.5)
+    );
+    // a model without B cells: not applicable, not "every responder recovered at day 0"
+    let mut none = patients;
+    for r in &mut none {
+        r.set(Var::BCellsAssessed, 0.0);
+        r.set(Var::BCellAplasiaOnsetDay, f64::NAN);
+        r.set(Var::BCellRecoveryDay, f64::NAN);
+    }
+    let s = summarize(&none, &[6.0, 12.0]);
+    assert!(s.curve(Endpoint::BCellAplasia).is_empty());
+    assert_eq!(s.headline(Endpoint::BCellAplasia, 12.0), None);
+    assert_eq!(s.number(Endpoint::MedianBCellAplasia), None);
 }
 
 #[test]

@@ -629,3 +629,15 @@ fn a_population_is_inherited_through_extends() {
     assert_eq!(zuma.n, own.n, "n is inherited");
     assert!(zuma.dose != own.dose, "the dose table is replaced whole");
 }
+
+#[test]
+fn a_model_file_that_extends_another_read_as_a_population_file_keeps_its_chain() {
+    // cart_all_zuma3's [population] lists its trial's differences; n, seed and follow-up are
+    // cart_all's (through cart_all_eliana), and must not fall back to built-in defaults
+    let zuma3 = model("cart_all_zuma3");
+    let path = model::resolve("cart_all_zuma3").expect("bundled");
+    let as_file = spec::load_file(&path, zuma3.spec()).unwrap_or_else(|e| panic!("{e}"));
+    let own = spec::load(&path, zuma3.spec()).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(as_file, own);
+    assert_eq!(as_file.n, 2000);
+}

@@ -71,6 +71,36 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
     };
     calibration.validate().map_err(super::flags::trial_error)?;
     super::threads::check(args.threads)?;
+    let population_file = args
+        .population
+        .as_deref()
+        .map(super::population::resolve_population);
+    let written_to = args.out.join("calibrated.toml");
+    let destination = Destination {
+        model: &model,
+        written_to: &written_to,
+        asked: &args.model,
+        population_file: population_file.as_deref(),
+        trial: &targets.name,
+    };
+    let write_calibrated = |values: &[(Free, f64)], spec: &PopulationSpec, edges: &[f64]| {
+        calibrated_model(&destination, spec, values, edges)
+    };
+    // what calibrated.toml can hold is known before the run: check it now, not after it
+    {
+        let start = calibration.start_values();
+        let (_, start_spec) = calibration.apply(&start.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+        write_calibrated(&start, &start_spec, &[20.0, 100.0, 400.0, 1500.0])?;
+    }
+    if cartkin_core::model::overlay::replaces_its_base(
+        &model.spec().chain,
+        &args.out.join("calibrated.toml"),
+    ) {
+        bail!(
+            "--out {}: calibrated.toml there is the model being calibrated (or one it extends); the new file would extend itself: choose another --out",
+            args.out.display()
+        );
+    }
     let mut out = ResultSet::begin(&args.out, "calibrate")?;
     let bar = ProgressBar::new_spinner();
     bar.set_style(ProgressStyle::with_template(
@@ -87,17 +117,10 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         calibration.apply(&report.values.iter().map(|(_, v)| *v).collect::<Vec<_>>());
     out.add(
         "calibrated.toml",
-        &calibrated_model(
-            &model,
-            &args.out.join("calibrated.toml"),
-            &args.model,
-            args.population
-                .as_deref()
-                .map(super::population::resolve_population)
-                .as_deref(),
+        &write_calibrated(
+            &report.values,
             &cal_spec,
-            &report,
-            &targets.name,
+            &report.calibration.crs_grade_edges,
         )?,
     )?;
     out.add(
@@ -166,18 +189,36 @@ fn print_table(title: &str, e: &Evaluation) {
     }
 }
 
+/// Where a calibrated model goes and what it extends.
+struct Destination<'a> {
+    /// The model calibrated.
+    model: &'a Model,
+    /// Where the file is written (its `extends` is resolved from there).
+    written_to: &'a std::path::Path,
+    /// The name or path the model was asked for by.
+    asked: &'a str,
+    /// The population file, if the population came from one.
+    population_file: Option<&'a std::path::Path>,
+    /// The trial calibrated to.
+    trial: &'a str,
+}
+
 /// The calibrated model: a model file that extends the calibrated one with the calibrated
 /// typical values and ωs, the fitted CRS grade edges and, when the population came from a
 /// file of its own, that population; validated by reading it back.
 fn calibrated_model(
-    model: &Model,
-    written_to: &std::path::Path,
-    asked: &str,
-    population_file: Option<&std::path::Path>,
+    to: &Destination,
     spec: &PopulationSpec,
-    report: &Report,
-    trial: &str,
+    values: &[(Free, f64)],
+    crs_grade_edges: &[f64],
 ) -> Result<Vec<u8>> {
+    let Destination {
+        model,
+        written_to,
+        asked,
+        population_file,
+        trial,
+    } = *to;
     let base = model.spec();
     let mut overlay = Overlay::new(
         overlay::base_reference(asked, &base.path),
@@ -189,11 +230,7 @@ fn calibrated_model(
         base.name
     ));
     let source = format!("calibrated by cartkin calibrate to {trial}");
-    for (f, v) in report
-        .values
-        .iter()
-        .filter(|(f, _)| f.hyper == Hyper::Typical)
-    {
+    for (f, v) in values.iter().filter(|(f, _)| f.hyper == Hyper::Typical) {
         overlay.parameters.push(ParameterChange {
             name: f.parameter.clone(),
             value: Some(*v),
@@ -225,8 +262,7 @@ fn calibrated_model(
                 p.spread
             ),
         };
-        let freed = report
-            .values
+        let freed = values
             .iter()
             .any(|(f, _)| f.hyper == Hyper::Omega && f.parameter == p.name);
         let variability = Some(Variability {
@@ -255,24 +291,66 @@ fn calibrated_model(
             }),
         }
     }
-    overlay.outcomes.push((
-        "crs_grade_edges".into(),
-        overlay::numbers(&report.calibration.crs_grade_edges),
-    ));
+    // the edges are written when the calibration changed them (a model without a cytokine
+    // has none to change)
+    if base.outcomes.cytokine.is_some()
+        && base.outcomes.crs_grade_edges.as_deref() != Some(crs_grade_edges)
+    {
+        overlay
+            .outcomes
+            .push(("crs_grade_edges".into(), overlay::numbers(crs_grade_edges)));
+    }
     if let Some(file) = population_file {
         overlay
             .comments
             .push(format!("population from {}", file.display()));
+        // the file's population replaces the base's whole (as it did in the run): keys,
+        // covariates or a dose rule the file lacks must not come back from the base
+        if base_has_population(&base.path)? {
+            overlay.unset.push("population".into());
+        }
         overlay.population = Some(spec.settings_toml());
     }
     let out = overlay.to_toml();
     // the result must be a valid model file with a valid population, read as from where it
-    // is written (`extends` is resolved from there)
+    // is written (`extends` is resolved from there), and that population the one calibrated
     let checked = model::file::parse(written_to, &out)
         .context("the calibrated model file did not validate")?;
-    spec::parse(written_to, &out, &checked)
+    let reread = spec::parse(written_to, &out, &checked)
         .context("the calibrated population did not validate")?;
+    if let Some(field) = population_difference(&reread, spec) {
+        bail!(
+            "the calibrated model file would describe another population than the one calibrated \
+             ({field} differ); a model file cannot hold it: run `cartkin population` with the \
+             population file and the calibrated ωs instead"
+        );
+    }
     Ok(out.into_bytes())
+}
+
+/// Whether the model file at `path` (its extends chain resolved) has a `[population]` table.
+fn base_has_population(path: &std::path::Path) -> Result<bool> {
+    Ok(model::extends::Resolved::load(path)?.has_table("population"))
+}
+
+/// The first part of two populations that differs, if any.
+fn population_difference(a: &PopulationSpec, b: &PopulationSpec) -> Option<&'static str> {
+    let differs = [
+        (a.n != b.n, "n"),
+        (a.seed != b.seed, "seed"),
+        (a.regimen != b.regimen, "regimen"),
+        (a.follow_up_days != b.follow_up_days, "follow_up_days"),
+        (
+            a.non_relapse_mortality_per_year != b.non_relapse_mortality_per_year,
+            "non_relapse_mortality_per_year",
+        ),
+        (a.dropout_per_year != b.dropout_per_year, "dropout_per_year"),
+        (a.covariates != b.covariates, "covariates"),
+        (a.dose != b.dose, "dose rules"),
+        (a.parameters != b.parameters, "varying parameters"),
+        (a.correlation != b.correlation, "correlations"),
+    ];
+    differs.iter().find(|(d, _)| *d).map(|(_, f)| *f)
 }
 
 fn report_md(

@@ -85,6 +85,15 @@ pub fn run(args: FitArgs) -> Result<()> {
     };
     super::threads::check(args.threads)?;
     // checked and locked before fitting: a bad --out fails now, not after the fit
+    if cartkin_core::model::overlay::replaces_its_base(
+        &model.spec().chain,
+        &args.out.join("fitted_model.toml"),
+    ) {
+        bail!(
+            "--out {}: fitted_model.toml there is the model being fitted (or one it extends); the new file would extend itself: choose another --out",
+            args.out.display()
+        );
+    }
     let mut out = ResultSet::begin(&args.out, "fit")?;
     let bar = ProgressBar::new(fits as u64);
     bar.set_style(ProgressStyle::with_template(

@@ -12,6 +12,9 @@
 //!   `lower`, `upper`, `variability`, `source`, `series`, ...), a new one follows the entry the file lists before it (else goes at the end);
 //! - `references` are added to the base's; other arrays (`calibrate`, `crs_grade_edges`, ...)
 //!   replace the base's;
+//! - `unset = ["population", "defaults.dose_per_kg"]` in `[model]` removes keys or whole
+//!   tables of the base first: a table the file then writes replaces the base's whole, and a
+//!   key can give way to another (`dose_cells` for `dose_per_kg`);
 //! - a file that names another `structure` keeps, of the base's states, parameters and
 //!   observables, those the structure has, in its order.
 //!
@@ -123,6 +126,13 @@ impl Resolved {
             .unwrap_or(false)
     }
 
+    /// Whether the resolved model has the top-level table `name` (e.g. `population`).
+    pub fn has_table(&self, name: &str) -> bool {
+        Document::parse(self.text.as_str())
+            .map(|d| d.get(name).is_some_and(Item::is_table))
+            .unwrap_or(false)
+    }
+
     /// Whether the file extends another.
     pub fn extends(&self) -> bool {
         self.chain.len() > 1
@@ -136,9 +146,13 @@ fn line_of(text: &str, offset: usize) -> usize {
 /// A plain file: its own text, every line its own origin.
 fn plain(path: &Path, text: &str) -> Resolved {
     let lines = text.split('\n').count();
+    let mut multiline = vec![false; lines];
+    if let Ok(doc) = Document::parse(text) {
+        mark_multiline(doc.as_table(), text, &mut multiline);
+    }
     Resolved {
         extends_line: None,
-        multiline: vec![false; lines],
+        multiline,
         text: text.to_string(),
         origins: (1..=lines)
             .map(|line| Location {
@@ -147,6 +161,27 @@ fn plain(path: &Path, text: &str) -> Resolved {
             })
             .collect(),
         chain: vec![path.to_path_buf()],
+    }
+}
+
+/// Marks the lines of every value written over several lines (a multi-line string or array).
+fn mark_multiline(table: &EditTable, text: &str, marks: &mut [bool]) {
+    for (_, item) in table.iter() {
+        match item {
+            Item::Value(v) => {
+                if let Some(span) = v.span() {
+                    let (first, last) = (line_of(text, span.start), line_of(text, span.end));
+                    if last > first {
+                        for m in marks.iter_mut().take(last).skip(first - 1) {
+                            *m = true;
+                        }
+                    }
+                }
+            }
+            Item::Table(t) => mark_multiline(t, text, marks),
+            Item::ArrayOfTables(a) => a.iter().for_each(|t| mark_multiline(t, text, marks)),
+            Item::None => {}
+        }
     }
 }
 
@@ -209,7 +244,7 @@ fn resolve(path: &Path, text: &str, seen: &mut Vec<PathBuf>) -> Result<Resolved,
         &base.text,
         false,
     );
-    let over = Table::of(
+    let mut over = Table::of(
         doc.as_table(),
         &|offset| Location::at_offset(path, text, offset),
         text,
@@ -228,7 +263,8 @@ fn resolve(path: &Path, text: &str, seen: &mut Vec<PathBuf>) -> Result<Resolved,
             found: "none (it would take its base's name)".into(),
         });
     }
-    tree.merge(over, "");
+    tree.unset(&mut over)?;
+    tree.merge(over, "")?;
     tree.remove_extends();
     tree.fit_structure()?;
     let mut out = Emitted::default();
@@ -418,7 +454,7 @@ impl Table {
     }
 
     /// Lays `over` over this table (see the module documentation).
-    fn merge(&mut self, over: Table, path: &str) {
+    fn merge(&mut self, over: Table, path: &str) -> Result<(), InputError> {
         for (key, node) in over.entries {
             let at = if path.is_empty() {
                 key.clone()
@@ -427,13 +463,13 @@ impl Table {
             };
             match (self.get_mut(&key), node) {
                 (Some(Node::Table(base)), Node::Table(t)) if !REPLACED.contains(&at.as_str()) => {
-                    base.merge(t, &at);
+                    base.merge(t, &at)?;
                 }
                 (Some(Node::Array(base)), Node::Array(entries))
                     if KEYED.iter().any(|(k, _)| *k == at) =>
                 {
                     let field = KEYED.iter().find(|(k, _)| *k == at).map_or("name", |k| k.1);
-                    merge_keyed(base, entries, field);
+                    merge_keyed(base, entries, field, &at)?;
                 }
                 (
                     Some(Node::Value {
@@ -448,6 +484,67 @@ impl Table {
                 (Some(slot), node) => *slot = node,
                 (None, node) => self.entries.push((key, node)),
             }
+        }
+        Ok(())
+    }
+
+    /// Removes what the extending file's `model.unset` names from the base (before the file
+    /// is laid over it): a key, or a whole table, by its dotted path. A path the base does
+    /// not have is refused at the `unset` line, so a misspelt one cannot silently keep the
+    /// base's value.
+    fn unset(&mut self, over: &mut Table) -> Result<(), InputError> {
+        let Some(Node::Table(model)) = over.get_mut("model") else {
+            return Ok(());
+        };
+        let Some(i) = model.entries.iter().position(|(k, _)| k == "unset") else {
+            return Ok(());
+        };
+        let (_, node) = model.entries.remove(i);
+        let Node::Value { text, origin } = node else {
+            return Err(unset_error(
+                origin_of(&node),
+                "a list of dotted key paths",
+                "a table",
+            ));
+        };
+        let paths: Option<Vec<String>> = match text.parse::<toml_edit::Value>() {
+            Ok(toml_edit::Value::Array(a)) => {
+                a.iter().map(|v| v.as_str().map(str::to_string)).collect()
+            }
+            _ => None,
+        };
+        let Some(paths) = paths else {
+            return Err(unset_error(
+                origin,
+                "a list of dotted key paths, e.g. [\"population\", \"defaults.dose_per_kg\"]",
+                &text,
+            ));
+        };
+        for path in paths {
+            if !self.remove_path(&path) {
+                return Err(unset_error(
+                    origin,
+                    "dotted paths of keys or tables the base has (arrays of tables cannot be unset)",
+                    &path,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes the key or table at a dotted path; whether it was there.
+    fn remove_path(&mut self, path: &str) -> bool {
+        match path.split_once('.') {
+            None => {
+                let before = self.entries.len();
+                self.entries
+                    .retain(|(k, n)| k != path || matches!(n, Node::Array(_)));
+                self.entries.len() < before
+            }
+            Some((head, rest)) => match self.get_mut(head) {
+                Some(Node::Table(t)) => t.remove_path(rest),
+                _ => false,
+            },
         }
     }
 
@@ -555,19 +652,56 @@ fn appended(base: &str, over: &str) -> Option<String> {
     Some(a.to_string())
 }
 
-fn merge_keyed(base: &mut Vec<Table>, entries: Vec<Table>, field: &str) {
+fn unset_error(origin: Location, expected: &str, found: &str) -> InputError {
+    InputError::Invalid {
+        location: origin,
+        field: "model.unset".into(),
+        expected: expected.into(),
+        found: found.into(),
+    }
+}
+
+fn origin_of(node: &Node) -> Location {
+    match node {
+        Node::Value { origin, .. } => origin.clone(),
+        Node::Table(t) => t.origin.clone(),
+        Node::Array(a) => a
+            .first()
+            .map_or_else(|| Location::file(Path::new("")), |t| t.origin.clone()),
+    }
+}
+
+fn merge_keyed(
+    base: &mut Vec<Table>,
+    entries: Vec<Table>,
+    field: &str,
+    at: &str,
+) -> Result<(), InputError> {
     // a new entry follows the one the extending file lists before it (else goes at the end),
     // so that a file can insert a panel where it belongs
     let mut after: Option<usize> = None;
+    let mut named: Vec<String> = Vec::new();
     for entry in entries {
         let key = entry.string(field);
+        if let Some(k) = &key {
+            // listed twice, the second entry would silently win over the first
+            if named.contains(k) {
+                return Err(InputError::Invalid {
+                    location: entry.origin.clone(),
+                    field: format!("{at}.{field}"),
+                    expected: format!("each entry once (by its `{field}`)"),
+                    found: format!("`{k}` a second time"),
+                });
+            }
+            named.push(k.clone());
+        }
         match base
             .iter()
             .position(|b| key.is_some() && b.string(field) == key)
         {
             Some(i) => {
                 base[i].from_override = true;
-                base[i].merge(entry, "");
+                base[i].merge(entry, "")?;
                 after = Some(i);
             }
             None => {
@@ -577,6 +711,7 @@ fn merge_keyed(base: &mut Vec<Table>, entries: Vec<Table>, field: &str) {
             }
         }
     }
+    Ok(())
 }
 
 fn join(path: &str, key: &str) -> String {

@@ -765,11 +765,13 @@ impl Validator<'_> {
             age_years: covariate(&p.age_years, "age", "defaults.patient.age_years")?,
         };
         // the default regimen must exist: a named one, or a file relative to the model file
+        // that names it (in an extends chain, the base that wrote the line)
         let name = raw.regimen.get_ref();
         let regimen = if crate::regimen::named(name).is_some() {
             name.clone()
         } else {
-            let relative = self.path.parent().map(|dir| dir.join(name));
+            let written_in = self.origin(&raw.regimen).path;
+            let relative = written_in.parent().map(|dir| dir.join(name));
             match relative.filter(|p| p.is_file()) {
                 Some(path) => path.display().to_string(),
                 None => {

@@ -36,8 +36,11 @@ pub struct Overlay {
     pub parameters: Vec<ParameterChange>,
     /// Outcome settings replaced, e.g. `crs_grade_edges` (name, TOML value).
     pub outcomes: Vec<(String, toml_edit::Value)>,
-    /// A `[population]` table (TOML text) replacing the base's keys, if any.
+    /// A `[population]` table (TOML text), if any: merged key by key with the base's, unless
+    /// `unset` names `population`.
     pub population: Option<String>,
+    /// Keys or tables of the base removed before the overlay is laid over it (`model.unset`).
+    pub unset: Vec<String>,
 }
 
 impl Overlay {
@@ -51,6 +54,7 @@ impl Overlay {
             parameters: Vec::new(),
             outcomes: Vec::new(),
             population: None,
+            unset: Vec::new(),
         }
     }
 
@@ -62,6 +66,13 @@ impl Overlay {
         model.insert("extends", value(&self.extends));
         if let Some(title) = &self.title {
             model.insert("title", value(title));
+        }
+        if !self.unset.is_empty() {
+            let mut a = Array::new();
+            for u in &self.unset {
+                a.push(u.as_str());
+            }
+            model.insert("unset", value(a));
         }
         doc.insert("model", Item::Table(model));
         if !self.parameters.is_empty() {
@@ -89,7 +100,10 @@ impl Overlay {
         }
         let mut text = String::new();
         for c in &self.comments {
-            text.push_str(&format!("# {c}\n"));
+            // a comment is one line: a newline in it (a trial name, a path) would end it
+            for line in c.lines() {
+                text.push_str(&format!("# {line}\n"));
+            }
         }
         text.push_str(&doc.to_string());
         if let Some(p) = &self.population {
@@ -122,16 +136,29 @@ pub fn numbers(values: &[f64]) -> toml_edit::Value {
     toml_edit::Value::Array(a)
 }
 
-/// How an overlay names its base: the name a model was asked for by, when it was found by
-/// name; else the absolute path of its file (the overlay is written elsewhere).
+/// How an overlay names its base: a bundled model by its name; any other by the absolute
+/// path of its file, so that what the overlay means does not depend on where it is read
+/// (`$CARTKIN_MODELS`, the working directory) or on a later file of the same name.
 pub fn base_reference(asked: &str, path: &std::path::Path) -> String {
-    let looks_like_path =
-        asked.contains('/') || asked.ends_with(".toml") || std::path::Path::new(asked).is_file();
-    if !looks_like_path || crate::bundled::is_bundled(path) {
-        return asked.to_string();
+    if crate::bundled::is_bundled(path) {
+        return path
+            .file_stem()
+            .map_or_else(|| asked.to_string(), |s| s.to_string_lossy().into_owned());
     }
     std::fs::canonicalize(path)
         .unwrap_or_else(|_| path.to_path_buf())
         .display()
         .to_string()
+}
+
+/// Whether writing an overlay of `base` (its extends chain `chain`) to `written_to` would
+/// replace a file of the chain: the new file would then extend itself.
+pub fn replaces_its_base(chain: &[std::path::PathBuf], written_to: &std::path::Path) -> bool {
+    let canonical = |p: &std::path::Path| {
+        // the output may not exist yet: compare its folder's canonical path and its name
+        let dir = p.parent().and_then(|d| std::fs::canonicalize(d).ok());
+        dir.zip(p.file_name()).map(|(d, n)| d.join(n))
+    };
+    let target = canonical(written_to);
+    target.is_some() && chain.iter().any(|p| canonical(p) == target)
 }

@@ -124,6 +124,14 @@ impl Stat {
     /// This statistic over `records`, survival curves at `months`.
     pub fn evaluate<P: HasRecord>(&self, patients: &[P], months: &[f64]) -> Value {
         let records = || patients.iter().map(HasRecord::record);
+        // a time to event nobody has (no responder, or a model without B cells) has no
+        // curve and no median: not applicable, not a curve of nobody at 100%
+        if let Stat::Survival(curve) | Stat::SurvivalAt { curve, .. } | Stat::MedianSurvival(curve) =
+            *self
+            && records().all(|r| curve(r).is_none())
+        {
+            return self.not_applicable();
+        }
         match *self {
             Stat::Count(p) => Value::Count(records().filter(|r| p(r)).count()),
             Stat::Rate { of, among } => {

@@ -134,11 +134,15 @@ impl Summary {
             Value::Count(c) => Some((*c as f64, None)),
             Value::Rate { value, ci95, .. } => value.and_then(finite).map(|v| (v, *ci95)),
             Value::Curve(points) => {
-                // the report month, else (a curve at fixed months) its first month
-                let p = points
-                    .iter()
-                    .find(|p| (p.month - month).abs() < 1e-9)
-                    .or(points.first())?;
+                // a curve at the report months: at `month` (else its first month); a curve at
+                // fixed months (B-cell aplasia at 6 and 12): its first month, which its
+                // titles name, whatever the report month
+                let at_month = points.iter().find(|p| (p.month - month).abs() < 1e-9);
+                let p = if e.def().is_report_curve() {
+                    at_month.or(points.first())
+                } else {
+                    points.first()
+                }?;
                 finite(p.survival).map(|s| (s, Some(p.ci95)))
             }
             Value::Number(x) => x.and_then(finite).map(|v| (v, None)),

@@ -67,11 +67,13 @@ pub enum Var {
     CrsOnsetDay,
     /// Last day observed (follow-up end, death or dropout).
     ObservedUntilDay,
+    /// The model has B cells with an aplasia threshold (else aplasia is not applicable).
+    BCellsAssessed,
 }
 
 impl Var {
     /// Number of variables.
-    pub const COUNT: usize = Var::ObservedUntilDay as usize + 1;
+    pub const COUNT: usize = Var::BCellsAssessed as usize + 1;
 }
 
 /// The last variable written before `patients.csv`'s diagnostic columns (`implausible`,
@@ -228,6 +230,12 @@ pub static VARS: &[VarDef] = &[
         column: "observed_until_day",
         format: Format::Hidden,
         extract: |p| p.course.observed_until_day,
+    },
+    VarDef {
+        var: Var::BCellsAssessed,
+        column: "b_cells_assessed",
+        format: Format::Hidden,
+        extract: |p| flag(p.outcomes.b_cell_aplasia.is_some()),
     },
 ];
 
@@ -471,10 +479,12 @@ fn efs(r: &Record) -> Option<(f64, bool)> {
     ))
 }
 
-/// Time in B-cell aplasia of a responder, from the infusion: recovery is the event; no
-/// aplasia is an event at day 0; aplasia that lasts is censored when observation ends.
+/// Time in B-cell aplasia of a responder, from the infusion (as trials report it: "B-cell
+/// aplasia at 6 months after infusion"): recovery is the event; no aplasia while observed is
+/// an event at day 0; aplasia that lasts is censored when observation ends. Not applicable
+/// (`None`) to a model without B cells.
 fn b_cell_aplasia(r: &Record) -> Option<(f64, bool)> {
-    if !responder(r) {
+    if !responder(r) || !r.flag(Var::BCellsAssessed) {
         return None;
     }
     let end = r.value(Var::ObservedUntilDay)?;
@@ -484,6 +494,8 @@ fn b_cell_aplasia(r: &Record) -> Option<(f64, bool)> {
             r.value(Var::BCellRecoveryDay),
         ) {
             (None, _) => (0.0, true),
+            // begun after observation ended (a death in remission first): not seen
+            (Some(onset), _) if onset > end => (0.0, true),
             (Some(_), Some(recovery)) if recovery <= end => (recovery / DAYS_PER_MONTH, true),
             (Some(_), _) => (end / DAYS_PER_MONTH, false),
         },

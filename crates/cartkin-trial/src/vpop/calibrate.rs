@@ -434,6 +434,15 @@ impl Calibration<'_> {
         })
     }
 
+    /// The free hyperparameters' values before calibration (the model's typical values and
+    /// the population's ωs), within their bounds.
+    pub fn start_values(&self) -> Vec<(Free, f64)> {
+        self.free
+            .iter()
+            .map(|f| (f.clone(), self.current(f).clamp(f.lower, f.upper)))
+            .collect()
+    }
+
     fn current(&self, f: &Free) -> f64 {
         match f.hyper {
             Hyper::Typical => self.model.get(&f.parameter).unwrap_or(f.lower),
@@ -489,7 +498,16 @@ impl CostFunction for Cost<'_, '_> {
 fn with_crs_edges(model: Model, edges: &[f64]) -> Model {
     let mut spec = model.spec().clone();
     spec.outcomes.crs_grade_edges = Some(edges.to_vec());
-    Model::from_spec(spec).unwrap_or(model)
+    let Ok(mut edged) = Model::from_spec(spec) else {
+        return model;
+    };
+    // `from_spec` starts from the file's values: carry over the calibrated typical values
+    for (i, &v) in model.values().iter().enumerate() {
+        if edged.set_index(i, v).is_err() {
+            return model;
+        }
+    }
+    edged
 }
 
 /// CRS bin edges that reproduce the targeted grade frequencies on these patients: grade ≥ 1 for

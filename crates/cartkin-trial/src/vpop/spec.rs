@@ -288,11 +288,9 @@ fn parse_with(
 ) -> Result<PopulationSpec, TrialError> {
     // a model file's population is that of its whole `extends` chain; an error names the file
     // and line of the chain it came from
-    let resolved = if required {
-        None
-    } else {
-        Some(Resolved::parse(path, text)?)
-    };
+    // (a population file that is a model file extending another, too: its inherited
+    // [population] keys count)
+    let resolved = Some(Resolved::parse(path, text)?);
     let text = resolved.as_ref().map_or(text, |r| r.text.as_str());
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
     let err = |offset: usize, message: String| {

@@ -90,6 +90,9 @@ pub struct Comparison {
     pub discrepancy: f64,
     /// Source.
     pub source: String,
+    /// A point of a survival curve (RFS, EFS, B-cell aplasia at a month), not a rate.
+    #[serde(skip)]
+    pub curve_point: bool,
 }
 
 /// The keys of a targets file besides the endpoints.
@@ -302,6 +305,7 @@ impl Targets {
                 inside: accept[0] <= p && p <= accept[1],
                 discrepancy: binomial_deviance(r.value, p, n),
                 source: r.source.clone(),
+                curve_point: false,
             });
         }
         for (&e, points) in &self.curves {
@@ -321,6 +325,7 @@ impl Targets {
                     inside: accept[0] <= sim && sim <= accept[1],
                     discrepancy: if z.is_finite() { z * z } else { 1e6 },
                     source: r.source.clone(),
+                    curve_point: true,
                 });
             }
         }
