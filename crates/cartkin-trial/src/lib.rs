@@ -10,6 +10,7 @@
 //! | Kaplan–Meier with Greenwood CIs | [`survival::KaplanMeier`] |
 //! | compare arms (dose, lymphodepletion, product) on the same patients | [`scenario::load`], [`scenario::simulate_arms`], [`scenario::summarize`] |
 //! | calibrate hyperparameters to trial figures | [`vpop::calibrate::Calibration`] with [`vpop::targets::Targets`] |
+//! | check a model against held-out published figures | [`validate::ValidationFile`], [`validate::Plan`] |
 
 #![warn(missing_docs)]
 
@@ -17,6 +18,7 @@ pub mod endpoint;
 pub mod error;
 pub mod scenario;
 pub mod survival;
+pub mod validate;
 pub mod vpop;
 
 pub use error::TrialError;
