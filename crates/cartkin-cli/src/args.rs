@@ -26,6 +26,8 @@ pub enum Command {
     Calibrate(Box<CalibrateArgs>),
     /// Compare scenario arms on the same virtual patients: arms.csv, arms.md, per-arm patients, plots.
     Scenario(Box<ScenarioArgs>),
+    /// Check a model against held-out published figures: validation.md, validation.json, forest plot.
+    Validate(Box<ValidateArgs>),
 }
 
 #[derive(Args, Debug)]
@@ -453,4 +455,33 @@ impl DoseArgs {
             (None, None) => None,
         }
     }
+}
+
+#[derive(Args, Debug)]
+pub struct ValidateArgs {
+    /// Validation file: held-out figures, their measures, designs and acceptance bands.
+    #[arg(long, default_value = "data/validation.toml", value_name = "FILE")]
+    pub validation: PathBuf,
+    /// Model (name or file) simulated in place of cart_all_eliana wherever a figure names it
+    /// (e.g. a freshly calibrated model).
+    #[arg(long, value_name = "NAME|PATH")]
+    pub model: Option<String>,
+    /// Patients per population (default: the validation file's n).
+    #[arg(long, value_name = "N")]
+    pub n: Option<usize>,
+    /// Seed of every population (default: the validation file's seed).
+    #[arg(long, value_name = "S")]
+    pub seed: Option<u64>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, value_name = "T")]
+    pub threads: Option<usize>,
+    /// Integration method: dop853 (default, as populations) or dopri5.
+    #[arg(long, value_enum, default_value_t = MethodArg::Dop853)]
+    pub method: MethodArg,
+    /// Output directory.
+    #[arg(long, default_value = "out/validate", value_name = "DIR")]
+    pub out: PathBuf,
+    /// Figure format of the forest plot.
+    #[arg(long, value_enum, default_value_t = FormatArg::Both)]
+    pub format: FormatArg,
 }

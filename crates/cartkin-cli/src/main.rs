@@ -12,6 +12,7 @@ mod output;
 mod plot;
 mod population_figure;
 mod scenario_figure;
+mod validation_figure;
 
 use std::process::ExitCode;
 

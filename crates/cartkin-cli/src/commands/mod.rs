@@ -8,6 +8,7 @@ mod population;
 mod scenario;
 mod simulate;
 mod threads;
+mod validate;
 
 use anyhow::Result;
 
@@ -22,5 +23,6 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Population(args) => population::run(*args),
         Command::Calibrate(args) => calibrate::run(*args),
         Command::Scenario(args) => scenario::run(*args),
+        Command::Validate(args) => validate::run(*args),
     }
 }

@@ -23,6 +23,7 @@ mod encode;
 mod event_band;
 mod events;
 mod fonts;
+pub mod forest;
 mod glyphs;
 pub mod heatmap;
 mod layout;
