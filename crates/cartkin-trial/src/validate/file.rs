@@ -481,3 +481,112 @@ impl FigureSpec {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"n = 50
+seed = 7
+
+[[figure]]
+id = "crs_onset_median"
+figure = "Median CRS onset"
+unit = "day"
+published = 3.0
+source = "Levine 2021"
+tag = "V"
+model = "cart_all_eliana"
+measure = "crs_onset_median"
+accept = [1.5, 4.5]
+band_reason = "whole days"
+
+[[figure]]
+id = "os_6mo"
+figure = "OS at 6 months"
+published = 0.9
+source = "Laetsch 2023"
+tag = "V"
+measure = "not_modelled"
+"#;
+
+    fn parse(text: &str) -> Result<ValidationFile, String> {
+        ValidationFile::parse(Path::new("v.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn a_valid_file_is_read() {
+        let f = parse(GOOD).unwrap();
+        assert_eq!((f.n, f.seed, f.figures.len()), (50, 7, 2));
+        assert_eq!(f.figures[0].measure, Measure::CrsOnsetMedian);
+        assert_eq!(f.figures[0].line, 4, "the line of [[figure]]");
+        assert_eq!(f.figures[1].band, None);
+        assert_eq!(f.figures[1].model, None);
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_at_its_line() {
+        let text = GOOD.replace("unit = \"day\"", "unit = \"day\"\ncolour = \"red\"");
+        let e = parse(&text).unwrap_err();
+        assert!(e.starts_with("v.toml:8:") && e.contains("colour"), "{e}");
+    }
+
+    #[test]
+    fn an_unknown_measure_is_refused_at_its_line_listing_the_valid_ones() {
+        let text = GOOD.replace("measure = \"crs_onset_median\"", "measure = \"crs_onset\"");
+        let e = parse(&text).unwrap_err();
+        assert!(e.starts_with("v.toml:12:"), "{e}");
+        assert!(e.contains("unknown measure `crs_onset`"), "{e}");
+        assert!(
+            e.contains("tmax_median_responders") && e.contains("not_modelled"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_band_must_have_lo_below_hi_and_a_reason() {
+        let e = parse(&GOOD.replace("[1.5, 4.5]", "[4.5, 1.5]")).unwrap_err();
+        assert!(e.starts_with("v.toml:13:") && e.contains("lo < hi"), "{e}");
+        let e = parse(&GOOD.replace("[1.5, 4.5]", "[2.0, 2.0]")).unwrap_err();
+        assert!(e.contains("lo < hi"), "{e}");
+        let e = parse(&GOOD.replace("band_reason = \"whole days\"\n", "")).unwrap_err();
+        assert!(e.contains("band_reason"), "{e}");
+    }
+
+    #[test]
+    fn design_keys_are_those_the_measure_reads() {
+        let e =
+            parse(&GOOD.replace("unit = \"day\"", "unit = \"day\"\nthreshold = 5.0")).unwrap_err();
+        assert!(
+            e.starts_with("v.toml:9:") && e.contains("not used by measure"),
+            "{e}"
+        );
+        let text = GOOD.replace("crs_onset_median\"\naccept", "efs_at_month\"\naccept");
+        let e = parse(&text).unwrap_err();
+        assert!(e.contains("needs `month`"), "{e}");
+    }
+
+    #[test]
+    fn not_modelled_figures_take_no_model_or_band() {
+        let text = GOOD.replace(
+            "measure = \"not_modelled\"",
+            "measure = \"not_modelled\"\nmodel = \"cart_all\"",
+        );
+        assert!(parse(&text).unwrap_err().contains("expected no model"));
+        let text = format!("{GOOD}accept = [0.8, 1.0]\nband_reason = \"x\"\n");
+        assert!(parse(&text).unwrap_err().contains("never accepted"));
+    }
+
+    #[test]
+    fn ratios_need_a_positive_band_and_ids_are_unique() {
+        let text = GOOD
+            .replace(
+                "crs_onset_median\"\naccept",
+                "cmax_ratio_responders\"\naccept",
+            )
+            .replace("[1.5, 4.5]", "[0.0, 4.5]");
+        assert!(parse(&text).unwrap_err().contains("lo > 0"));
+        let text = GOOD.replace("id = \"os_6mo\"", "id = \"crs_onset_median\"");
+        assert!(parse(&text).unwrap_err().contains("listed twice"));
+    }
+}
