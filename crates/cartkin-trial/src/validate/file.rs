@@ -558,7 +558,7 @@ measure = "not_modelled"
         let e =
             parse(&GOOD.replace("unit = \"day\"", "unit = \"day\"\nthreshold = 5.0")).unwrap_err();
         assert!(
-            e.starts_with("v.toml:9:") && e.contains("not used by measure"),
+            e.starts_with("v.toml:8:") && e.contains("not used by measure"),
             "{e}"
         );
         let text = GOOD.replace("crs_onset_median\"\naccept", "efs_at_month\"\naccept");
