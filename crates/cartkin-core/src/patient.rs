@@ -19,6 +19,17 @@ pub struct Patient {
     pub age_years: f64,
 }
 
+/// Covariates a model file's `initial` expressions may read, after the parameters: body weight
+/// `WT` [kg], `AGE` [years], height `HT` [cm] and `EGFR` [mL/min/1.73 m²].
+pub const COVARIATE_NAMES: [&str; 4] = ["WT", "AGE", "HT", "EGFR"];
+
+impl Patient {
+    /// The covariates in [`COVARIATE_NAMES`] order.
+    pub fn covariate_values(&self) -> [f64; 4] {
+        [self.weight_kg, self.age_years, self.height_cm, self.egfr]
+    }
+}
+
 /// Mosteller body-surface area [m²] from height [cm] and weight [kg].
 pub fn bsa_mosteller(height_cm: f64, weight_kg: f64) -> f64 {
     (height_cm * weight_kg / 3600.0).sqrt()

@@ -225,7 +225,8 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         }
     }
     let mut initial = [0.0; MAX_STATES];
-    req.model.initial_state(&mut initial[..layout.n]);
+    req.model
+        .initial_state(&req.patient, &mut initial[..layout.n]);
     if let Some((state, value)) = spec
         .states
         .iter()

@@ -50,8 +50,8 @@ fn a_state_initial_value_is_the_expression_in_the_model_file() {
     .expect("model");
     let mut a = [0.0; 2];
     let mut b = [0.0; 2];
-    base.initial_state(&mut a);
-    doubled.initial_state(&mut b);
+    base.initial_state(&child(), &mut a);
+    doubled.initial_state(&child(), &mut b);
     let expected = base.get("Cmax").unwrap() / base.get("foldx").unwrap();
     assert!((a[0] / expected - 1.0).abs() < 1e-15, "{}", a[0]);
     assert!((b[0] / a[0] - 2.0).abs() < 1e-15);
@@ -80,7 +80,7 @@ fn the_bundled_models_initial_values_are_those_the_equations_document() {
     // cart_all: Lp = (1 − f_neg)·L0, Ln = f_neg·L0, B = B0, N = N0, IL6 = IL6_0, the rest 0
     let m = load("cart_all");
     let mut x = [f64::NAN; 12];
-    m.initial_state(&mut x);
+    m.initial_state(&child(), &mut x);
     let g = |n: &str| m.get(n).unwrap();
     let expected = [
         0.0,

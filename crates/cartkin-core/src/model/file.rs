@@ -248,7 +248,8 @@ impl Validator<'_> {
             ));
         }
         let parameters = self.parameters(structure, raw.parameters)?;
-        let states = self.states(structure, raw.states, &parameters)?;
+        let defaults = self.defaults(raw.defaults)?;
+        let states = self.states(structure, raw.states, &parameters, &defaults.patient)?;
         let observables = self.observables(structure, raw.observables)?;
         let columns: Vec<&str> = states
             .iter()
@@ -258,7 +259,6 @@ impl Validator<'_> {
         let state_names: Vec<&str> = states.iter().map(|s| s.name.as_str()).collect();
         let outcomes = self.outcomes(raw.outcomes, &columns, &state_names)?;
         let panels = self.panels(raw.plot, &columns)?;
-        let defaults = self.defaults(raw.defaults)?;
         Ok(ModelSpec {
             path: self.path.to_path_buf(),
             chain: self.resolved.chain.clone(),
@@ -418,9 +418,24 @@ impl Validator<'_> {
         structure: &dyn Structure,
         raw: Vec<RawState>,
         parameters: &[ParameterSpec],
+        patient: &super::spec::PatientDefaults,
     ) -> Result<Vec<StateSpec>, InputError> {
-        let names: Vec<&str> = parameters.iter().map(|p| p.name.as_str()).collect();
-        let typical: Vec<f64> = parameters.iter().map(|p| p.value).collect();
+        // an initial value reads the parameters, then the covariates (WT, AGE, HT, EGFR)
+        let names: Vec<&str> = parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(crate::patient::COVARIATE_NAMES)
+            .collect();
+        let typical: Vec<f64> = parameters
+            .iter()
+            .map(|p| p.value)
+            .chain([
+                patient.weight_kg,
+                patient.age_years,
+                patient.height_cm,
+                patient.egfr,
+            ])
+            .collect();
         let expected = structure.states();
         if expected.len() > MAX_STATES {
             return Err(InputError::Invalid {
@@ -503,8 +518,8 @@ impl Validator<'_> {
                         self.invalid(
                             &s.initial,
                             &field,
-                            "an expression of the parameters, e.g. `(1 - f_neg) * L0` (doses \
-                             arrive through the routes)",
+                            "an expression of the parameters and the covariates WT, AGE, HT, \
+                             EGFR, e.g. `(1 - f_neg) * L0` (doses arrive through the routes)",
                             format!("\"{}\" ({e})", s.initial.get_ref()),
                         )
                     })?;

@@ -145,11 +145,15 @@ impl Model {
     }
 
     /// The initial state [natural units, model order] from the model file's `initial`
-    /// expressions at the current parameter values. Not checked here: [`crate::simulate`]
-    /// refuses a non-finite or negative one.
-    pub fn initial_state(&self, x0: &mut [f64]) {
+    /// expressions at the current parameter values and `patient`'s covariates
+    /// ([`crate::patient::COVARIATE_NAMES`], read after the parameters). Not checked here:
+    /// [`crate::simulate`] refuses a non-finite or negative one.
+    pub fn initial_state(&self, patient: &Patient, x0: &mut [f64]) {
+        let mut values = Vec::with_capacity(self.values.len() + 4);
+        values.extend_from_slice(&self.values);
+        values.extend_from_slice(&patient.covariate_values());
         for (x, s) in x0.iter_mut().zip(&self.spec.states) {
-            *x = s.initial_expr.eval(&self.values);
+            *x = s.initial_expr.eval(&values);
         }
     }
 

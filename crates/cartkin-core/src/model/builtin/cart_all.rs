@@ -53,7 +53,7 @@ impl Structure for CartAll {
     }
     fn states(&self) -> &'static [&'static str] {
         &[
-            "E", "M", "Lp", "Ln", "B", "N", "IL6", "F1", "F2", "F3", "Cy", "AUCF",
+            "E", "M", "Lp", "Ln", "B", "N", "IL6", "F1", "F2", "F3", "Cy", "AUCF", "X",
         ]
     }
     fn parameters(&self) -> &'static [&'static str] {
@@ -79,18 +79,23 @@ impl Dynamics for CartAllDynamics {
         let h = &self.host;
         let (e, m, lp, ln, b, n, il6) = (x[0], x[1], x[2], x[3], x[4], x[5], x[6]);
         let (f1, f2, f3, cy) = (x[7], x[8], x[9], x[10]);
+        let exhausted = x[12];
 
         let antigen = lp + b;
+        let stim = h.stimulation(antigen);
         let chemo = h.chemo(f1, cy);
         let kill = h.kill(e);
         let growth = h.leukemic_growth(lp + ln);
         let chemo_l = h.p.f_l * chemo;
 
-        dxdt[0..2].copy_from_slice(&h.car_t(antigen, e, m, n, chemo));
+        let [de, dm, dx] = h.car_t(stim, e, m, exhausted, n, chemo);
+        dxdt[0] = de;
+        dxdt[1] = dm;
+        dxdt[12] = dx;
         dxdt[2] = (growth - kill - chemo_l) * lp;
         dxdt[3] = (growth - chemo_l) * ln;
-        dxdt[4..6].copy_from_slice(&h.lymphocytes(b, n, e + m, kill, chemo));
-        dxdt[6] = h.il6(il6, kill, antigen);
+        dxdt[4..6].copy_from_slice(&h.lymphocytes(b, n, e + m, e + m + exhausted, kill, chemo));
+        dxdt[6] = h.il6(il6, antigen, e);
         dxdt[7..12].copy_from_slice(&h.drugs(inputs, f1, f2, f3, cy));
     }
 
@@ -98,7 +103,7 @@ impl Dynamics for CartAllDynamics {
         let p = &self.host.p;
         let leukemia = x[2] + x[3];
         let marrow = leukemia + p.h_marrow;
-        out[0..2].copy_from_slice(&self.host.car_t_observables(x[0], x[1]));
+        out[0..2].copy_from_slice(&self.host.car_t_observables(x[0], x[1], x[12]));
         out[2] = leukemia / marrow;
         out[3] = x[2] / marrow;
         out[4] = x[3] / marrow;
@@ -112,8 +117,8 @@ impl Dynamics for CartAllDynamics {
         let p = &self.host.p;
         let marrow = || x[2] + x[3] + p.h_marrow;
         match j {
-            0 => self.host.car_t_observables(x[0], x[1])[0],
-            1 => self.host.car_t_observables(x[0], x[1])[1],
+            0 => self.host.car_t_observables(x[0], x[1], x[12])[0],
+            1 => self.host.car_t_observables(x[0], x[1], x[12])[1],
             2 => (x[2] + x[3]) / marrow(),
             3 => x[2] / marrow(),
             4 => x[3] / marrow(),
@@ -125,8 +130,9 @@ impl Dynamics for CartAllDynamics {
     }
 
     fn observable_inputs(&self, j: usize) -> u32 {
-        // the observables in `observe`'s order: states E, M | Lp, Ln | Lp, Ln | Lp, Ln | B | F1 | Cy
-        const INPUTS: [u32; 8] = [0b11, 0b11, 0b1100, 0b1100, 0b1100, 1 << 4, 1 << 7, 1 << 10];
+        // the observables in `observe`'s order: states E, M, X | Lp, Ln | Lp, Ln | Lp, Ln | B | F1 | Cy
+        const CAR: u32 = 0b11 | 1 << 12;
+        const INPUTS: [u32; 8] = [CAR, CAR, 0b1100, 0b1100, 0b1100, 1 << 4, 1 << 7, 1 << 10];
         INPUTS.get(j).copied().unwrap_or(u32::MAX)
     }
 

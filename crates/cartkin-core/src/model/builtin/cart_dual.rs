@@ -14,7 +14,7 @@
 //! kill  = γ·E/(K_E + E)
 //! dL_S/dt = g_L·L_S·(1 − ΣL/L_max) − a_S·kill·L_S − f_L·chemo·L_S
 //! dB/dt   = (B0/τ_B)/(1 + (E+M)/C50) − B/τ_B − a_B·kill·B − chemo·B
-//! dIL6/dt = k_IL6·(IL6_0 − IL6) + p_IL6·kill·(Σ_S a_S·L_S + a_B·B)/1e9
+//! dIL6/dt: cart_all's (effectors engaging antigen, stim·E, myeloid amplification)
 //! Lpp(0) = (1−f_neg)(1−f_22neg)·L0   Lpn(0) = (1−f_neg)·f_22neg·L0
 //! Lnp(0) = f_neg·(1−f_22neg_dn)·L0   Lnn(0) = f_neg·f_22neg_dn·L0
 //! ```
@@ -87,6 +87,7 @@ impl Structure for CartDual {
     fn states(&self) -> &'static [&'static str] {
         &[
             "E", "M", "Lpp", "Lpn", "Lnp", "Lnn", "B", "N", "IL6", "F1", "F2", "F3", "Cy", "AUCF",
+            "X",
         ]
     }
     fn parameters(&self) -> &'static [&'static str] {
@@ -139,28 +140,38 @@ impl Dynamics for CartDualDynamics {
         let clones = &x[FIRST_CLONE..FIRST_CLONE + N_CLONES];
         let (b, n, il6) = (x[6], x[7], x[8]);
         let (f1, f2, f3, cy) = (x[9], x[10], x[11], x[12]);
+        let exhausted = x[14];
 
-        let (mut antigen, mut targets, mut leukemia) = (0.0, 0.0, 0.0);
-        for ((l, stim_w), kill_w) in clones.iter().zip(&self.stim_weight).zip(&self.kill_weight) {
+        let (mut antigen, mut leukemia) = (0.0, 0.0);
+        for (l, stim_w) in clones.iter().zip(&self.stim_weight) {
             antigen += stim_w * l;
-            targets += kill_w * l;
             leukemia += l;
         }
         antigen += self.stim_weight_b * b;
-        targets += self.kill_weight_b * b;
 
         let chemo = h.chemo(f1, cy);
         let kill = h.kill(e);
         let growth = h.leukemic_growth(leukemia);
         let chemo_l = h.p.f_l * chemo;
 
-        dxdt[0..2].copy_from_slice(&h.car_t(antigen, e, m, n, chemo));
+        let stim = h.stimulation(antigen);
+        let [de, dm, dx] = h.car_t(stim, e, m, exhausted, n, chemo);
+        dxdt[0] = de;
+        dxdt[1] = dm;
+        dxdt[14] = dx;
         let d_clones = &mut dxdt[FIRST_CLONE..FIRST_CLONE + N_CLONES];
         for ((d, l), kill_w) in d_clones.iter_mut().zip(clones).zip(&self.kill_weight) {
             *d = (growth - kill_w * kill - chemo_l) * l;
         }
-        dxdt[6..8].copy_from_slice(&h.lymphocytes(b, n, e + m, self.kill_weight_b * kill, chemo));
-        dxdt[8] = h.il6(il6, kill, targets);
+        dxdt[6..8].copy_from_slice(&h.lymphocytes(
+            b,
+            n,
+            e + m,
+            e + m + exhausted,
+            self.kill_weight_b * kill,
+            chemo,
+        ));
+        dxdt[8] = h.il6(il6, antigen, e);
         dxdt[9..14].copy_from_slice(&h.drugs(inputs, f1, f2, f3, cy));
     }
 
@@ -171,7 +182,7 @@ impl Dynamics for CartDualDynamics {
         let (cd22pos, cd22neg) = (lpp + lnp, lpn + lnn);
         let leukemia = cd19pos + cd19neg;
         let marrow = leukemia + p.h_marrow;
-        out[0..2].copy_from_slice(&self.host.car_t_observables(x[0], x[1]));
+        out[0..2].copy_from_slice(&self.host.car_t_observables(x[0], x[1], x[14]));
         out[2] = leukemia / marrow;
         out[3] = cd19pos / marrow;
         out[4] = cd19neg / marrow;
@@ -185,8 +196,8 @@ impl Dynamics for CartDualDynamics {
     }
 
     fn observable_inputs(&self, j: usize) -> u32 {
-        // CAR-T from E, M (0, 1); leukemia from the clones (2..6); B (6); F1 (9); Cy (12)
-        const CAR: u32 = 0b11;
+        // CAR-T from E, M, X (0, 1, 14); leukemia from the clones (2..6); B (6); F1 (9); Cy (12)
+        const CAR: u32 = 0b11 | 1 << 14;
         const CLONES: u32 = 0b11_1100;
         const INPUTS: [u32; 13] = [
             CAR,

@@ -1,12 +1,18 @@
 //! The "host" shared by `cart_all` and `cart_dual`: everything except the leukemic clones.
 //!
-//! CAR-T effector/memory kinetics, normal B cells, endogenous lymphocytes, the IL-6 signal,
-//! fludarabine (Langenhorst 3-compartment PK) and cyclophosphamide. The two structures differ
-//! only in how leukemia is split into clones and in which targets each clone presents; they
-//! pass the resulting antigen stimulus and kill flux in here, so a change to the host
+//! CAR-T effector/memory/exhausted kinetics, normal B cells, endogenous lymphocytes, the IL-6
+//! signal, fludarabine (Langenhorst 3-compartment PK) and cyclophosphamide. The two structures
+//! differ only in how leukemia is split into clones and in which targets each clone presents;
+//! they pass the resulting antigen stimulus and kill flux in here, so a change to the host
 //! equations reaches both models at once. The equations are documented in `cart_all.rs` and
-//! `models/cart_all.toml`; the expressions below keep cart_all's floating-point evaluation
-//! order so that factoring them out did not change any cart_all result.
+//! `models/cart_all.toml`.
+//!
+//! Body size: every whole-body cell number of the host (B cells `B0`, lymphocyte capacity
+//! `K_N`, homeostatic space `K_T`, marrow `H_marrow`, leukemic capacity `L_max`, and the
+//! half-saturation counts `K_A`, `K_E`, `C50`) is given for the reference weight `WT_ref` and
+//! scales with `WT/WT_ref`, as blood volume and lymphoid and marrow mass do (about 70–80 mL/kg
+//! of blood at every age [R]); blood transgene is whole-body CAR-T per unit of that volume.
+//! Adults are not large children only in their doses: a per-kg dose meets a per-kg host.
 
 use super::fludarabine::{FludarabineParams, FludarabinePk};
 use crate::model::dynamics::{Agent, Route, RouteKind, SegmentInputs};
@@ -47,6 +53,12 @@ super::named::named_parameters! {
         t_half_cy = "t_half_Cy",
         h_marrow = "H_marrow",
         k_tg = "k_tg",
+        k_x = "k_X",
+        delta_x = "delta_X",
+        m_il6 = "m_IL6",
+        k_il6_half = "K_IL6",
+        a_il6 = "A_IL6",
+        wt_ref = "WT_ref",
     }
 }
 
@@ -109,7 +121,10 @@ pub(super) const fn concat<const A: usize, const B: usize, const C: usize>(
 /// Host parameters bound to a patient: the parameter struct, fludarabine PK and the
 /// cyclophosphamide volume and elimination rate.
 pub(super) struct Host {
+    /// Parameters, with the whole-body cell numbers scaled to the patient's size.
     pub p: Params,
+    /// Body size relative to the reference, `WT/WT_ref` [-].
+    size: f64,
     pk: FludarabinePk,
     /// Cyclophosphamide volume [L] (v_cy × weight).
     v_cy: f64,
@@ -121,13 +136,29 @@ impl Host {
     /// Binds cart_all's parameter values (in [`CART_ALL_PARAMETERS`] order) and covariates.
     pub fn new(values: [f64; N_HOST_PARAMS], patient: &Patient) -> Self {
         let (own, pk) = values.split_at(Params::N);
-        let p = Params::from_values(super::super::dynamics::fixed(own));
+        let mut p = Params::from_values(super::super::dynamics::fixed(own));
+        // host cell numbers scale with body size (module documentation)
+        let size = patient.weight_kg / p.wt_ref;
+        for count in [
+            &mut p.b0,
+            &mut p.k_n,
+            &mut p.k_t,
+            &mut p.h_marrow,
+            &mut p.l_max,
+            &mut p.k_a,
+            &mut p.k_e,
+            &mut p.c50,
+            &mut p.a_il6,
+        ] {
+            *count *= size;
+        }
         let pk = FludarabinePk::from_typical(
             FludarabineParams::from_values(super::super::dynamics::fixed(pk)),
             patient,
         );
         Host {
             p,
+            size,
             pk,
             v_cy: p.v_cy * patient.weight_kg,
             // t½ in hours, model time in days
@@ -153,37 +184,65 @@ impl Host {
         self.p.g_l * (1.0 - leukemia / self.p.l_max)
     }
 
-    /// `[dE/dt, dM/dt]` given the antigen the CAR binds, endogenous lymphocytes and chemo.
+    /// Antigen stimulation `A/(K_A + A)` [-] of the antigen the CAR binds [cells].
     #[inline]
-    pub fn car_t(&self, antigen: f64, e: f64, m: f64, n: f64, chemo: f64) -> [f64; 2] {
+    pub fn stimulation(&self, antigen: f64) -> f64 {
+        antigen / (self.p.k_a + antigen)
+    }
+
+    /// `[dE/dt, dM/dt, dX/dt]` given the stimulation, effector, memory and exhausted CAR-T,
+    /// endogenous lymphocytes and chemo. Effectors proliferate on antigen within the
+    /// homeostatic space, become memory at `k_EM` and exhausted at `k_X·stim` (chronic
+    /// stimulation, Kirouac 2023); exhausted cells neither proliferate nor kill, and die at
+    /// `δ_X`. All CAR-T cells occupy homeostatic space.
+    #[inline]
+    pub fn car_t(&self, stim: f64, e: f64, m: f64, x: f64, n: f64, chemo: f64) -> [f64; 3] {
         let p = &self.p;
-        let car = e + m;
-        let stim = antigen / (p.k_a + antigen);
-        let space = p.k_t / (p.k_t + n + car);
+        let space = p.k_t / (p.k_t + n + e + m + x);
         let reactivation = p.a_m * stim * m;
+        let exhaustion = p.k_x * stim * e;
         [
-            p.rho_e * stim * space * e + reactivation - (p.delta_e + p.k_em + chemo) * e,
+            p.rho_e * stim * space * e + reactivation
+                - exhaustion
+                - (p.delta_e + p.k_em + chemo) * e,
             p.k_em * e - reactivation - (p.delta_m + chemo) * m,
+            exhaustion - (p.delta_x + chemo) * x,
         ]
     }
 
-    /// `[dB/dt, dN/dt]`: B cells (production suppressed by CAR-T, killed at `kill_b`) and
-    /// endogenous lymphocytes (logistic, sharing capacity with CAR-T).
+    /// `[dB/dt, dN/dt]`: B cells (production suppressed by functional CAR-T `functional`,
+    /// killed at `kill_b`) and endogenous lymphocytes (logistic, sharing capacity with every
+    /// CAR-T cell `car`).
     #[inline]
-    pub fn lymphocytes(&self, b: f64, n: f64, car: f64, kill_b: f64, chemo: f64) -> [f64; 2] {
+    pub fn lymphocytes(
+        &self,
+        b: f64,
+        n: f64,
+        functional: f64,
+        car: f64,
+        kill_b: f64,
+        chemo: f64,
+    ) -> [f64; 2] {
         let p = &self.p;
         [
-            p.b0 / p.tau_b / (1.0 + car / p.c50) - (1.0 / p.tau_b + kill_b + chemo) * b,
+            p.b0 / p.tau_b / (1.0 + functional / p.c50) - (1.0 / p.tau_b + kill_b + chemo) * b,
             (p.r_n * (1.0 - (n + car) / p.k_n) - chemo) * n,
         ]
     }
 
-    /// dIL6/dt, driven by the killing flux `kill·targets` where `targets` counts every
-    /// killed population weighted by its recognition (cells).
+    /// dIL6/dt [pg/mL/day]: produced by effector CAR-T engaging antigen — `E·A/(A_IL6 + A)`
+    /// engagements (mass action below `A_IL6`, per 1e9 cells; whether or not the target then
+    /// dies) — amplified by the myeloid loop up to `1 + m_IL6` as IL-6 rises (macrophages
+    /// activated by CAR-T make most IL-6 and respond to it: Santurio 2025, Giavridis 2018,
+    /// Norelli 2018), cleared at `k_IL6`. Early, when few effectors meet much antigen, and
+    /// growing with burden (Teachey 2016) and expansion (Mueller 2018; lymphodepletion frees
+    /// space, Hay 2017); no expansion, little IL-6.
     #[inline]
-    pub fn il6(&self, il6: f64, kill: f64, targets: f64) -> f64 {
+    pub fn il6(&self, il6: f64, antigen: f64, e: f64) -> f64 {
         let p = &self.p;
-        p.k_il6 * (p.il6_0 - il6) + p.p_il6 * kill * targets * 1e-9
+        let engaged = e * antigen / (p.a_il6 + antigen);
+        let amplification = 1.0 + p.m_il6 * il6 / (p.k_il6_half + il6);
+        p.k_il6 * (p.il6_0 - il6) + p.p_il6 * engaged * 1e-9 * amplification
     }
 
     /// `[dF1, dF2, dF3, dCy, dAUCF]` for the drug states `[F1, F2, F3, Cy]`.
@@ -201,10 +260,11 @@ impl Host {
         ]
     }
 
-    /// Observables `[car_t, transgene]` from E and M.
-    pub fn car_t_observables(&self, e: f64, m: f64) -> [f64; 2] {
-        let car = e + m;
-        [car, self.p.k_tg * car]
+    /// Observables `[car_t, transgene]` from E, M and X: every CAR-T cell carries the
+    /// transgene; its blood level is whole-body CAR-T per unit of (size-scaled) blood.
+    pub fn car_t_observables(&self, e: f64, m: f64, x: f64) -> [f64; 2] {
+        let car = e + m + x;
+        [car, self.p.k_tg * car / self.size]
     }
 
     /// Observables `[flu_conc, cy_conc]` [mg/L] from F1 and Cy.
