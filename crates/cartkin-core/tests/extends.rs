@@ -269,6 +269,7 @@ fn an_overlay_is_read_back_with_exactly_its_values() {
             distribution: "lognormal".into(),
             omega2: Some(1.0 / 3.0),
             cv: None,
+            shared: None,
         }),
         source: "fitted \"here\"".into(),
     });

@@ -269,6 +269,8 @@ fn calibrated_model(
             distribution: distribution.into(),
             omega2: Some(omega * omega),
             cv: None,
+            // the written variability replaces the base's whole: keep the parameter's effect
+            shared: p.shared.clone(),
         });
         let why = if freed {
             format!("{source} (ω)")

@@ -99,9 +99,13 @@ pub fn describe(model: &Model) -> String {
                 (None, Some(cv)) => format!("CV = {cv}"),
                 _ => String::new(),
             };
+            let shared = v
+                .shared
+                .as_ref()
+                .map_or_else(String::new, |e| format!(", shared effect {e}"));
             let _ = writeln!(
                 s,
-                "  {:<10} {:>12} variability: {} {}",
+                "  {:<10} {:>12} variability: {} {}{shared}",
                 "", "", v.distribution, size
             );
         }

@@ -73,6 +73,7 @@ struct RawVariability {
     distribution: Spanned<String>,
     omega2: Option<Spanned<f64>>,
     cv: Option<Spanned<f64>>,
+    shared: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -160,6 +161,37 @@ struct RawPanel {
 struct RawThreshold {
     label: String,
     value: f64,
+}
+
+/// Whether `name` can name a shared random effect: letters, digits and `_`, not empty.
+fn is_effect_name(name: &str) -> bool {
+    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The interval of the standard-normal deviate `z` whose value of `p` lies within its bounds,
+/// at its typical value: `ln(bound/typical)/ω` for a log-normal spread; the whole line for a
+/// logit-normal one (it cannot leave its bounds) or no spread.
+fn deviate_bounds(p: &ParameterSpec) -> (f64, f64) {
+    let all = (f64::NEG_INFINITY, f64::INFINITY);
+    let Some(v) = &p.variability else {
+        return all;
+    };
+    let omega = match (v.omega2, v.cv) {
+        (Some(w), _) => w.sqrt(),
+        (None, Some(cv)) => (1.0 + cv * cv).ln().sqrt(),
+        (None, None) => 0.0,
+    };
+    if v.distribution != "lognormal" || !(omega > 0.0 && p.value > 0.0) {
+        return all;
+    }
+    let z = |x: f64| {
+        if x <= 0.0 {
+            f64::NEG_INFINITY
+        } else {
+            (x / p.value).ln() / omega
+        }
+    };
+    (z(p.lower), z(p.upper))
 }
 
 /// Reads and validates the model file at `path` (and the files it extends).
@@ -284,6 +316,8 @@ impl Validator<'_> {
     ) -> Result<Vec<ParameterSpec>, InputError> {
         let expected = structure.parameters();
         let mut out: Vec<Option<ParameterSpec>> = vec![None; expected.len()];
+        // where each member of a shared effect names it (checked once all are read)
+        let mut shared: Vec<(usize, Spanned<String>)> = Vec::new();
         for p in raw {
             let name = p.name.get_ref();
             let index =
@@ -364,10 +398,23 @@ impl Validator<'_> {
                             dist,
                         ));
                     }
+                    if let Some(effect) = &v.shared {
+                        if !is_effect_name(effect.get_ref()) {
+                            return Err(self.invalid(
+                                effect,
+                                &format!("{field} variability.shared"),
+                                "the name of a shared random effect (letters, digits, `_`; \
+                                 e.g. \"eta_CL\")",
+                                format!("\"{}\"", effect.get_ref()),
+                            ));
+                        }
+                        shared.push((index, effect.clone()));
+                    }
                     Some(Variability {
                         distribution: dist.clone(),
                         omega2,
                         cv,
+                        shared: v.shared.map(Spanned::into_inner),
                     })
                 }
             };
@@ -397,7 +444,83 @@ impl Validator<'_> {
                 found: format!("no entry for {}", join_names(missing)),
             });
         }
-        Ok(out.into_iter().flatten().collect())
+        let out: Vec<ParameterSpec> = out.into_iter().flatten().collect();
+        self.shared_effects(&out, &shared)?;
+        Ok(out)
+    }
+
+    /// Checks every shared random effect: at least two members (one alone would be an
+    /// independent effect under another name: most likely a misspelt name), one distribution,
+    /// and a deviate that can lie inside every member's bounds at once. Each error is at the
+    /// `shared` of the member that breaks the rule.
+    fn shared_effects(
+        &self,
+        parameters: &[ParameterSpec],
+        shared: &[(usize, Spanned<String>)],
+    ) -> Result<(), InputError> {
+        for (k, (first, effect)) in shared.iter().enumerate() {
+            let name = effect.get_ref();
+            if shared[..k].iter().any(|(_, e)| e.get_ref() == name) {
+                continue; // checked with the effect's first member
+            }
+            let members: Vec<&(usize, Spanned<String>)> =
+                shared.iter().filter(|(_, e)| e.get_ref() == name).collect();
+            let field = |i: usize| format!("parameter `{}` variability.shared", parameters[i].name);
+            if members.len() < 2 {
+                return Err(self.invalid(
+                    effect,
+                    &field(*first),
+                    "a shared effect named by at least two parameters (one parameter alone \
+                     has an independent effect: remove `shared`, or name the effect as the \
+                     other members do)",
+                    format!("\"{name}\" named only by `{}`", parameters[*first].name),
+                ));
+            }
+            let distribution = |i: usize| {
+                parameters[i]
+                    .variability
+                    .as_ref()
+                    .map_or("", |v| v.distribution.as_str())
+            };
+            let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+            for (i, at) in members {
+                if distribution(*i) != distribution(*first) {
+                    return Err(self.invalid(
+                        at,
+                        &field(*i),
+                        &format!(
+                            "the distribution of the other members of \"{name}\" ({} as `{}`): \
+                             one deviate scales each member on the same scale",
+                            distribution(*first),
+                            parameters[*first].name
+                        ),
+                        distribution(*i),
+                    ));
+                }
+                let (a, b) = deviate_bounds(&parameters[*i]);
+                (lo, hi) = (lo.max(a), hi.min(b));
+                let mass = crate::stats::normal_cdf(hi) - crate::stats::normal_cdf(lo);
+                if !(lo < hi && mass >= 1e-12) {
+                    return Err(self.invalid(
+                        at,
+                        &field(*i),
+                        &format!(
+                            "bounds that leave the deviate of \"{name}\" some room: each member's \
+                             bounds around its typical value limit the one deviate they share"
+                        ),
+                        format!(
+                            "an empty intersection of the members' bounds on the deviate ([{lo}, {hi}] \
+                             once `{}` in [{}, {}] around {} is included)",
+                            parameters[*i].name,
+                            parameters[*i].lower,
+                            parameters[*i].upper,
+                            parameters[*i].value
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// A positive, finite plausibility ceiling.

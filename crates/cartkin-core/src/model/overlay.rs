@@ -124,6 +124,10 @@ fn variability(v: &Variability) -> InlineTable {
     if let Some(cv) = v.cv {
         t.insert("cv", cv.into());
     }
+    // an inline table replaces the base's whole under `extends`: the effect must be repeated
+    if let Some(effect) = &v.shared {
+        t.insert("shared", effect.as_str().into());
+    }
     t
 }
 

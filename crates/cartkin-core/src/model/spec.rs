@@ -30,6 +30,11 @@ pub struct Variability {
     pub omega2: Option<f64>,
     /// Coefficient of variation, when given instead of `omega2`.
     pub cv: Option<f64>,
+    /// The shared random effect this parameter draws (`shared = "eta_CL"`): every parameter
+    /// naming the same effect uses one standard-normal deviate per patient, each scaled by its
+    /// own ω. `None`: the parameter's own, independent deviate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<String>,
 }
 
 /// One model parameter with its unit, bounds and provenance.

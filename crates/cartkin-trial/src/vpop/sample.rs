@@ -48,6 +48,24 @@ fn component(seed: u64, index: usize, part: u64) -> StdRng {
     StdRng::seed_from_u64(mix(mix(seed ^ mix(index as u64)) ^ mix(part)))
 }
 
+/// The sub-stream of shared random effect `effect`: keyed by the effect's name (FNV-1a, stable
+/// across Rust versions, unlike `std`'s hasher), so adding, removing or renaming one effect
+/// leaves every other effect's draws, and the parameters' independent draws, where they were.
+fn effect_part(effect: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in b"shared:".iter().chain(effect.as_bytes()) {
+        h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h
+}
+
+/// A shared random effect: its name and the varying parameters (spec order) that take its
+/// deviate.
+struct Effect {
+    name: String,
+    members: Vec<usize>,
+}
+
 /// Most attempts to draw a correlated block of parameters inside their bounds (see
 /// [`Sampler::check`], which refuses a block that accepts less than 1% of its draws).
 const MAX_BLOCK_TRIES: usize = 100_000;
@@ -60,6 +78,16 @@ const MAX_BLOCK_TRIES: usize = 100_000;
 /// draw), a block of correlated parameters by redrawing the block until all of it lies within
 /// the bounds (the exact truncated multivariate normal).
 ///
+/// A shared random effect (`shared = "eta_CL"`) is one standard-normal deviate per patient,
+/// truncated to the intersection of its members' intervals on the deviate (so every member
+/// stays within its bounds, and the truncation is exact: one uniform number by the inverse
+/// CDF, no redraw), scaled by each member's own ω. It draws from a sub-stream of its own
+/// ([`effect_part`]); its members draw nothing from the parameters' stream, which gives its
+/// uniform numbers, in spec order, to the independent parameters only. So a model without
+/// shared effects draws exactly as before they existed, and adding an effect over parameters
+/// that did not vary shifts no other draw. (Making a parameter that varied independently a
+/// member does shift the independent draws of the parameters after it in the model's order.)
+///
 /// Common random numbers: an independent draw keeps its uniform number when an arm moves the
 /// typical value or the bounds, so it moves monotonically with them. A correlated block does
 /// not have this property: which redraw is accepted depends on the bounds, so an arm that
@@ -70,6 +98,8 @@ pub struct Sampler<'a> {
     cholesky: DMatrix<f64>,
     /// Varying parameters (spec order) that are correlated with another.
     correlated: Vec<bool>,
+    /// The shared random effects, in the order of their first member.
+    effects: Vec<Effect>,
 }
 
 /// A draw that failed: the patient is not evaluable, with this reason.
@@ -106,12 +136,35 @@ impl<'a> Sampler<'a> {
             .collect();
         let cholesky =
             nalgebra::Cholesky::new(corr).map_or_else(|| DMatrix::identity(n, n), |c| c.l());
+        let mut effects: Vec<Effect> = Vec::new();
+        for (k, p) in spec.parameters.iter().enumerate() {
+            let Some(name) = &p.shared else { continue };
+            match effects.iter_mut().find(|e| &e.name == name) {
+                Some(e) => e.members.push(k),
+                None => effects.push(Effect {
+                    name: name.clone(),
+                    members: vec![k],
+                }),
+            }
+        }
         Sampler {
             spec,
             model,
             cholesky,
             correlated,
+            effects,
         }
+    }
+
+    /// The interval of a shared effect's deviate that keeps every member within its bounds.
+    fn effect_z_bounds(&self, effect: &Effect) -> (f64, f64) {
+        effect
+            .members
+            .iter()
+            .map(|&k| self.z_bounds(k))
+            .fold((f64::NEG_INFINITY, f64::INFINITY), |(a, b), (c, d)| {
+                (a.max(c), b.min(d))
+            })
     }
 
     /// The bounds of varying parameter `k` (spec order) on its standard-normal deviate, at the
@@ -161,6 +214,20 @@ impl<'a> Sampler<'a> {
                 ));
             }
         }
+        for e in &self.effects {
+            let (a, b) = self.effect_z_bounds(e);
+            if super::truncated::mass(a, b) < super::truncated::MIN_MASS {
+                return Err(format!(
+                    "shared effect `{}`: the bounds of its members ({}) around their typical values leave its deviate no room (an empty truncation interval)",
+                    e.name,
+                    e.members
+                        .iter()
+                        .map(|&k| self.spec.parameters[k].name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
         if self.correlated.iter().any(|c| *c) {
             let tries = 2000;
             let mut rng = component(0, 0, 99);
@@ -203,7 +270,12 @@ impl<'a> Sampler<'a> {
             None => {}
         }
         for (k, p) in self.spec.parameters.iter().enumerate() {
-            push(format!("parameter {}", p.name), self.z_bounds(k));
+            if p.shared.is_none() {
+                push(format!("parameter {}", p.name), self.z_bounds(k));
+            }
+        }
+        for e in &self.effects {
+            push(format!("shared effect {}", e.name), self.effect_z_bounds(e));
         }
         out
     }
@@ -264,8 +336,29 @@ impl<'a> Sampler<'a> {
             DoseRule::Flat { cells } => draw(&cells, u),
         });
         let mut rng = component(seed, index, 3);
-        let n = self.spec.parameters.len();
-        let uniforms: Vec<f64> = (0..n).map(|_| rng.random::<f64>()).collect();
+        // one uniform per independent parameter, in spec order (members of a shared effect
+        // take theirs from the effect's stream, below)
+        let uniforms: Vec<f64> = self
+            .spec
+            .parameters
+            .iter()
+            .map(|p| {
+                if p.shared.is_none() {
+                    rng.random::<f64>()
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let mut shared_z: Vec<Option<f64>> = vec![None; self.spec.parameters.len()];
+        for e in &self.effects {
+            let u = component(seed, index, effect_part(&e.name)).random::<f64>();
+            let (a, b) = self.effect_z_bounds(e);
+            let z = super::truncated::deviate(u, a, b);
+            for &k in &e.members {
+                shared_z[k] = Some(z);
+            }
+        }
         let block = if self.correlated.iter().any(|c| *c) {
             let mut rng = component(seed, index, 5);
             Some(
@@ -282,8 +375,9 @@ impl<'a> Sampler<'a> {
         let mut values = self.model.values().to_vec();
         for (k, p) in self.spec.parameters.iter().enumerate() {
             let bounds = &self.model.spec().parameters[p.index];
-            let z = match &block {
-                Some(z) if self.correlated[k] => z[k],
+            let z = match (&block, shared_z[k]) {
+                (_, Some(z)) => z,
+                (Some(z), None) if self.correlated[k] => z[k],
                 _ => {
                     let (a, b) = self.z_bounds(k);
                     super::truncated::deviate(uniforms[k], a, b)
@@ -332,7 +426,7 @@ fn spread_value(spread: Spread, typical: f64, lower: f64, upper: f64, z: f64) ->
 
 /// The interval of the deviate `z` whose values lie within `[lower, upper]` (the whole line
 /// for spreads that cannot leave the bounds).
-fn spread_z_bounds(spread: Spread, typical: f64, lower: f64, upper: f64) -> (f64, f64) {
+pub(super) fn spread_z_bounds(spread: Spread, typical: f64, lower: f64, upper: f64) -> (f64, f64) {
     let all = (f64::NEG_INFINITY, f64::INFINITY);
     match spread {
         Spread::Lognormal { omega } if omega > 0.0 && typical > 0.0 => {

@@ -23,6 +23,7 @@
 //! name = "gamma"
 //! distribution = "lognormal"
 //! cv = 0.5
+//! # shared = "eta_X"             # one deviate per patient for every parameter naming eta_X
 //!
 //! [population.correlations]       # between the normal deviates of two varying parameters
 //! "rho_E,gamma" = 0.3
@@ -120,6 +121,9 @@ pub struct VaryingParameter {
     pub index: usize,
     /// Distribution around the typical value.
     pub spread: Spread,
+    /// The shared random effect whose deviate it takes (`shared = "eta_CL"`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<String>,
 }
 
 /// CAR-T dose rule.
@@ -245,6 +249,7 @@ struct RawParameter {
     sd: Option<f64>,
     lower: Option<f64>,
     upper: Option<f64>,
+    shared: Option<String>,
 }
 
 const COVARIATES: [&str; 4] = ["weight_kg", "height_cm", "age_years", "egfr"];
@@ -464,6 +469,8 @@ fn parse_with(
         ));
     }
     let mut overrides = Vec::new();
+    // where each re-spread parameter is written (errors about shared effects go there)
+    let mut override_at: Vec<(usize, usize)> = Vec::new();
     for p in raw.parameters {
         let span = p.span().start;
         let p = p.into_inner();
@@ -526,13 +533,44 @@ fn parse_with(
         let spread = spread(&p.distribution, p.omega2, p.cv, p.sd, p.lower, p.upper)
             .and_then(|s| within_bounds(s, bounds.lower, bounds.upper, &bounds.unit))
             .map_err(|m| err(span, format!("population.parameters `{}`: {m}", p.name)))?;
+        if let Some(effect) = &p.shared
+            && (effect.is_empty()
+                || !effect
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        {
+            return Err(err(
+                span,
+                format!(
+                    "population.parameters `{}`: shared: expected the name of a shared random effect (letters, digits, `_`; e.g. \"eta_CL\"), got \"{effect}\"",
+                    p.name
+                ),
+            ));
+        }
+        override_at.push((index, span));
         overrides.push(VaryingParameter {
             name: p.name,
             index,
             spread,
+            shared: p.shared,
         });
     }
     let parameters = model_variability(model, &mut overrides).map_err(|m| err(at, m))?;
+    // a member re-spread here is reported at its entry; one the model file declares, at the
+    // model file's line of that parameter
+    check_shared(&parameters, model).map_err(|(index, message)| {
+        match override_at.iter().find(|(i, _)| *i == index) {
+            Some((_, span)) => err(*span, message),
+            None => match &model.parameters[index].location {
+                Some(l) => TrialError::Mismatch {
+                    path: l.path.clone(),
+                    line: l.line.unwrap_or(1),
+                    message,
+                },
+                None => err(at, message),
+            },
+        }
+    })?;
     let mut spec = PopulationSpec {
         n,
         seed: raw.seed.unwrap_or(20_261_125),
@@ -573,6 +611,20 @@ fn parse_with(
                 span,
                 format!(
                     "population.correlations `{pair}`: expected a correlation in (-1, 1) between two different parameters, got {value}"
+                ),
+            ));
+        }
+        if let Some(p) = [i, j]
+            .iter()
+            .map(|&k| &spec.parameters[k])
+            .find(|p| p.shared.is_some())
+        {
+            return Err(err(
+                span,
+                format!(
+                    "population.correlations `{pair}`: `{}` takes the shared effect `{}`, whose deviate is fixed by the effect; expected correlations between parameters without `shared` (a shared effect is itself a perfect correlation)",
+                    p.name,
+                    p.shared.as_deref().unwrap_or_default()
                 ),
             ));
         }
@@ -731,9 +783,13 @@ impl PopulationSpec {
                     format!("distribution = \"uniform\"\nlower = {lower:?}\nupper = {upper:?}")
                 }
             };
+            let shared = p
+                .shared
+                .as_ref()
+                .map_or_else(String::new, |e| format!("shared = {}\n", quote(e)));
             let _ = write!(
                 out,
-                "\n[[population.parameters]]\nname = {}\n{body}\n",
+                "\n[[population.parameters]]\nname = {}\n{body}\n{shared}",
                 quote(&p.name)
             );
         }
@@ -768,6 +824,74 @@ impl PopulationSpec {
     }
 }
 
+/// Checks the shared random effects of a population's varying parameters (after a population
+/// file re-spread some): each named by at least two parameters, all of one kind of spread, and
+/// a deviate that can lie within every member's bounds at its typical value. `Err` gives the
+/// model index of the member to report at, and why.
+fn check_shared(parameters: &[VaryingParameter], model: &ModelSpec) -> Result<(), (usize, String)> {
+    for (k, p) in parameters.iter().enumerate() {
+        let Some(effect) = &p.shared else { continue };
+        if parameters[..k]
+            .iter()
+            .any(|q| q.shared.as_ref() == Some(effect))
+        {
+            continue; // checked with its first member
+        }
+        let members: Vec<&VaryingParameter> = parameters
+            .iter()
+            .filter(|q| q.shared.as_ref() == Some(effect))
+            .collect();
+        if members.len() < 2 {
+            return Err((
+                p.index,
+                format!(
+                    "`{}`: shared effect `{effect}` is named by no other parameter; expected a shared effect named by at least two parameters (one alone is an independent effect: remove `shared`, or name the effect as its other members do)",
+                    p.name
+                ),
+            ));
+        }
+        let (mut lo, mut hi) = (f64::NEG_INFINITY, f64::INFINITY);
+        for q in members {
+            if std::mem::discriminant(&q.spread) != std::mem::discriminant(&p.spread) {
+                return Err((
+                    q.index,
+                    format!(
+                        "`{}`: shared effect `{effect}`: expected the spread of its other members ({} as `{}`), got {}",
+                        q.name,
+                        spread_kind(&p.spread),
+                        p.name,
+                        spread_kind(&q.spread)
+                    ),
+                ));
+            }
+            let bounds = &model.parameters[q.index];
+            let (a, b) =
+                super::sample::spread_z_bounds(q.spread, bounds.value, bounds.lower, bounds.upper);
+            (lo, hi) = (lo.max(a), hi.min(b));
+            if super::truncated::mass(lo, hi) < super::truncated::MIN_MASS {
+                return Err((
+                    q.index,
+                    format!(
+                        "`{}`: shared effect `{effect}`: its bounds [{}, {}] around {} leave the effect's deviate no room beside the other members' (an empty truncation interval [{lo}, {hi}]); expected bounds whose intersection on the deviate is not empty",
+                        q.name, bounds.lower, bounds.upper, bounds.value
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The name of a spread's distribution, as written in files.
+fn spread_kind(s: &Spread) -> &'static str {
+    match s {
+        Spread::Lognormal { .. } => "lognormal",
+        Spread::Logitnormal { .. } => "logitnormal",
+        Spread::Normal { .. } => "normal",
+        Spread::Uniform { .. } => "uniform",
+    }
+}
+
 /// The model file's variabilities, replaced or extended by `overrides` (drained).
 fn model_variability(
     model: &ModelSpec,
@@ -791,6 +915,7 @@ fn model_variability(
                 name: p.name.clone(),
                 index,
                 spread,
+                shared: v.shared.clone(),
             });
         }
     }

@@ -1,7 +1,8 @@
 //! Langenhorst et al. 2019: three-compartment population PK of F-ara-A (fludarabine).
 //!
 //! ```text
-//! CL = (CL_nr + θ_GFR·eGFR·0.06)·(WT/70)^0.75        [L/h], eGFR capped at eGFR_max
+//! CL = (CL_nr + θ_GFR·min(eGFR, cap(age))·0.06)·(WT/70)^0.75      [L/h]
+//! cap(age): see [`egfr_cap`] (140 mL/min/1.73 m² from 1.5 to 30 years)
 //! V1,V2,V3 = V·(WT/70);  Q2,Q3 = Q·(WT/70)^0.75      [L], [L/h]
 //! dA1/dt = F·R(t) − (CL+Q2+Q3)/V1·A1 + Q2/V2·A2 + Q3/V3·A3
 //! dA2/dt = Q2/V1·A1 − Q2/V2·A2;  dA3/dt = Q3/V1·A1 − Q3/V3·A3
@@ -38,16 +39,44 @@ pub struct FludarabinePk {
     pub k31: f64,
 }
 
+/// The maturation-adjusted eGFR cap [mL/min/1.73 m²] at `age_years` (Langenhorst 2019 §2.5,
+/// as transcribed by nlmixr2lib [V2]):
+///
+/// ```text
+/// cap(age) = eGFR_max·(f0 + (1 − f0)·age/a_mat)          age < a_mat         (ramp from birth)
+///          = eGFR_max                                     a_mat ≤ age ≤ a_dec
+///          = max(0, eGFR_max − d·(age − a_dec)/10)        age > a_dec         (d per decade)
+/// ```
+///
+/// with `f0 = eGFR_max_f0` (0.25: 35 of 140 at birth), `a_mat = eGFR_max_age_mat` (1.5 y),
+/// `a_dec = eGFR_max_age_decline` (30 y) and `d = eGFR_max_decline` (8 mL/min/1.73 m² per
+/// decade). The source gives the end points of the ramp, not its shape: linear is an
+/// assumption. The plateau returns `eGFR_max` itself, so patients aged 1.5–30 years are capped
+/// exactly as with the former fixed cap.
+pub fn egfr_cap(p: &FludarabineParams, age_years: f64) -> f64 {
+    if age_years < p.egfr_max_age_mat {
+        let ramp = age_years / p.egfr_max_age_mat;
+        p.egfr_max * (p.egfr_max_f0 + (1.0 - p.egfr_max_f0) * ramp)
+    } else if age_years <= p.egfr_max_age_decline {
+        p.egfr_max
+    } else {
+        // a steep decline written in a model file must not make renal clearance negative
+        (p.egfr_max - p.egfr_max_decline * (age_years - p.egfr_max_age_decline) / 10.0).max(0.0)
+    }
+}
+
 /// F-ara-A clearance [L/h] of `patient` (Langenhorst 2019):
-/// `CL = (CL_nr + θ_GFR·min(eGFR, eGFR_max)·0.06)·(WT/70)^0.75`.
+/// `CL = (CL_nr + θ_GFR·min(eGFR, cap(age))·0.06)·(WT/70)^0.75`, the cap by [`egfr_cap`].
 ///
 /// The one place the covariate model of clearance is written: the ODE ([`FludarabinePk`]) and
 /// model-informed dosing ([`FludarabineDosing`]) both use it, so a dose computed for a target
-/// AUC is exactly the one the simulation reaches.
-pub fn clearance_l_per_h(cl_nr: f64, theta_gfr: f64, egfr_max: f64, patient: &Patient) -> f64 {
+/// AUC is exactly the one the simulation reaches. The paper's between-patient effect
+/// `exp(η_CL)` on total clearance is not written here: a population draws it as one shared
+/// effect on both `CL_nr` and `theta_GFR` (same ω), which multiplies the whole sum.
+pub fn clearance_l_per_h(p: &FludarabineParams, patient: &Patient) -> f64 {
     // eGFR [mL/min/1.73 m²] × 0.06 = L/h, capped as in the paper
-    let egfr_l_per_h = patient.egfr.min(egfr_max) * 0.06;
-    (cl_nr + theta_gfr * egfr_l_per_h) * (patient.weight_kg / 70.0).powf(0.75)
+    let egfr_l_per_h = patient.egfr.min(egfr_cap(p, patient.age_years)) * 0.06;
+    (p.cl_nr + p.theta_gfr * egfr_l_per_h) * (patient.weight_kg / 70.0).powf(0.75)
 }
 
 /// What model-informed fludarabine dosing needs from a PK model for one patient.
@@ -64,21 +93,22 @@ pub struct FludarabineDosing {
 }
 
 impl FludarabineDosing {
-    /// Dosing information for `patient` from `model`'s current values of `CL_nr`,
-    /// `theta_GFR`, `eGFR_max` and `F_dose` (the Langenhorst 2019 clearance, the same formula
-    /// as the simulated PK); `None` when the model lacks one of them, or when `F_dose` or the
-    /// clearance is not positive (no dose then reaches a target AUC).
+    /// Dosing information for `patient` from `model`'s current values of the Langenhorst
+    /// parameters ([`FludarabineParams::NAMES`]: the clearance by [`clearance_l_per_h`], the
+    /// same formula as the simulated PK, and `F_dose`); `None` when the model lacks one of
+    /// them, or when `F_dose` or the clearance is not positive (no dose then reaches a target
+    /// AUC).
     ///
     /// For model-informed dosing pass the *typical* model (covariates only): a virtual
     /// patient's random effects are unknown to the prescriber.
     pub fn for_model(model: &crate::model::Model, patient: &Patient) -> Option<Self> {
-        let clearance_l_per_h = clearance_l_per_h(
-            model.get("CL_nr")?,
-            model.get("theta_GFR")?,
-            model.get("eGFR_max")?,
-            patient,
-        );
-        let f_dose = model.get("F_dose")?;
+        let mut values = [0.0; FludarabineParams::N];
+        for (v, name) in values.iter_mut().zip(FludarabineParams::NAMES) {
+            *v = model.get(name)?;
+        }
+        let p = FludarabineParams::from_values(values);
+        let clearance_l_per_h = clearance_l_per_h(&p, patient);
+        let f_dose = p.f_dose;
         let positive = |x: f64| x.is_finite() && x > 0.0;
         (positive(clearance_l_per_h) && positive(f_dose)).then_some(FludarabineDosing {
             clearance_l_per_h,
@@ -101,19 +131,17 @@ impl FludarabinePk {
     /// Individual PK from the Langenhorst typical values and the patient's weight and eGFR.
     pub fn from_typical(p: FludarabineParams, patient: &Patient) -> Self {
         let FludarabineParams {
-            cl_nr,
-            theta_gfr,
             v1,
             v2,
             v3,
             q2,
             q3,
-            egfr_max,
             f_dose,
+            ..
         } = p;
         let size = patient.weight_kg / 70.0;
         let allo = size.powf(0.75);
-        let cl = clearance_l_per_h(cl_nr, theta_gfr, egfr_max, patient);
+        let cl = clearance_l_per_h(&p, patient);
         let (v1, v2, v3) = (v1 * size, v2 * size, v3 * size);
         let (q2, q3) = (q2 * allo, q3 * allo);
         FludarabinePk {
@@ -164,10 +192,19 @@ super::named::named_parameters! {
         q2 = "Q2",
         /// Intercompartmental clearance to V3 [L/h].
         q3 = "Q3",
-        /// eGFR above which renal clearance no longer rises [mL/min/1.73 m²].
+        /// eGFR above which renal clearance no longer rises, between `eGFR_max_age_mat` and
+        /// `eGFR_max_age_decline` years of age [mL/min/1.73 m²] (see [`egfr_cap`]).
         egfr_max = "eGFR_max",
         /// F-ara-A mass per mg of fludarabine phosphate dosed [-].
         f_dose = "F_dose",
+        /// The eGFR cap at birth as a fraction of `eGFR_max` [-].
+        egfr_max_f0 = "eGFR_max_f0",
+        /// Age at which the eGFR cap reaches `eGFR_max` [years].
+        egfr_max_age_mat = "eGFR_max_age_mat",
+        /// Age after which the eGFR cap declines [years].
+        egfr_max_age_decline = "eGFR_max_age_decline",
+        /// Decline of the eGFR cap after `eGFR_max_age_decline` [mL/min/1.73 m² per 10 years].
+        egfr_max_decline = "eGFR_max_decline",
     }
 }
 

@@ -13,7 +13,7 @@ pub use cart_all::CartAll;
 pub use cart_dual::CartDual;
 pub use fludarabine::{
     FludarabineDosing, FludarabineLangenhorst2019, FludarabineParams, FludarabinePk,
-    clearance_l_per_h as fludarabine_clearance_l_per_h,
+    clearance_l_per_h as fludarabine_clearance_l_per_h, egfr_cap as fludarabine_egfr_cap,
 };
 pub use leon_triana::LeonTriana2021;
 pub use stein::{Stein2019, SteinParams};
