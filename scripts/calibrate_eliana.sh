@@ -10,11 +10,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-out/calibrate_eliana}
 cargo run --release -q -p cartkin-cli -- calibrate --model cart_all --targets data/eliana.toml \
-  --n 2000 --seed 20261125 --max-iters 250 \
-  --free f_neg:typical:1e-13:1e-3 --free f_neg:omega:0.5:4 \
-  --free g_L:typical:0.01:0.3 --free gamma:typical:0.5:30 --free gamma:omega:0.1:3 \
+  --n 2000 --seed 20261125 --max-iters 200 \
+  --free f_neg:typical:1e-14:1e-6 --free f_neg:omega:0.5:4 \
+  --free g_L:typical:0.01:0.3 --free gamma:typical:1:100 --free gamma:omega:0.1:1.5 \
   --free delta_M:typical:1e-3:0.05 --free delta_M:omega:0.1:3 \
-  --free rho_E:omega:0.05:0.3 \
+  --free rho_E:omega:0.05:0.5 \
   --out "$out"
 sed -e 's/^name = "cart_all_calibrated"/name = "cart_all_eliana"/' "$out/calibrated.toml" > models/cart_all_eliana.toml
 echo "installed models/cart_all_eliana.toml"

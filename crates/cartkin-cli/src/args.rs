@@ -185,8 +185,9 @@ impl CalibrationOptimizerArg {
 
 #[derive(Args, Debug)]
 pub struct SimulateArgs {
-    /// Model name (in models/) or path to a model file.
-    #[arg(long, default_value = "cart_all", value_name = "NAME|PATH")]
+    /// Model name (in models/) or path to a model file (default: the flagship as calibrated to
+    /// ELIANA).
+    #[arg(long, default_value = "cart_all_eliana", value_name = "NAME|PATH")]
     pub model: String,
     /// Override a parameter (repeatable), e.g. --set gamma=3.5.
     #[arg(long = "set", value_name = "PARAM=VALUE")]
@@ -328,8 +329,9 @@ pub struct FitArgs {
 
 #[derive(Args, Debug)]
 pub struct PopulationArgs {
-    /// Model name (in models/) or path to a model file (its [population] table is used).
-    #[arg(long, default_value = "cart_all", value_name = "NAME|PATH")]
+    /// Model name (in models/) or path to a model file (its [population] table is used;
+    /// default: the flagship as calibrated to ELIANA).
+    #[arg(long, default_value = "cart_all_eliana", value_name = "NAME|PATH")]
     pub model: String,
     /// Number of virtual patients (default: the population table's n).
     #[arg(long, value_name = "N")]
@@ -390,6 +392,11 @@ pub struct CalibrateArgs {
     /// Nelder–Mead iteration limit (per start; the swarm gets a quarter of it).
     #[arg(long, default_value_t = 150, value_name = "K")]
     pub max_iters: u64,
+    /// Keep the model's CRS grade edges (one grade map for every trial: the CRS targets are
+    /// then compared, not fitted by the edges). Without it the edges are fitted to the grade
+    /// targets at every evaluation, as a first calibration that sets the map does.
+    #[arg(long)]
+    pub keep_crs_edges: bool,
     /// Optimizer: nelder-mead, or pso (a seeded particle swarm polished by Nelder–Mead).
     #[arg(long, value_enum, default_value_t = CalibrationOptimizerArg::NelderMead, value_name = "NAME")]
     pub optimizer: CalibrationOptimizerArg,

@@ -157,10 +157,22 @@ fn covariate_bounds_outside_the_valid_range_or_empty_intervals_are_refused() {
 fn parameter_draws_come_from_the_truncated_distribution_without_point_masses_at_bounds() {
     let tmp = TempDir::new().expect("temp dir");
     let out = tmp.path().join("out");
+    // the calibrated model with gamma's typical value near its bound, so that a good share of
+    // its log-normal lies beyond (the calibration's own value may sit far from it)
+    let eliana = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/cart_all_eliana.toml");
+    let near = tmp.path().join("near.toml");
+    std::fs::write(
+        &near,
+        format!(
+            "[model]\nname = \"near\"\nextends = {:?}\n\n[[parameters]]\nname = \"gamma\"\nvalue = 80.0\nvariability = {{ distribution = \"lognormal\", omega2 = 0.25 }}\nsource = \"test\"\n",
+            eliana.display().to_string()
+        ),
+    )
+    .expect("write");
     cartkin(&[
         "population",
         "--model",
-        "cart_all_eliana",
+        near.to_str().expect("utf-8"),
         "--n",
         "600",
         "--days",
@@ -170,9 +182,9 @@ fn parameter_draws_come_from_the_truncated_distribution_without_point_masses_at_
     ])
     .assert_ok();
     let rows = patients(&out);
-    // gamma's bound is 100 /day and rho_E's 20 /day: 21% and 8% of their log-normals lie
-    // beyond; clamping put those patients exactly on the bound
-    for (name, bound) in [("gamma", 100.0), ("rho_E", 20.0)] {
+    // gamma's bound is 100 /day (typical 80, ω 0.5: 33% of the log-normal beyond) and rho_E's
+    // 2.77 /day (a 6-h doubling); clamping would put those patients exactly on the bound
+    for (name, bound) in [("gamma", 100.0), ("rho_E", 2.77)] {
         let values = column(&rows, name);
         assert!(values.iter().all(|v| *v < bound), "{name} at its bound");
         assert!(values.iter().all(|v| *v > 0.0));

@@ -232,6 +232,9 @@ fn every_model_file_is_bundled_and_reads_back_the_same() {
                 let name = e.file_name().to_string_lossy().into_owned();
                 name.strip_suffix(&format!(".{ext}")).map(String::from)
             })
+            // the held-out figures of `cartkin validate`, read from the source tree (with the
+            // regimens in data/validation/), are not a targets file
+            .filter(|name| !(kind == bundled::Kind::Targets && name == "validation"))
             .collect();
         files.sort();
         let mut names: Vec<String> = kind.names().into_iter().map(String::from).collect();

@@ -25,6 +25,7 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         n: 400,
         seed: 99,
         max_iters: 60,
+        fit_crs_edges: true,
         options: SolverOptions::default(),
     };
     let free = vec![

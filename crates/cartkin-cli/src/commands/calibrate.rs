@@ -63,6 +63,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
             n: args.n,
             seed: args.seed,
             max_iters: args.max_iters,
+            fit_crs_edges: !args.keep_crs_edges,
             options: SolverOptions {
                 method: args.method.method(),
                 ..SolverOptions::default()

@@ -106,6 +106,10 @@ pub struct Settings {
     pub max_iters: u64,
     /// Solver settings of each patient.
     pub options: SolverOptions,
+    /// Fit the CRS grade edges to the grade targets at every evaluation (a first calibration,
+    /// which sets the one grade map); `false` keeps the model's edges, so a second trial's CRS
+    /// rates are predictions of the same map.
+    pub fit_crs_edges: bool,
 }
 
 /// The problem: model, population, regimen, targets and what is free.
@@ -404,7 +408,8 @@ impl Calibration<'_> {
             .zip(&best)
             .map(|(f, x)| x.exp().clamp(f.lower, f.upper))
             .collect();
-        let calibration = self.evaluate(&values, self.settings.seed, None);
+        let kept = self.kept_edges();
+        let calibration = self.evaluate(&values, self.settings.seed, kept.as_deref());
         let fresh_seed = self.settings.seed.wrapping_add(1);
         let fresh = self.evaluate(&values, fresh_seed, Some(&calibration.crs_grade_edges));
         let at_bounds = self
@@ -431,6 +436,18 @@ impl Calibration<'_> {
             fresh,
             seeds: [self.settings.seed, fresh_seed],
             evaluations: evaluations.load(std::sync::atomic::Ordering::Relaxed),
+        })
+    }
+
+    /// The model's CRS grade edges when they are kept (not fitted), else `None`.
+    fn kept_edges(&self) -> Option<Vec<f64>> {
+        (!self.settings.fit_crs_edges).then(|| {
+            self.model
+                .spec()
+                .outcomes
+                .crs_grade_edges
+                .clone()
+                .unwrap_or_else(|| vec![20.0, 100.0, 400.0, 1500.0])
         })
     }
 
@@ -483,7 +500,11 @@ impl CostFunction for Cost<'_, '_> {
                 inside.exp()
             })
             .collect();
-        let d = c.evaluate(&values, c.settings.seed, None).discrepancy + penalty;
+        let kept = c.kept_edges();
+        let d = c
+            .evaluate(&values, c.settings.seed, kept.as_deref())
+            .discrepancy
+            + penalty;
         let k = self
             .evaluations
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)

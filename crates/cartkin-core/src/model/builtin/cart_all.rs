@@ -53,7 +53,7 @@ impl Structure for CartAll {
     }
     fn states(&self) -> &'static [&'static str] {
         &[
-            "E", "M", "Lp", "Ln", "B", "N", "IL6", "F1", "F2", "F3", "Cy", "AUCF", "X",
+            "E", "M", "Lp", "Ln", "B", "N", "IL6", "F1", "F2", "F3", "Cy", "AUCF", "X", "P",
         ]
     }
     fn parameters(&self) -> &'static [&'static str] {
@@ -88,10 +88,11 @@ impl Dynamics for CartAllDynamics {
         let growth = h.leukemic_growth(lp + ln);
         let chemo_l = h.p.f_l * chemo;
 
-        let [de, dm, dx] = h.car_t(stim, e, m, exhausted, n, chemo);
+        let [de, dm, dx, dp] = h.car_t(stim, e, m, exhausted, x[13], n, chemo);
         dxdt[0] = de;
         dxdt[1] = dm;
         dxdt[12] = dx;
+        dxdt[13] = dp;
         dxdt[2] = (growth - kill - chemo_l) * lp;
         dxdt[3] = (growth - chemo_l) * ln;
         dxdt[4..6].copy_from_slice(&h.lymphocytes(b, n, e + m, e + m + exhausted, kill, chemo));

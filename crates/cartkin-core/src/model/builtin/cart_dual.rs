@@ -87,7 +87,7 @@ impl Structure for CartDual {
     fn states(&self) -> &'static [&'static str] {
         &[
             "E", "M", "Lpp", "Lpn", "Lnp", "Lnn", "B", "N", "IL6", "F1", "F2", "F3", "Cy", "AUCF",
-            "X",
+            "X", "P",
         ]
     }
     fn parameters(&self) -> &'static [&'static str] {
@@ -155,10 +155,11 @@ impl Dynamics for CartDualDynamics {
         let chemo_l = h.p.f_l * chemo;
 
         let stim = h.stimulation(antigen);
-        let [de, dm, dx] = h.car_t(stim, e, m, exhausted, n, chemo);
+        let [de, dm, dx, dp] = h.car_t(stim, e, m, exhausted, x[15], n, chemo);
         dxdt[0] = de;
         dxdt[1] = dm;
         dxdt[14] = dx;
+        dxdt[15] = dp;
         let d_clones = &mut dxdt[FIRST_CLONE..FIRST_CLONE + N_CLONES];
         for ((d, l), kill_w) in d_clones.iter_mut().zip(clones).zip(&self.kill_weight) {
             *d = (growth - kill_w * kill - chemo_l) * l;

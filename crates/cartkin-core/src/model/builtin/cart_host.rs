@@ -59,6 +59,7 @@ super::named::named_parameters! {
         k_il6_half = "K_IL6",
         a_il6 = "A_IL6",
         wt_ref = "WT_ref",
+        k_p = "k_P",
     }
 }
 
@@ -190,23 +191,43 @@ impl Host {
         antigen / (self.p.k_a + antigen)
     }
 
-    /// `[dE/dt, dM/dt, dX/dt]` given the stimulation, effector, memory and exhausted CAR-T,
-    /// endogenous lymphocytes and chemo. Effectors proliferate on antigen within the
-    /// homeostatic space, become memory at `k_EM` and exhausted at `k_X·stim` (chronic
-    /// stimulation, Kirouac 2023); exhausted cells neither proliferate nor kill, and die at
-    /// `δ_X`. All CAR-T cells occupy homeostatic space.
+    /// `[dE/dt, dM/dt, dX/dt, dP/dt]` given the stimulation, effector, memory and exhausted
+    /// CAR-T, their proliferative potential `P`, endogenous lymphocytes and chemo. Effectors
+    /// proliferate on antigen at `ρ_E·P` within the homeostatic space, become memory at `k_EM`
+    /// and exhausted at `k_X·stim`; exhausted cells neither proliferate nor kill, and die at
+    /// `δ_X`. The potential `P` (1 at infusion) is spent by stimulation at `k_P·stim`: T cells
+    /// driven by antigen lose proliferative capacity as they differentiate (Kirouac 2023), so
+    /// expansion ends within weeks even when the leukemia persists. `P` is the infused
+    /// population's mean: a second infusion does not refresh it. All CAR-T cells occupy
+    /// homeostatic space.
     #[inline]
-    pub fn car_t(&self, stim: f64, e: f64, m: f64, x: f64, n: f64, chemo: f64) -> [f64; 3] {
+    #[allow(clippy::too_many_arguments)]
+    pub fn car_t(
+        &self,
+        stim: f64,
+        e: f64,
+        m: f64,
+        x: f64,
+        potential: f64,
+        n: f64,
+        chemo: f64,
+    ) -> [f64; 4] {
         let p = &self.p;
         let space = p.k_t / (p.k_t + n + e + m + x);
         let reactivation = p.a_m * stim * m;
         let exhaustion = p.k_x * stim * e;
         [
-            p.rho_e * stim * space * e + reactivation
+            p.rho_e * potential * stim * space * e + reactivation
                 - exhaustion
                 - (p.delta_e + p.k_em + chemo) * e,
             p.k_em * e - reactivation - (p.delta_m + chemo) * m,
             exhaustion - (p.delta_x + chemo) * x,
+            // spent only once there are CAR-T cells to stimulate (nothing before infusion)
+            if e > 0.0 {
+                -p.k_p * stim * potential
+            } else {
+                0.0
+            },
         ]
     }
 

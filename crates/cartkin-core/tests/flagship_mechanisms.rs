@@ -1,0 +1,138 @@
+//! The mechanisms of cart_all that issue #13 added, each checked on its own: host cell numbers
+//! that scale with body size, IL-6 from CAR-T engaging antigen (not from kill alone), and
+//! exhaustion that contracts CAR-T whose targets persist.
+
+mod common;
+
+use cartkin_core::model::Model;
+use cartkin_core::outcome::Outcomes;
+use cartkin_core::patient::Patient;
+use cartkin_core::simulate::{Request, simulate};
+use cartkin_core::solve::SolverOptions;
+use common::{load, regimen, tight, value};
+
+/// 3e6 cells/kg for the 35-kg reference child.
+const DOSE: f64 = 1.05e8;
+
+fn with(model: &Model, changes: &[(&str, f64)]) -> Model {
+    let mut m = model.clone();
+    for (name, v) in changes {
+        m.set(name, *v).expect("within bounds");
+    }
+    m
+}
+
+fn run_patient(
+    model: &Model,
+    patient: Patient,
+    reg: &str,
+    cells: f64,
+    days: f64,
+) -> cartkin_core::simulate::Simulation {
+    simulate(&Request::with_regimen(
+        model,
+        patient,
+        &regimen(reg),
+        Some(cells),
+        days,
+        tight(1e-9),
+    ))
+    .expect("simulation succeeds")
+}
+
+fn peak_il6(model: &Model, reg: &str) -> f64 {
+    let sim = run_patient(model, common::child(), reg, DOSE, 60.0);
+    Outcomes::compute(&sim, model.spec()).crs.expect("crs").peak
+}
+
+#[test]
+fn a_patient_twice_the_reference_weight_given_twice_the_cells_has_the_same_course() {
+    // Without lymphodepletion (whose PK scales allometrically, not linearly) every cell
+    // number of the host scales with WT/WT_ref: doubling weight and dose doubles every
+    // population, and leaves fractions and blood transgene unchanged. Tolerance 1e-6
+    // relative: two integrations at rtol 1e-9 of equations equal up to that scaling.
+    let model = load("cart_all");
+    let small = Patient::new(35.0, 140.0, None, 120.0, 11.0, "test").expect("valid");
+    let large = Patient::new(70.0, 140.0, None, 120.0, 11.0, "test").expect("valid");
+    let a = run_patient(&model, small, "none", DOSE, 120.0);
+    let b = run_patient(&model, large, "none", 2.0 * DOSE, 120.0);
+    for t in [1.0, 5.0, 10.0, 20.0, 60.0, 120.0] {
+        for name in ["blast_fraction", "transgene", "b_cell_fraction"] {
+            let (x, y) = (value(&a, &model, name, t), value(&b, &model, name, t));
+            assert!(
+                (x - y).abs() <= 1e-6 * x.abs().max(1e-300),
+                "{name} at day {t}: {x:e} vs {y:e}"
+            );
+        }
+        let (x, y) = (value(&a, &model, "car_t", t), value(&b, &model, "car_t", t));
+        assert!(
+            (y / x - 2.0).abs() < 1e-6,
+            "car_t at day {t}: {x:e} vs {y:e}"
+        );
+    }
+    // and a 70-kg adult given the 35-kg child's cells (half the dose per kg) is not a large
+    // child: after the same lymphodepletion, fewer CAR-T per kg reach remission later
+    let cr_day = |p: Patient| {
+        let sim = run_patient(&model, p, "eliana", DOSE, 60.0);
+        Outcomes::compute(&sim, model.spec())
+            .response
+            .and_then(|r| r.cr_day)
+            .expect("remission")
+    };
+    let adult = Patient::new(70.0, 175.0, None, 100.0, 25.0, "test").expect("valid");
+    let (child_day, adult_day) = (cr_day(small), cr_day(adult));
+    assert!(
+        adult_day > child_day + 0.5,
+        "half the cells per kg must clear later: day {adult_day} vs {child_day}"
+    );
+}
+
+#[test]
+fn il6_follows_car_t_engaging_antigen_not_kill_alone() {
+    let model = load("cart_all");
+    let edges = model
+        .spec()
+        .outcomes
+        .crs_grade_edges
+        .clone()
+        .expect("edges");
+    // no expansion (rho_E = 0): the infused cells alone raise IL-6 less than the grade-1 edge
+    let still = peak_il6(&with(&model, &[("rho_E", 0.0)]), "eliana");
+    assert!(still < edges[0], "peak IL-6 {still} without expansion");
+    // CAR-T that engage antigen but cannot kill (gamma = 0) still drive IL-6 above grade 1
+    let no_kill = peak_il6(&with(&model, &[("gamma", 0.0)]), "eliana");
+    assert!(no_kill > edges[0], "peak IL-6 {no_kill} without kill");
+    // more burden, more IL-6 (Teachey 2016); lymphodepletion frees space, more IL-6 (Hay 2017)
+    let typical = peak_il6(&model, "eliana");
+    let burden = peak_il6(
+        &with(&model, &[("L0", 10.0 * model.get("L0").expect("L0"))]),
+        "eliana",
+    );
+    assert!(burden > typical, "burden {burden} vs typical {typical}");
+    let without_ld = peak_il6(&model, "none");
+    assert!(
+        typical > without_ld,
+        "Flu/Cy {typical} vs none {without_ld}"
+    );
+}
+
+#[test]
+fn exhaustion_contracts_car_t_whose_targets_persist() {
+    // gamma = 0: the leukemia persists and stimulates for ever; the spent proliferative
+    // potential (k_P) and exhaustion (k_X) end the expansion: CAR-T at day 90 below 10% of the
+    // peak; without both (k_P = k_X = 0) they stay near it
+    let model = with(&load("cart_all"), &[("gamma", 0.0)]);
+    let contraction = |m: &Model| {
+        let sim = run_patient(m, common::child(), "eliana", DOSE, 90.0);
+        let k = Outcomes::compute(&sim, m.spec()).car_t.expect("kinetics");
+        value(&sim, m, "car_t", 90.0) / k.cmax
+    };
+    let exhausting = contraction(&model);
+    assert!(exhausting < 0.1, "day 90 / Cmax = {exhausting}");
+    let tireless = contraction(&with(&model, &[("k_X", 0.0), ("k_P", 0.0)]));
+    assert!(
+        tireless > 0.3,
+        "day 90 / Cmax = {tireless} without exhaustion"
+    );
+    let _ = SolverOptions::default();
+}
