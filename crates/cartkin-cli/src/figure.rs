@@ -76,6 +76,7 @@ pub fn trajectory_figure(
                         label: t.label.clone(),
                         value: t.value,
                     })
+                    .chain(grade_map(spec, &p.series))
                     .collect(),
                 ..Default::default()
             })
@@ -145,4 +146,21 @@ fn events(outcomes: &Outcomes, window: Window, from: f64, to: f64) -> Vec<EventM
     });
     markers.truncate(MAX_EVENTS);
     markers
+}
+
+/// The model's CRS grade map drawn on the panel that shows its cytokine: one line per grade
+/// edge, so a calibrated model's figure shows the map it uses (not a file's fixed lines).
+fn grade_map(spec: &ModelSpec, series: &[String]) -> Vec<Threshold> {
+    let roles = &spec.outcomes;
+    match (&roles.cytokine, &roles.crs_grade_edges) {
+        (Some(cytokine), Some(edges)) if series.iter().any(|s| s == cytokine) => edges
+            .iter()
+            .enumerate()
+            .map(|(k, &value)| Threshold {
+                label: format!("CRS grade {}", k + 1),
+                value,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
 }
