@@ -49,4 +49,8 @@ cp "$tmp/lymphodepletion_grid/heatmap_crs_grade3plus.png" "$out/scenario_lymphod
 cp "$tmp/dual_target/survival_by_arm.png" "$out/scenario_dual_target_survival.png"
 cp "$tmp/dual_target/endpoints_by_arm.png" "$out/scenario_dual_target_endpoints.png"
 cp "$tmp/consolidation/survival_by_arm.png" "$out/scenario_consolidation_survival.png"
+
+# the held-out clinical figures (data/validation.toml) against the calibrated models
+"$bin" validate --out "$tmp/validate" >/dev/null
+cp "$tmp/validate/forest.png" "$out/validation_forest.png"
 ls -1 "$out"

@@ -271,10 +271,7 @@ fn auc_quadrature_matches_a_fine_rule_on_the_interpolant() {
     }
     let steps = nodes.iter().filter(|n| n.t > 0.0 && n.t < 28.0).count();
     assert!(steps > 50, "expansion is resolved by many steps ({steps})");
-    // and many take the 3-point rule (the column's states at both ends of a step): since
-    // issue #13 the CAR-T column reads the exhausted cells X too, whose log grows by ~24 e-folds
-    // in the first days after infusion, so about 40% of the steps of days 0–28 qualify (was
-    // over half); a third is the floor below which the rule would no longer pay
+    // and most of them take the 3-point rule (the column's states at both ends of a step)
     let n = sim.trajectory.layout().n;
     let reads = sim.dynamics.observable_inputs(index - n);
     let short = nodes
@@ -287,7 +284,7 @@ fn auc_quadrature_matches_a_fine_rule_on_the_interpolant() {
             })
         })
         .count();
-    assert!(short > steps / 3, "{short} of {steps} steps take 3 points");
+    assert!(short > steps / 2, "{short} of {steps} steps take 3 points");
     let rel = (got / fine - 1.0).abs();
     assert!(rel < 1e-10, "AUC {got:e} vs fine {fine:e}: {rel:e}");
 }

@@ -49,7 +49,7 @@ fn peak_il6(model: &Model, reg: &str) -> f64 {
 fn a_patient_twice_the_reference_weight_given_twice_the_cells_has_the_same_course() {
     // Without lymphodepletion (whose PK scales allometrically, not linearly) every cell
     // number of the host scales with WT/WT_ref: doubling weight and dose doubles every
-    // population, and leaves fractions and blood transgene unchanged. Tolerance 1e-6
+    // population, and leaves fractions, blood transgene and IL-6 unchanged. Tolerance 1e-6
     // relative: two integrations at rtol 1e-9 of equations equal up to that scaling.
     let model = load("cart_all");
     let small = Patient::new(35.0, 140.0, None, 120.0, 11.0, "test").expect("valid");
@@ -57,7 +57,7 @@ fn a_patient_twice_the_reference_weight_given_twice_the_cells_has_the_same_cours
     let a = run_patient(&model, small, "none", DOSE, 120.0);
     let b = run_patient(&model, large, "none", 2.0 * DOSE, 120.0);
     for t in [1.0, 5.0, 10.0, 20.0, 60.0, 120.0] {
-        for name in ["blast_fraction", "transgene", "b_cell_fraction"] {
+        for name in ["blast_fraction", "transgene", "b_cell_fraction", "IL6"] {
             let (x, y) = (value(&a, &model, name, t), value(&b, &model, name, t));
             assert!(
                 (x - y).abs() <= 1e-6 * x.abs().max(1e-300),

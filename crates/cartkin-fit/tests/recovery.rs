@@ -295,7 +295,7 @@ fn confidence_intervals_cover_the_truth_about_95_percent_of_the_time() {
 #[test]
 fn the_car_t_part_of_cart_all_is_recovered() {
     // Six identical children given the ELIANA regimen and 1.05e8 CAR-T cells, transgene
-    // sampled 12 times over a year with σ = 0.2: expansion, contraction and memory decline
+    // sampled 15 times over two years with σ = 0.2: expansion, contraction and memory decline
     // rates are recovered within 4 SE, each with RSE < 10%.
     let mut model = load("cart_all");
     model.set("rho_E", 2.2).expect("in bounds");
@@ -309,8 +309,10 @@ fn the_car_t_part_of_cart_all_is_recovered() {
     for day in [-5.0, -4.0] {
         doses.push((day, 3, 500.0 * bsa));
     }
+    // to two years: memory declines slowly (t½ ≈ 460 days), so a year alone leaves its rate
+    // at ≈ 10% RSE
     let times = [
-        1.0, 3.0, 5.0, 7.0, 9.0, 11.0, 14.0, 21.0, 28.0, 56.0, 91.0, 182.0, 365.0,
+        1.0, 3.0, 5.0, 7.0, 9.0, 11.0, 14.0, 21.0, 28.0, 56.0, 91.0, 182.0, 365.0, 547.0, 730.0,
     ];
     // 1-hour infusions; noise seed 6 as in the dataset this test was written against
     let data = simulated(&model, "transgene", &times, (6, 0.2, 6), &doses, true);
@@ -324,12 +326,13 @@ fn the_car_t_part_of_cart_all_is_recovered() {
         ..FitSettings::default()
     };
     let result = pooled_fit(&start, &data, &settings, None);
+    let truth = |name: &str| model.get(name).expect("a cart_all parameter");
     assert_recovered(
         &result,
         &[
             ("rho_E", 2.2),
-            ("delta_E", 0.16),
-            ("delta_M", 0.0032),
+            ("delta_E", truth("delta_E")),
+            ("delta_M", truth("delta_M")),
             ("sigma_add", 0.2),
         ],
         10.0,

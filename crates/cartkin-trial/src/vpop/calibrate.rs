@@ -165,6 +165,16 @@ pub struct Report {
 impl Calibration<'_> {
     /// Checks the free hyperparameters against the model and the population.
     pub fn validate(&self) -> Result<(), TrialError> {
+        // a kept grade map must exist: a default in its place would be a map nobody fitted
+        if !self.settings.fit_crs_edges && self.model.spec().outcomes.crs_grade_edges.is_none() {
+            return Err(TrialError::Setting {
+                setting: "keep_crs_edges".into(),
+                message: format!(
+                    "model `{}` has no CRS grade edges (outcomes.crs_grade_edges) to keep",
+                    self.model.name()
+                ),
+            });
+        }
         for (k, f) in self.free.iter().enumerate() {
             if self.free[..k]
                 .iter()
@@ -447,7 +457,8 @@ impl Calibration<'_> {
                 .outcomes
                 .crs_grade_edges
                 .clone()
-                .unwrap_or_else(|| vec![20.0, 100.0, 400.0, 1500.0])
+                // refused by `validate` when the model has none
+                .unwrap_or_default()
         })
     }
 

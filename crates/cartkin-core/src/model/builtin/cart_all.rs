@@ -1,23 +1,26 @@
 //! `cart_all`: the flagship mechanistic model of CD19 CAR-T therapy in B-ALL.
 //!
-//! Effector (`E`) and memory (`M`) CAR-T cells expand on CD19 antigen (CD19+ leukemia `Lp`
-//! plus normal B cells `B`) within the homeostatic space left by endogenous lymphocytes
-//! (`N`), which lymphodepletion empties. Effectors kill CD19+ targets; a pre-existing
-//! CD19-negative clone (`Ln`) escapes. Fludarabine (Langenhorst 3-compartment PK, `F1..F3`)
-//! and cyclophosphamide (`Cy`) kill lymphocytes and, less, leukemic cells. IL-6 rises with
-//! the killing flux and maps to a CRS grade. The equations, with the source or assumption
-//! of every term, are in `models/cart_all.toml` and the README.
+//! Effector (`E`), memory (`M`) and exhausted (`X`) CAR-T cells; effectors expand on CD19
+//! antigen (CD19+ leukemia `Lp` plus normal B cells `B`) within the homeostatic space left by
+//! endogenous lymphocytes (`N`), which lymphodepletion empties, spending their proliferative
+//! potential `P`. Effectors kill CD19+ targets; a pre-existing CD19-negative clone (`Ln`)
+//! escapes. Fludarabine (Langenhorst 3-compartment PK, `F1..F3`) and cyclophosphamide (`Cy`)
+//! kill lymphocytes and, less, leukemic cells. IL-6 rises with effectors engaging antigen,
+//! amplified by the myeloid loop, and maps to a CRS grade. Host cell numbers scale with body
+//! weight (`s = WT/WT_ref`). The equations, with the source or assumption of every term, are
+//! in `models/cart_all.toml` and the README.
 //!
 //! ```text
-//! A = Lp + B;  stim = A/(K_A + A);  space = K_T/(K_T + N + E + M)
+//! A = Lp + B;  stim = A/(K_A + A);  space = K_T/(K_T + N + E + M + X)
 //! chemo = s_F·F1/V1 + s_Cy·Cy/V_Cy;  kill = γ·E/(K_E + E)
-//! dE/dt  = ρ_E·stim·space·E + a_M·stim·M − (δ_E + k_EM)·E − chemo·E
+//! dE/dt  = ρ_E·P·stim·space·E + a_M·stim·M − (δ_E + k_EM + k_X·stim)·E − chemo·E
 //! dM/dt  = k_EM·E − a_M·stim·M − δ_M·M − chemo·M
+//! dX/dt  = k_X·stim·E − δ_X·X − chemo·X;   dP/dt = −k_P·stim·P  (after infusion)
 //! dLp/dt = g_L·Lp·(1 − (Lp+Ln)/L_max) − kill·Lp − f_L·chemo·Lp
 //! dLn/dt = g_L·Ln·(1 − (Lp+Ln)/L_max) − f_L·chemo·Ln
 //! dB/dt  = (B0/τ_B)/(1 + (E+M)/C50) − B/τ_B − kill·B − chemo·B
-//! dN/dt  = r_N·N·(1 − (N+E+M)/K_N) − chemo·N
-//! dIL6/dt = k_IL6·(IL6_0 − IL6) + p_IL6·kill·(Lp + B)/1e9
+//! dN/dt  = r_N·N·(1 − (N+E+M+X)/K_N) − chemo·N
+//! dIL6/dt = k_IL6·(IL6_0 − IL6) + p_IL6·E·A/(A_IL6 + A)/s/1e9·(1 + m_IL6·IL6/(K_IL6 + IL6))
 //! dCy/dt = R_Cy − k_Cy·Cy,  k_Cy = ln 2/t½_Cy;  F1..F3, AUCF: Langenhorst 2019
 //! ```
 //!
@@ -138,9 +141,10 @@ impl Dynamics for CartAllDynamics {
     }
 
     fn apply_bolus(&self, route: usize, amount: f64, x: &mut [f64]) {
-        if let Some([e, m]) = self.host.infusion(route, amount) {
+        if let Some([e, m, exhausted]) = self.host.infusion(route, amount) {
             x[0] += e;
             x[1] += m;
+            x[12] += exhausted;
         }
     }
 }

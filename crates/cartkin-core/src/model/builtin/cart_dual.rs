@@ -14,9 +14,9 @@
 //! kill  = γ·E/(K_E + E)
 //! dL_S/dt = g_L·L_S·(1 − ΣL/L_max) − a_S·kill·L_S − f_L·chemo·L_S
 //! dB/dt   = (B0/τ_B)/(1 + (E+M)/C50) − B/τ_B − a_B·kill·B − chemo·B
-//! dIL6/dt: cart_all's (effectors engaging antigen, stim·E, myeloid amplification)
+//! dIL6/dt: cart_all's (effector engagements E·A/(A_IL6 + A), A the stimulating antigen)
 //! Lpp(0) = (1−f_neg)(1−f_22neg)·L0   Lpn(0) = (1−f_neg)·f_22neg·L0
-//! Lnp(0) = f_neg·(1−f_22neg_dn)·L0   Lnn(0) = f_neg·f_22neg_dn·L0
+//! Lnp(0) = f_neg·(1−f_22neg_dn)·L0   Lnn(0) = f_neg·f_22neg_dn·L0   (each × WT/WT_ref)
 //! ```
 //!
 //! The max, not a sum, is an assumption: a doubly recognised cell dies at the rate of its
@@ -219,9 +219,10 @@ impl Dynamics for CartDualDynamics {
     }
 
     fn apply_bolus(&self, route: usize, amount: f64, x: &mut [f64]) {
-        if let Some([e, m]) = self.host.infusion(route, amount) {
+        if let Some([e, m, exhausted]) = self.host.infusion(route, amount) {
             x[0] += e;
             x[1] += m;
+            x[14] += exhausted;
         }
     }
 }

@@ -9,9 +9,10 @@
 //!
 //! Body size: every whole-body cell number of the host (B cells `B0`, lymphocyte capacity
 //! `K_N`, homeostatic space `K_T`, marrow `H_marrow`, leukemic capacity `L_max`, and the
-//! half-saturation counts `K_A`, `K_E`, `C50`) is given for the reference weight `WT_ref` and
-//! scales with `WT/WT_ref`, as blood volume and lymphoid and marrow mass do (about 70–80 mL/kg
-//! of blood at every age [R]); blood transgene is whole-body CAR-T per unit of that volume.
+//! half-saturation counts `K_A`, `K_E`, `C50`, `A_IL6`) is given for the reference weight
+//! `WT_ref` and scales with `WT/WT_ref`, as blood volume and lymphoid and marrow mass do (about
+//! 70–80 mL/kg of blood at every age [R]); blood transgene and IL-6 are whole-body quantities
+//! per unit of that volume.
 //! Adults are not large children only in their doses: a per-kg dose meets a per-kg host.
 
 use super::fludarabine::{FludarabineParams, FludarabinePk};
@@ -60,6 +61,7 @@ super::named::named_parameters! {
         a_il6 = "A_IL6",
         wt_ref = "WT_ref",
         k_p = "k_P",
+        f_exh = "f_exh",
     }
 }
 
@@ -252,8 +254,8 @@ impl Host {
     }
 
     /// dIL6/dt [pg/mL/day]: produced by effector CAR-T engaging antigen — `E·A/(A_IL6 + A)`
-    /// engagements (mass action below `A_IL6`, per 1e9 cells; whether or not the target then
-    /// dies) — amplified by the myeloid loop up to `1 + m_IL6` as IL-6 rises (macrophages
+    /// engagements per unit of body size (mass action below `A_IL6`, per 1e9 cells at the
+    /// reference weight; whether or not the target then dies) — amplified by the myeloid loop up to `1 + m_IL6` as IL-6 rises (macrophages
     /// activated by CAR-T make most IL-6 and respond to it: Santurio 2025, Giavridis 2018,
     /// Norelli 2018), cleared at `k_IL6`. Early, when few effectors meet much antigen, and
     /// growing with burden (Teachey 2016) and expansion (Mueller 2018; lymphodepletion frees
@@ -261,7 +263,9 @@ impl Host {
     #[inline]
     pub fn il6(&self, il6: f64, antigen: f64, e: f64) -> f64 {
         let p = &self.p;
-        let engaged = e * antigen / (p.a_il6 + antigen);
+        // engagements are whole-body counts, IL-6 a concentration: per size-scaled volume, as
+        // transgene is
+        let engaged = e * antigen / (p.a_il6 + antigen) / self.size;
         let amplification = 1.0 + p.m_il6 * il6 / (p.k_il6_half + il6);
         p.k_il6 * (p.il6_0 - il6) + p.p_il6 * engaged * 1e-9 * amplification
     }
@@ -293,8 +297,13 @@ impl Host {
         [f1 / self.pk.v1, cy / self.v_cy]
     }
 
-    /// Splits a CAR-T bolus of `amount` cells on `route` into `[E, M]` increments.
-    pub fn infusion(&self, route: usize, amount: f64) -> Option<[f64; 2]> {
-        (route == ROUTE_CAR_T).then_some([(1.0 - self.p.f_mem) * amount, self.p.f_mem * amount])
+    /// Splits a CAR-T bolus of `amount` cells on `route` into `[E, M, X]` increments.
+    pub fn infusion(&self, route: usize, amount: f64) -> Option<[f64; 3]> {
+        let p = &self.p;
+        (route == ROUTE_CAR_T).then_some([
+            (1.0 - p.f_mem - p.f_exh) * amount,
+            p.f_mem * amount,
+            p.f_exh * amount,
+        ])
     }
 }
