@@ -131,6 +131,11 @@ fn events(outcomes: &Outcomes, window: Window, from: f64, to: f64) -> Vec<EventM
                     .split(' ')
                     .next()
                     .map_or("extinct".into(), |s| format!("{s} extinct")),
+                EventKind::Seeding => e
+                    .detail
+                    .split(' ')
+                    .next()
+                    .map_or("seeded".into(), |s| format!("{s} arose")),
                 EventKind::PhaseSwitch => e.detail.split(':').next().unwrap_or("phase").to_string(),
                 EventKind::Dose | EventKind::InfusionEnd => return None,
             };

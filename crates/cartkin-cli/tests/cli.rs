@@ -229,7 +229,7 @@ fn simulate_defaults_write_csv_json_and_png() {
     let header = lines.next().expect("a header");
     assert!(
         header.starts_with(
-            "time,E,M,Lp,Ln,B,N,IL6,F1,F2,F3,Cy,AUCF,X,P,car_t,transgene,blast_fraction,"
+            "time,E,M,Lp,Ln,B,N,IL6,F1,F2,F3,Cy,AUCF,X,P,H_neg,car_t,transgene,blast_fraction,"
         ),
         "{header}"
     );

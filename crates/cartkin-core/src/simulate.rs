@@ -24,6 +24,8 @@ pub enum EventKind {
     PhaseSwitch,
     /// A population fell below one cell and was set to zero.
     Extinction,
+    /// An absent population arose as one cell (a seeding event, e.g. antigen loss).
+    Seeding,
     /// CAR-T peak (Cmax).
     CarTPeak,
     /// Marrow blasts below 5% (complete remission).
@@ -130,6 +132,8 @@ pub struct Simulation {
     pub ignored_doses: Vec<Dose>,
     /// Extinctions: (day, state index), in time order (also in `events`, for reading).
     pub extinctions: Vec<(f64, usize)>,
+    /// Seedings of absent populations: (day, state index), in time order (also in `events`).
+    pub seedings: Vec<(f64, usize)>,
     /// State names (for messages).
     state_names: Vec<String>,
 }
@@ -250,6 +254,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         stats: SolverStats::default(),
         ignored: Vec::new(),
         extinctions: Vec::new(),
+        seedings: Vec::new(),
         state_names: spec.states.iter().map(|s| s.name.clone()).collect(),
     };
     let actions = runner.schedule(req.model, &doses)?;
@@ -270,6 +275,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         ignored,
         state_names,
         extinctions,
+        seedings,
         ..
     } = runner;
     let mut trajectory = Trajectory::with_buffer(layout, Vec::new());
@@ -283,6 +289,7 @@ pub fn simulate(req: &Request<'_>) -> Result<Simulation, SimulationError> {
         stats,
         ignored_doses: ignored,
         extinctions,
+        seedings,
         state_names,
     })
 }
@@ -298,6 +305,7 @@ struct Runner<'a> {
     stats: SolverStats,
     ignored: Vec<Dose>,
     extinctions: Vec<(f64, usize)>,
+    seedings: Vec<(f64, usize)>,
     state_names: Vec<String>,
 }
 
@@ -551,6 +559,46 @@ impl Runner<'_> {
                     self.push_node(last.t, z, *alive);
                     t = last.t;
                 }
+                SegmentOutcome::Seed(mask) => {
+                    // locate the earliest hazard crossing of 1 inside the last step
+                    let k = self.nodes.len() - 2;
+                    let (a, b) = (self.nodes[k].t, self.nodes[k + 1].t);
+                    let mut first: Option<f64> = None;
+                    for &(h, target) in self.layout.seeds() {
+                        if mask & (1 << target) == 0 {
+                            continue;
+                        }
+                        let level = 1.0 / self.layout.scale[h];
+                        let root = bisect(a, b, |s| {
+                            level - hermite(&self.nodes[k], &self.nodes[k + 1], h, s)
+                        });
+                        first = Some(first.map_or(root, |r: f64| r.min(root)));
+                    }
+                    let Some(t_star) = first else {
+                        return Ok(());
+                    };
+                    let mut z_star = [0.0; MAX_STATES];
+                    for (i, zi) in z_star.iter_mut().enumerate().take(self.layout.n) {
+                        *zi = if *alive & (1 << i) != 0 || !self.layout.log[i] {
+                            hermite(&self.nodes[k], &self.nodes[k + 1], i, t_star)
+                        } else {
+                            0.0
+                        };
+                    }
+                    self.nodes.truncate(k + 1);
+                    self.push_node(t_star, &z_star, *alive);
+                    *z = z_star;
+                    // every hazard at 1 by now (to the bisection's tolerance) seeds its target
+                    let seeds: Vec<(usize, usize)> = self.layout.seeds().to_vec();
+                    for (h, target) in seeds {
+                        if *alive & (1 << target) == 0 && z[h] * self.layout.scale[h] >= 1.0 - 1e-9
+                        {
+                            self.seed(t_star, h, target, z, alive);
+                        }
+                    }
+                    self.push_node(t_star, z, *alive);
+                    t = t_star;
+                }
                 SegmentOutcome::Extinction(mask) => {
                     // locate the earliest crossing of ln x = 0 inside the last step
                     let k = self.nodes.len() - 2;
@@ -582,6 +630,29 @@ impl Runner<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Brings one cell of the absent population `target` into being at time `t` and restarts
+    /// its hazard `h` from 0.
+    fn seed(
+        &mut self,
+        t: f64,
+        h: usize,
+        target: usize,
+        z: &mut [f64; MAX_STATES],
+        alive: &mut u32,
+    ) {
+        self.events.push(Event {
+            time: t,
+            kind: EventKind::Seeding,
+            detail: format!("{} arose (one cell)", self.state_names[target]),
+        });
+        self.seedings.push((t, target));
+        *alive |= 1 << target;
+        // ln 1 = 0: one cell, exactly at the extinction threshold (it goes extinct at once
+        // only if it shrinks)
+        z[target] = 0.0;
+        z[h] = 0.0;
     }
 
     /// Removes the populations in `mask` at time `t` and records it.

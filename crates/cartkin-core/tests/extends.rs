@@ -66,7 +66,7 @@ fn an_extending_file_changes_what_it_lists_and_inherits_the_rest() {
         .collect();
     assert_eq!(
         changed,
-        ["rho_E", "delta_M", "gamma", "g_L", "f_neg"],
+        ["delta_M", "gamma", "g_L", "f_neg", "s_surv", "mu_neg"],
         "the calibrated ones"
     );
     // the overlay's own numbers, read from its text, are the resolved model's

@@ -136,3 +136,72 @@ fn exhaustion_contracts_car_t_whose_targets_persist() {
     );
     let _ = SolverOptions::default();
 }
+
+/// The day `f` (increasing) first reaches `level` within [a, b], by bisection.
+fn first_reach(mut a: f64, mut b: f64, level: f64, f: impl Fn(f64) -> f64) -> f64 {
+    assert!(
+        f(a) < level && f(b) >= level,
+        "level not crossed in [{a}, {b}]"
+    );
+    while b - a > 1e-9 {
+        let m = 0.5 * (a + b);
+        if f(m) >= level { b = m } else { a = m }
+    }
+    b
+}
+
+#[test]
+fn antigen_loss_seeds_one_cd19_negative_cell_when_the_escape_hazard_reaches_the_threshold() {
+    use cartkin_core::simulate::EventKind;
+    // no pre-existing CD19-negative cell; escapes at 1e-11 per CD19+ cell killed
+    let base = with(&load("cart_all"), &[("f_neg", 0.0), ("mu_neg", 1e-11)]);
+    // a patient whose threshold (−ln 1e-12 = 27.6) is never reached: the hazard times the
+    // threshold is the expected number of escapes Λ(t) = mu_neg·∫kill·Lp dt
+    let q_never = 1e-12;
+    let never = with(&base, &[("q_neg", q_never)]);
+    let sim = run_patient(&never, common::child(), "eliana", DOSE, 60.0);
+    assert!(
+        !sim.events.iter().any(|e| e.kind == EventKind::Seeding),
+        "no escape below the threshold"
+    );
+    let expected = |t: f64| value(&sim, &never, "H_neg", t) * -q_never.ln();
+    let total = expected(59.0);
+    assert!(
+        (0.05..27.0).contains(&total),
+        "expected escapes over 60 days {total}: the test needs some, below the threshold"
+    );
+    // the same patient with the median threshold ln 2 (if it is reached) or a threshold at
+    // half the total: the escape happens exactly when Λ reaches it (time rescaling)
+    for threshold in [std::f64::consts::LN_2.min(0.5 * total), 0.25 * total] {
+        let q = (-threshold).exp();
+        let model = with(&base, &[("q_neg", q)]);
+        let run = run_patient(&model, common::child(), "eliana", DOSE, 60.0);
+        let seeding = run
+            .events
+            .iter()
+            .find(|e| e.kind == EventKind::Seeding)
+            .expect("the threshold is reached, so one cell arises");
+        assert!(seeding.detail.starts_with("Ln "), "{}", seeding.detail);
+        let predicted = first_reach(0.0, 59.0, threshold, expected);
+        // both runs follow the same trajectory until the escape (tolerance 1e-9); the
+        // crossing is located by bisection on the step's Hermite interpolant (error ≪ 1e-4 d)
+        assert!(
+            (seeding.time - predicted).abs() < 1e-4,
+            "escape at {} vs predicted {predicted} (threshold {threshold})",
+            seeding.time
+        );
+        // one cell, from nothing; the hazard restarts from 0 and stays there while it lives
+        let t = seeding.time;
+        assert_eq!(
+            value(&run, &model, "Ln", t - 1e-6).to_bits(),
+            0.0f64.to_bits()
+        );
+        let after = value(&run, &model, "Ln", t + 1e-6);
+        assert!((0.999..1.001).contains(&after), "Ln just after {after}");
+        assert!(value(&run, &model, "H_neg", t + 1e-6).abs() < 1e-12);
+        assert!(
+            value(&run, &model, "Ln", 59.0) > after,
+            "the escaped clone grows"
+        );
+    }
+}

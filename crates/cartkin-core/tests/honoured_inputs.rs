@@ -137,7 +137,7 @@ fn variability_needs_exactly_one_non_negative_omega2_or_cv() {
         ("variability = { distribution = \"lognormal\" }", "neither"),
         (
             "variability = { distribution = \"normal\", omega2 = 0.8 }",
-            "lognormal or logitnormal",
+            "lognormal, logitnormal or uniform",
         ),
     ] {
         refused(
@@ -339,5 +339,21 @@ fn regimens_are_bounded_and_infusions_of_one_drug_never_overlap() {
         regimen::CarTDose::Cells(2e11)
             .validate(&child(), 1.0, "test")
             .is_ok()
+    );
+}
+
+#[test]
+fn a_uniform_spread_in_a_model_file_takes_no_omega() {
+    let (from, to) = (
+        "variability = { distribution = \"lognormal\", omega2 = 0.86 }",
+        "variability = { distribution = \"uniform\", omega2 = 0.86 }",
+    );
+    assert!(
+        STEIN.contains(from),
+        "the Stein file has the line to replace"
+    );
+    refused(
+        &STEIN.replacen(from, to, 1),
+        &["variability", "no omega2 or cv for a uniform spread"],
     );
 }

@@ -621,14 +621,14 @@ fn a_population_is_inherited_through_extends() {
     assert_eq!(inherited.covariates, own.covariates);
     assert_eq!(inherited.dose, own.dose);
     assert_eq!(inherited.calibrate, own.calibrate);
-    // with the ELIANA-calibrated ω of rho_E, declared in cart_all_eliana's parameters
-    let rho = |s: &PopulationSpec| {
+    // with the ELIANA-calibrated ω of gamma, declared in cart_all_eliana's parameters
+    let gamma = |s: &PopulationSpec| {
         s.parameters
             .iter()
-            .find(|p| p.name == "rho_E")
+            .find(|p| p.name == "gamma")
             .map(|p| p.spread)
     };
-    assert_ne!(rho(&inherited), rho(&own));
+    assert_ne!(gamma(&inherited), gamma(&own));
     let zuma = spec::load(
         &cartkin_core::model::resolve("cart_all_zuma3").expect("bundled"),
         model("cart_all_zuma3").spec(),
@@ -649,4 +649,34 @@ fn a_model_file_that_extends_another_read_as_a_population_file_keeps_its_chain()
     let own = spec::load(&path, zuma3.spec()).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(as_file, own);
     assert_eq!(as_file.n, 2000);
+}
+
+/// A model file's `uniform` spread spans the parameter's bounds: cart_all's escape quantile
+/// `q_neg` is U(0, 1) (so `−ln q_neg` is an Exp(1) threshold), not a spread around its typical
+/// value 0.5.
+#[test]
+fn a_uniform_spread_in_a_model_file_spans_the_parameter_bounds() {
+    let m = model("cart_all");
+    let p = population("").expect("valid");
+    let sampler = Sampler::new(&p, &m);
+    sampler.check().expect("drawable");
+    let k = m
+        .spec()
+        .parameters
+        .iter()
+        .position(|p| p.name == "q_neg")
+        .expect("q_neg");
+    let n = 20_000;
+    let q: Vec<f64> = (0..n)
+        .map(|i| sampler.patient(5, i).expect("a patient").values[k])
+        .collect();
+    assert!(q.iter().all(|x| (0.0..1.0).contains(x)));
+    // U(0, 1): mean 1/2 and SD 1/√12 = 0.2887; 20,000 draws give SE 0.002 on the mean;
+    // bounds at 5 SE. The exponential threshold −ln q has mean 1 (SE 0.007; bound 0.035).
+    let (mean, sd) = mean_sd(&q);
+    assert!((mean - 0.5).abs() < 0.01, "mean {mean}");
+    assert!((sd - 0.2887).abs() < 0.01, "sd {sd}");
+    let thresholds: Vec<f64> = q.iter().map(|x| -x.ln()).collect();
+    let (t_mean, _) = mean_sd(&thresholds);
+    assert!((t_mean - 1.0).abs() < 0.035, "mean threshold {t_mean}");
 }

@@ -63,7 +63,7 @@ scale = "log"
     assert_eq!(s.arms[3].regimen.name, "none");
     assert_eq!(s.arms[0].regimen.name, "eliana");
     // the base model is untouched
-    assert_eq!(s.model.get("L0"), Some(2e11));
+    assert_eq!(s.model.get("L0"), Some(7e11));
     assert_eq!(s.arms[1].settings.dose_per_kg, Some(1e6));
     assert_eq!(s.population.follow_up_days, 400.0);
     assert_eq!(s.n, 12);

@@ -136,6 +136,27 @@ pub trait Structure: Sync {
     /// Binds parameter values (in [`Structure::parameters`] order, already validated
     /// against their bounds) and patient covariates.
     fn build(&self, values: &[f64], patient: &Patient) -> Box<dyn Dynamics>;
+    /// Populations that come into being by a random event (see [`Seed`]). Default: none.
+    fn seeds(&self) -> &'static [Seed] {
+        &[]
+    }
+}
+
+/// A population that can arise from nothing: state `target` (a log state that goes extinct)
+/// appears as one cell when the linear state `hazard` reaches 1 while the target is absent;
+/// the hazard then restarts from 0.
+///
+/// This is the time-rescaling form of a Poisson event: the structure makes `hazard` the
+/// cumulative event intensity divided by the patient's own Exp(1) threshold, so the crossing
+/// time is exactly the first event time of the inhomogeneous Poisson process, drawn once per
+/// patient, and the simulation stays deterministic given the patient (reproducible, and
+/// integrable by the same adaptive solver).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seed {
+    /// State index of the cumulative hazard (linear, dimensionless).
+    pub hazard: usize,
+    /// State index of the population it seeds.
+    pub target: usize,
 }
 
 /// Copies `values` into a fixed-size array; the loader guarantees the length, so a mismatch

@@ -380,6 +380,15 @@ impl Validator<'_> {
                     };
                     let (omega2, cv) = (spread(&v.omega2, "omega2")?, spread(&v.cv, "cv")?);
                     let lognormal = ["lognormal", "logitnormal"].contains(&dist.as_str());
+                    if dist == "uniform" && (omega2.is_some() || cv.is_some()) {
+                        return Err(self.invalid(
+                            &v.distribution,
+                            &format!("{field} variability"),
+                            "no omega2 or cv for a uniform spread (it spans the parameter's \
+                             lower and upper bounds)",
+                            "a spread",
+                        ));
+                    }
                     if lognormal && omega2.is_some() == cv.is_some() {
                         return Err(self.invalid(
                             &v.distribution,
@@ -388,13 +397,13 @@ impl Validator<'_> {
                             if omega2.is_some() { "both" } else { "neither" },
                         ));
                     }
-                    if !lognormal {
-                        // normal needs an sd and uniform its bounds: neither can be given here
+                    if !lognormal && dist != "uniform" {
+                        // normal needs an sd, which a model file cannot give
                         return Err(self.invalid(
                             &v.distribution,
                             &format!("{field} variability.distribution"),
-                            "lognormal or logitnormal in a model file (normal and uniform \
-                             spreads go in a [population] table, with sd or bounds)",
+                            "lognormal, logitnormal or uniform in a model file (a normal \
+                             spread goes in a [population] table, with its sd)",
                             dist,
                         ));
                     }
@@ -584,7 +593,8 @@ impl Validator<'_> {
             });
         }
         raw.into_iter()
-            .map(|s| {
+            .enumerate()
+            .map(|(index, s)| {
                 let transform = match s.transform.get_ref().as_str() {
                     "log" => Transform::Log,
                     "linear" => Transform::Linear,
@@ -659,7 +669,29 @@ impl Validator<'_> {
                     s.plausible_max,
                     &format!("state `{}` plausible_max", s.name.get_ref()),
                 )?;
+                // a population the structure seeds must be able to be absent, and its hazard
+                // must be a plain (linear) number
+                let seed = structure.seeds().iter().find(|d| d.target == index);
+                let hazard_of = structure.seeds().iter().find(|d| d.hazard == index);
+                if seed.is_some() && !(transform == Transform::Log && s.extinction) {
+                    return Err(self.invalid(
+                        &s.name,
+                        &format!("state `{}`", s.name.get_ref()),
+                        "transform = \"log\" and extinction = true (a population the structure \
+                         seeds by a random event: it starts from one cell)",
+                        "another representation",
+                    ));
+                }
+                if hazard_of.is_some() && transform != Transform::Linear {
+                    return Err(self.invalid(
+                        &s.transform,
+                        &format!("state `{}` transform", s.name.get_ref()),
+                        "\"linear\" (a cumulative event hazard, from 0)",
+                        s.transform.get_ref(),
+                    ));
+                }
                 Ok(StateSpec {
+                    seeded_by: seed.map(|d| d.hazard),
                     washout_below,
                     plausible_max,
                     name: s.name.into_inner(),

@@ -82,6 +82,10 @@ pub struct StateSpec {
     pub scale: f64,
     /// Whether the state is a population that goes extinct below one cell.
     pub extinction: bool,
+    /// For a population the structure can seed ([`super::Seed`]): the index of the hazard
+    /// state whose reaching 1 brings one cell of it into being. Set by the structure, not the
+    /// file.
+    pub seeded_by: Option<usize>,
     /// For a drug amount (linear state): the amount [state unit] below which it is set to zero
     /// and frozen once nothing is infused (see `solve`); `None` for other states.
     pub washout_below: Option<f64>,

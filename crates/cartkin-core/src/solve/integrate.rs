@@ -37,6 +37,9 @@ pub(crate) enum SegmentOutcome {
     Extinction(Alive),
     /// Stopped because these washout states (bit mask) are all below their washout amounts.
     Washout(Alive),
+    /// Stopped at the end of the step in which the hazards of these absent populations (bit
+    /// mask of the targets) reached 1: each is seeded with one cell.
+    Seed(Alive),
     /// A state became absurdly large (state index, time), or a derivative non-finite
     /// (index = number of states).
     BlowUp(usize, f64),
@@ -162,6 +165,16 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
         let extinct = below & self.extinguishable;
         if extinct != 0 {
             *self.stop = SegmentOutcome::Extinction(extinct);
+            return true;
+        }
+        let mut seeded = 0 as Alive;
+        for &(h, target) in self.layout.seeds() {
+            if self.alive & (1 << target) == 0 && z[h] * self.layout.scale[h] >= 1.0 {
+                seeded |= 1 << target;
+            }
+        }
+        if seeded != 0 {
+            *self.stop = SegmentOutcome::Seed(seeded);
             return true;
         }
         // Drug amounts below their washout amount no longer act (the model file sets it far

@@ -15,7 +15,15 @@ pub struct Layout {
     pub extinction: [bool; MAX_STATES],
     /// Solver-coordinate magnitude below which a drug amount washes out (0: never).
     pub washout_below: [f64; MAX_STATES],
+    /// Seeded populations: `(hazard, target)` state pairs ([`crate::model::Seed`]), the first
+    /// `n_seeds` entries.
+    pub seeds: [(usize, usize); MAX_SEEDS],
+    /// Number of entries of `seeds` in use.
+    pub n_seeds: usize,
 }
+
+/// Most seeded populations a model may have.
+pub const MAX_SEEDS: usize = 4;
 
 /// Bit mask of the active states: a log state is active while present (non-zero), a linear
 /// one unless it has washed out. An inactive state is zero and does not change.
@@ -30,6 +38,8 @@ impl Layout {
             scale: [1.0; MAX_STATES],
             extinction: [false; MAX_STATES],
             washout_below: [0.0; MAX_STATES],
+            seeds: [(0, 0); MAX_SEEDS],
+            n_seeds: 0,
         };
         for (i, s) in spec.states.iter().enumerate() {
             layout.log[i] = s.transform == Transform::Log;
@@ -38,8 +48,19 @@ impl Layout {
             if !layout.log[i] {
                 layout.washout_below[i] = s.washout_below.map_or(0.0, |w| w / s.scale);
             }
+            if let Some(h) = s.seeded_by
+                && layout.n_seeds < MAX_SEEDS
+            {
+                layout.seeds[layout.n_seeds] = (h, i);
+                layout.n_seeds += 1;
+            }
         }
         layout
+    }
+
+    /// The seeded populations' `(hazard, target)` pairs.
+    pub fn seeds(&self) -> &[(usize, usize)] {
+        &self.seeds[..self.n_seeds]
     }
 
     /// Mask of the washout states.

@@ -64,6 +64,8 @@ pub fn compute(
             interval::geometric_mean_ratio(&values(&mut responders(), var), &non)
                 .ok_or_else(|| "fewer than two responders or non-responders".to_string())
         }
+        Measure::CmaxLogVariance => interval::log_variance(&values(&mut evaluable(), Var::Cmax))
+            .ok_or_else(|| none("pair of patients with a CAR-T peak")),
         Measure::RemissionDayMedian => {
             interval::median(&values(&mut responders(), Var::RemissionDay))
                 .ok_or_else(|| none("responder"))
@@ -126,7 +128,7 @@ pub fn compute(
                 .filter_map(|p| p.record.value(Var::CrsGrade))
                 .collect();
             interval::proportion(grades.iter().filter(|g| **g >= 3.0).count(), grades.len())
-                .ok_or_else(|| none("patient without expansion"))
+                .ok_or_else(|| "every simulated patient expands".to_string())
         }
         Measure::RelapseHazardRatioFluAuc => {
             let subjects: Vec<Subject> = responders()

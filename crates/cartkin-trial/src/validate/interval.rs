@@ -74,6 +74,29 @@ pub fn geometric_mean_ratio(a: &[f64], b: &[f64]) -> Option<Estimate> {
     })
 }
 
+/// Variance of ln x over the positive values, with the 95% CI of a normal sample's variance
+/// on the log scale (ln s² ± 1.96·√(2/(n − 1)), the large-n form of the χ² interval). `None`
+/// for fewer than two positive values.
+pub fn log_variance(values: &[f64]) -> Option<Estimate> {
+    let l: Vec<f64> = values
+        .iter()
+        .filter(|v| v.is_finite() && **v > 0.0)
+        .map(|v| v.ln())
+        .collect();
+    if l.len() < 2 {
+        return None;
+    }
+    let n = l.len() as f64;
+    let m = l.iter().sum::<f64>() / n;
+    let var = l.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    let half = Z_975 * (2.0 / (n - 1.0)).sqrt();
+    Some(Estimate {
+        value: var,
+        ci95: Some([var * (-half).exp(), var * half.exp()]),
+        n: l.len(),
+    })
+}
+
 /// Ratio of two proportions (a₁/n₁)/(a₂/n₂) with Katz's log-scale 95% CI. `None` when a
 /// group is empty or has no event (the ratio is then 0 or infinite).
 pub fn ratio_of_proportions(a1: usize, n1: usize, a2: usize, n2: usize) -> Option<Estimate> {

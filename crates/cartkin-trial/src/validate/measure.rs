@@ -21,6 +21,8 @@ pub enum Measure {
     /// Share of patients whose fastest CAR-T doubling time ln2/ρ_E is under `threshold`
     /// hours (`rho_E` among the population's varying parameters).
     FastDoublingShare,
+    /// Variance of ln Cmax over all patients (Stein's Cmax ω²).
+    CmaxLogVariance,
     /// Median CRS onset (first day at grade ≥ 1) among patients with CRS [day].
     CrsOnsetMedian,
     /// Grade ≥ 3 CRS rate of the first of `arms` minus that of the second, on the same
@@ -93,7 +95,7 @@ impl DesignKey {
 
 impl Measure {
     /// Every measure, in catalogue order.
-    pub const ALL: [Measure; 20] = [
+    pub const ALL: [Measure; 21] = [
         Measure::TmaxMedianResponders,
         Measure::TmaxShareBeforeResponders,
         Measure::CmaxRatioResponders,
@@ -101,6 +103,7 @@ impl Measure {
         Measure::RemissionDayMedian,
         Measure::RemissionShareBefore,
         Measure::FastDoublingShare,
+        Measure::CmaxLogVariance,
         Measure::CrsOnsetMedian,
         Measure::SevereCrsArmDifference,
         Measure::SevereCrsWithoutExpansion,
@@ -126,6 +129,7 @@ impl Measure {
             Measure::RemissionDayMedian => "remission_day_median",
             Measure::RemissionShareBefore => "remission_share_before",
             Measure::FastDoublingShare => "fast_doubling_share",
+            Measure::CmaxLogVariance => "cmax_log_variance",
             Measure::CrsOnsetMedian => "crs_onset_median",
             Measure::SevereCrsArmDifference => "severe_crs_arm_difference",
             Measure::SevereCrsWithoutExpansion => "severe_crs_without_expansion",
@@ -184,6 +188,7 @@ impl Measure {
                 &[Need::Crs]
             }
             Measure::SevereCrsWithoutExpansion => &[Need::Crs, Need::CarT],
+            Measure::CmaxLogVariance => &[Need::CarT],
             Measure::RelapseHazardRatioFluAuc => &[Need::Fludarabine, Need::Response],
             Measure::RelapseHazardRatioBCellRecovery => &[Need::BCells],
             Measure::Cd19NegativeShareUnderAplasia => &[Need::BCells, Need::Cd19Typing],

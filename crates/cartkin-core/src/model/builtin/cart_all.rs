@@ -3,8 +3,10 @@
 //! Effector (`E`), memory (`M`) and exhausted (`X`) CAR-T cells; effectors expand on CD19
 //! antigen (CD19+ leukemia `Lp` plus normal B cells `B`) within the homeostatic space left by
 //! endogenous lymphocytes (`N`), which lymphodepletion empties, spending their proliferative
-//! potential `P`. Effectors kill CD19+ targets; a pre-existing CD19-negative clone (`Ln`)
-//! escapes. Fludarabine (Langenhorst 3-compartment PK, `F1..F3`) and cyclophosphamide (`Cy`)
+//! potential `P`. Effectors kill CD19+ targets. A CD19-negative clone (`Ln`) escapes: it may
+//! pre-exist, or arise by antigen loss under CAR-T attack — a random event at `mu_neg` per
+//! CD19+ cell killed, whose first occurrence the escape hazard `H_neg` times exactly (one cell
+//! appears when it reaches 1: see [`crate::model::Seed`]). Fludarabine (Langenhorst 3-compartment PK, `F1..F3`) and cyclophosphamide (`Cy`)
 //! kill lymphocytes and, less, leukemic cells. IL-6 rises with effectors engaging antigen,
 //! amplified by the myeloid loop, and maps to a CRS grade. Host cell numbers scale with body
 //! weight (`s = WT/WT_ref`). The equations, with the source or assumption of every term, are
@@ -17,7 +19,8 @@
 //! dM/dt  = k_EM·E − a_M·stim·M − δ_M·M − chemo·M
 //! dX/dt  = k_X·stim·E − δ_X·X − chemo·X;   dP/dt = −k_P·stim·P  (after infusion)
 //! dLp/dt = g_L·Lp·(1 − (Lp+Ln)/L_max) − kill·Lp − f_L·chemo·Lp
-//! dLn/dt = g_L·Ln·(1 − (Lp+Ln)/L_max) − f_L·chemo·Ln
+//! dLn/dt = g_L·Ln·(1 − (Lp+Ln)/L_max) − f_L·chemo·Ln;  Ln: 0 → 1 cell when H_neg reaches 1
+//! dH_neg/dt = mu_neg·kill·Lp/(−ln q_neg)  while Ln = 0 (q_neg ~ U(0,1): an Exp(1) threshold)
 //! dB/dt  = (B0/τ_B)/(1 + (E+M)/C50) − B/τ_B − kill·B − chemo·B
 //! dN/dt  = r_N·N·(1 − (N+E+M+X)/K_N) − chemo·N
 //! dIL6/dt = k_IL6·(IL6_0 − IL6) + p_IL6·E·A/(A_IL6 + A)/s/1e9·(1 + m_IL6·IL6/(K_IL6 + IL6))
@@ -27,8 +30,8 @@
 //! Everything but the leukemic clones (CAR-T, B cells, lymphocytes, IL-6, drugs) is in
 //! `cart_host.rs`, shared with `cart_dual`.
 
-use super::cart_host::{CART_ALL_PARAMETERS, Host, N_HOST_PARAMS, ROUTES};
-use crate::model::dynamics::{Dynamics, Route, SegmentInputs, Structure, fixed};
+use super::cart_host::{CART_ALL_PARAMETERS, Host, N_HOST_PARAMS, ROUTES, concat};
+use crate::model::dynamics::{Dynamics, Route, Seed, SegmentInputs, Structure, fixed};
 use crate::patient::Patient;
 
 /// The cart_all structure (`structure = "cart_all"`).
@@ -46,8 +49,20 @@ const OBSERVABLES: [&str; N_OBSERVABLES] = [
     "cy_conc",
 ];
 
+/// cart_all's parameters: the host's, then acquired antigen loss (not in `cart_dual`).
+const N_PARAMS: usize = N_HOST_PARAMS + 2;
+const PARAMETERS: [&str; N_PARAMS] = concat(CART_ALL_PARAMETERS, ["mu_neg", "q_neg"]);
+
+/// State indices of the CD19-negative clone and of its escape hazard.
+const LN: usize = 3;
+const H_NEG: usize = 14;
+
 struct CartAllDynamics {
     host: Host,
+    /// Antigen-loss escapes per CD19+ cell killed [-] (`mu_neg`).
+    mu_neg: f64,
+    /// The patient's escape threshold, `−ln q_neg` ~ Exp(1) when `q_neg` ~ U(0, 1) [-].
+    threshold: f64,
 }
 
 impl Structure for CartAll {
@@ -57,10 +72,11 @@ impl Structure for CartAll {
     fn states(&self) -> &'static [&'static str] {
         &[
             "E", "M", "Lp", "Ln", "B", "N", "IL6", "F1", "F2", "F3", "Cy", "AUCF", "X", "P",
+            "H_neg",
         ]
     }
     fn parameters(&self) -> &'static [&'static str] {
-        &CART_ALL_PARAMETERS
+        &PARAMETERS
     }
     fn observables(&self) -> &'static [&'static str] {
         &OBSERVABLES
@@ -69,10 +85,20 @@ impl Structure for CartAll {
         ROUTES
     }
     fn build(&self, values: &[f64], patient: &Patient) -> Box<dyn Dynamics> {
-        let v: [f64; N_HOST_PARAMS] = fixed(values);
+        let v: [f64; N_PARAMS] = fixed(values);
+        let (host, own) = v.split_at(N_HOST_PARAMS);
         Box::new(CartAllDynamics {
-            host: Host::new(v, patient),
+            host: Host::new(fixed(host), patient),
+            mu_neg: own[0],
+            // q_neg's bounds keep it below 1, so the threshold is positive
+            threshold: -own[1].ln(),
         })
+    }
+    fn seeds(&self) -> &'static [Seed] {
+        &[Seed {
+            hazard: H_NEG,
+            target: LN,
+        }]
     }
 }
 
@@ -87,7 +113,7 @@ impl Dynamics for CartAllDynamics {
         let antigen = lp + b;
         let stim = h.stimulation(antigen);
         let chemo = h.chemo(f1, cy);
-        let kill = h.kill(e);
+        let kill = h.kill(e, e + m, antigen);
         let growth = h.leukemic_growth(lp + ln);
         let chemo_l = h.p.f_l * chemo;
 
@@ -98,6 +124,15 @@ impl Dynamics for CartAllDynamics {
         dxdt[13] = dp;
         dxdt[2] = (growth - kill - chemo_l) * lp;
         dxdt[3] = (growth - chemo_l) * ln;
+        // antigen loss under CAR-T attack: escapes arrive at mu_neg per CD19+ cell killed; the
+        // hazard counts them (in units of the patient's threshold) only while no CD19-negative
+        // clone exists, and the first one seeds it (further escapes into a living clone are
+        // negligible next to its own growth)
+        dxdt[H_NEG] = if ln > 0.0 {
+            0.0
+        } else {
+            self.mu_neg * kill * lp / self.threshold
+        };
         dxdt[4..6].copy_from_slice(&h.lymphocytes(b, n, e + m, e + m + exhausted, kill, chemo));
         dxdt[6] = h.il6(il6, antigen, e);
         dxdt[7..12].copy_from_slice(&h.drugs(inputs, f1, f2, f3, cy));

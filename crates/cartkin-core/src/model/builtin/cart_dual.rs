@@ -150,7 +150,7 @@ impl Dynamics for CartDualDynamics {
         antigen += self.stim_weight_b * b;
 
         let chemo = h.chemo(f1, cy);
-        let kill = h.kill(e);
+        let kill = h.kill(e, e + m, antigen);
         let growth = h.leukemic_growth(leukemia);
         let chemo_l = h.p.f_l * chemo;
 

@@ -62,6 +62,7 @@ super::named::named_parameters! {
         wt_ref = "WT_ref",
         k_p = "k_P",
         f_exh = "f_exh",
+        s_surv = "s_surv",
     }
 }
 
@@ -175,10 +176,20 @@ impl Host {
         self.p.s_f * f1 / self.pk.v1 + self.p.s_cy * cy / self.v_cy
     }
 
-    /// Kill rate [1/day] of a fully recognised target: γ·E/(K_E + E).
+    /// Kill rate [1/day] of a fully recognised target,
+    /// `γ·(E/(K_E + E) + s_surv·F/(C50 + F + A))`: effectors in bulk (mass action below K_E),
+    /// plus the surveillance of scarce targets by the functional CAR-T `F = E + M` that
+    /// persist — the same cells, at the same half-saturation C50, that keep B cells aplastic.
+    /// Surveillance needs CAR-T to outnumber their targets (`A`, the antigen-bearing cells):
+    /// in bulk disease it vanishes, during aplasia it is near γ·s_surv. A CD19+ cell reappearing
+    /// during aplasia meets the CAR-T that keep the B cells away (Pulsipher 2022: loss of
+    /// aplasia precedes CD19+ relapse); how fast it dies scales with the leukemia's own
+    /// sensitivity γ.
     #[inline]
-    pub fn kill(&self, e: f64) -> f64 {
-        self.p.gamma * e / (self.p.k_e + e)
+    pub fn kill(&self, e: f64, functional: f64, antigen: f64) -> f64 {
+        let p = &self.p;
+        p.gamma
+            * (e / (p.k_e + e + antigen) + p.s_surv * functional / (p.c50 + functional + antigen))
     }
 
     /// Net growth rate of leukemic cells from crowding, `g_L·(1 − leukemia/L_max)` [1/day].
