@@ -17,4 +17,5 @@ cargo run --release -q -p cartkin-cli -- calibrate --model cart_all --targets da
   --free delta_M:typical:1e-4:0.05 --free delta_M:omega:0.1:3 --free s_surv:typical:1e-3:0.3 \
   --out "$out"
 sed -e 's/^name = "cart_all_calibrated"/name = "cart_all_eliana"/' "$out/calibrated.toml" > models/cart_all_eliana.toml
+cp "$out/slices.png" docs/figures/eliana_calibration_slices.png
 echo "installed models/cart_all_eliana.toml"

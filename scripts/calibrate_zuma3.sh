@@ -13,4 +13,5 @@ cargo run --release -q -p cartkin-cli -- calibrate --model cart_all_eliana \
   --free g_L:typical:0.01:0.3 --free f_neg:typical:1e-13:1e-3 \
   --out "$out"
 sed -e 's/^name = "cart_all_eliana_calibrated"/name = "cart_all_zuma3"/' -e 's/ — population calibrated to ELIANA — population calibrated to ZUMA-3/ — population calibrated to ZUMA-3 (adults)/' "$out/calibrated.toml" > models/cart_all_zuma3.toml
+cp "$out/slices.png" docs/figures/zuma3_calibration_slices.png
 echo "installed models/cart_all_zuma3.toml"

@@ -397,6 +397,10 @@ pub struct CalibrateArgs {
     /// targets at every evaluation, as a first calibration that sets the map does.
     #[arg(long)]
     pub keep_crs_edges: bool,
+    /// Points of each free hyperparameter's discrepancy slice after the fit (×/÷ e around the
+    /// calibrated value, the others held; report.md and slices.png); 0 skips them.
+    #[arg(long, default_value_t = 9, value_name = "K")]
+    pub slices: usize,
     /// Optimizer: nelder-mead, or pso (a seeded particle swarm polished by Nelder–Mead).
     #[arg(long, value_enum, default_value_t = CalibrationOptimizerArg::NelderMead, value_name = "NAME")]
     pub optimizer: CalibrationOptimizerArg,

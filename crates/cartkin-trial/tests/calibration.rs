@@ -26,6 +26,7 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         seed: 99,
         max_iters: 60,
         fit_crs_edges: true,
+        slice_points: 0,
         options: SolverOptions::default(),
     };
     let free = vec![
@@ -115,7 +116,10 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         regimen: &regimen,
         targets: &targets,
         free,
-        settings,
+        settings: Settings {
+            slice_points: 5,
+            ..settings
+        },
     };
     let report = calibration.run(&|_, _| {}).expect("calibration");
     let gamma = report.values[0].1;
@@ -128,4 +132,20 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         "{:#?}",
         report.calibration.comparisons
     );
+    // the slices pass through the calibrated values (rise 0 there), and the kill rate, which
+    // moves remission strongly, is bounded on both sides within ×/÷ e, around the truth
+    assert_eq!(report.slices.len(), 2);
+    for sl in &report.slices {
+        assert_eq!(sl.points.len(), 5, "{sl:?}");
+        assert!(
+            sl.points.iter().any(|p| p.0 == sl.value && p.1 == 0.0),
+            "{sl:?}"
+        );
+        assert!(sl.points.windows(2).all(|w| w[0].0 < w[1].0), "{sl:?}");
+    }
+    let g = &report.slices[0];
+    match g.range {
+        (Some(lo), Some(hi)) => assert!(lo <= truth[0] * 1.2 && hi >= truth[0] / 1.2, "{g:?}"),
+        _ => panic!("gamma not bounded by its targets: {g:?}"),
+    }
 }

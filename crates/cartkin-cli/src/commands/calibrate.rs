@@ -8,13 +8,16 @@ use cartkin_core::model::{self, Model, Variability};
 use cartkin_core::regimen;
 use cartkin_core::solve::SolverOptions;
 use cartkin_trial::endpoint::Endpoint;
-use cartkin_trial::vpop::calibrate::{Calibration, Evaluation, Free, Hyper, Report, Settings};
+use cartkin_trial::vpop::calibrate::{
+    Calibration, Evaluation, Free, Hyper, Report, SLICE_RISE, Settings, Slice,
+};
 use cartkin_trial::vpop::spec::{self, PopulationSpec, Spread};
 use cartkin_trial::vpop::targets::Targets;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::CalibrateArgs;
 use crate::output::ResultSet;
+use crate::plot::{Figure, Panel, ReferenceLine, Series, SeriesStyle, Threshold};
 use crate::population_figure;
 
 pub fn run(args: CalibrateArgs) -> Result<()> {
@@ -64,6 +67,7 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
             seed: args.seed,
             max_iters: args.max_iters,
             fit_crs_edges: !args.keep_crs_edges,
+            slice_points: args.slices,
             options: SolverOptions {
                 method: args.method.method(),
                 ..SolverOptions::default()
@@ -157,6 +161,9 @@ pub fn run(args: CalibrateArgs) -> Result<()> {
         "rates_vs_targets".into(),
         population_figure::rates_figure(&cal_model, &report.fresh.comparisons),
     ));
+    if !report.slices.is_empty() {
+        figures.push(("slices".into(), slices_figure(&model, &report.slices)));
+    }
     out.add_figures(&figures, formats)?;
     out.commit_and_list()?;
     crate::outln!(
@@ -444,5 +451,103 @@ fn report_md(
             pct(sm.rate(Endpoint::CrsGrade3Plus))
         );
     }
+    slices_md(&mut s, report);
     s
+}
+
+/// The slices section of `report.md`: each hyperparameter's range where the discrepancy rises
+/// less than [`SLICE_RISE`], and what that says about its identification.
+fn slices_md(s: &mut String, report: &Report) {
+    if report.slices.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "## What the targets identify: slices
+
+Each free hyperparameter moved on a log grid of ×/÷ e around its calibrated value (within its bounds), the others held, on the calibration draw (`slices.png`). The discrepancy is a deviance, so a rise of {SLICE_RISE} marks the values the targets reject at the 5% level. A slice is not a profile: the others are not re-optimized, so a range here is narrower than the hyperparameter's uncertainty when another can compensate; an open end means the targets do not bound it within the grid.
+
+| parameter | what | calibrated | lowest below the rise | highest below the rise | rise at the grid's ends | identified |\n|---|---|---:|---:|---:|---|---|"
+    );
+    for sl in &report.slices {
+        let end = |v: Option<f64>, open: &str| v.map_or(open.to_string(), |v| format!("{v:.3e}"));
+        let ends = match (sl.points.first(), sl.points.last()) {
+            (Some(a), Some(b)) => format!("{:.1} / {:.1}", a.1, b.1),
+            _ => "–".into(),
+        };
+        let identified = match sl.range {
+            (Some(_), Some(_)) => "yes, within ×/÷ e",
+            (None, None) => "no: flat over the grid",
+            _ => "on one side only",
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {:?} | {:.4e} | {} | {} | {ends} | {identified} |",
+            sl.free.parameter,
+            sl.free.hyper,
+            sl.value,
+            end(sl.range.0, "open (grid end)"),
+            end(sl.range.1, "open (grid end)"),
+        );
+    }
+    let _ = writeln!(s);
+}
+
+/// One panel per free hyperparameter: the rise of the discrepancy along its slice, on a log
+/// axis of its value, with the 95% rise and the calibrated value marked.
+fn slices_figure(model: &Model, slices: &[Slice]) -> Figure {
+    let panels = slices
+        .iter()
+        .map(|sl| {
+            let what = match sl.free.hyper {
+                Hyper::Typical => "typical",
+                Hyper::Omega => "ω",
+            };
+            let unit = match (
+                sl.free.hyper,
+                model.spec().parameter_index(&sl.free.parameter),
+            ) {
+                (Hyper::Typical, Some(i)) => {
+                    let u = &model.spec().parameters[i].unit;
+                    if u.is_empty() || u == "-" {
+                        String::new()
+                    } else {
+                        format!(" ({u})")
+                    }
+                }
+                _ => String::new(),
+            };
+            Panel {
+                title: format!("{} {what}", sl.free.parameter),
+                y_label: "Δ discrepancy".into(),
+                x_label: Some(format!("{} {what}{unit}", sl.free.parameter)),
+                log_x: true,
+                series: vec![Series::from_pairs(
+                    "slice",
+                    &sl.points,
+                    SeriesStyle::LineAndPoints,
+                )],
+                thresholds: vec![Threshold {
+                    label: "95% (3.84)".into(),
+                    value: SLICE_RISE,
+                }],
+                reference_lines: vec![ReferenceLine::new(
+                    "calibrated",
+                    (sl.value, 0.0),
+                    (sl.value, SLICE_RISE),
+                )],
+                ..Default::default()
+            }
+        })
+        .collect();
+    Figure {
+        title: format!(
+            "{} — discrepancy along each calibrated hyperparameter (others held)",
+            model.name()
+        ),
+        x_label: String::new(),
+        times: Vec::new(),
+        panels,
+        events: Vec::new(),
+    }
 }

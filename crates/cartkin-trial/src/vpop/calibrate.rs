@@ -110,6 +110,9 @@ pub struct Settings {
     /// which sets the one grade map); `false` keeps the model's edges, so a second trial's CRS
     /// rates are predictions of the same map.
     pub fit_crs_edges: bool,
+    /// Points of each hyperparameter's discrepancy slice after the fit (0: none); see
+    /// [`Slice`].
+    pub slice_points: usize,
 }
 
 /// The problem: model, population, regimen, targets and what is free.
@@ -160,6 +163,33 @@ pub struct Report {
     /// Free hyperparameters that ended within 1% (on the log scale) of a bound: the targets
     /// pull beyond the allowed range, a sign of a mechanism the model lacks or of wrong bounds.
     pub at_bounds: Vec<String>,
+    /// The discrepancy along each free hyperparameter, the others held at their calibrated
+    /// values (empty with `slice_points` 0).
+    pub slices: Vec<Slice>,
+}
+
+/// Rise of the discrepancy that bounds a hyperparameter's range on its slice: 3.84, the 95%
+/// point of χ² with one degree of freedom. The discrepancy is a deviance (binomial deviances and
+/// squared z-scores), so a rise of 3.84 is where the targets reject a value at the 5% level —
+/// for a slice, with the others fixed, a range narrower than a profile's.
+pub const SLICE_RISE: f64 = 3.84;
+
+/// The discrepancy along one free hyperparameter, on a log grid of ±1 (×/÷ e) around its
+/// calibrated value within its bounds, the others held at their calibrated values (a slice,
+/// not a profile: they are not re-optimized, so it shows what the targets say about this value
+/// alone, and understates how far it can move if another compensates).
+#[derive(Debug, Clone, Serialize)]
+pub struct Slice {
+    /// The hyperparameter.
+    pub free: Free,
+    /// Its calibrated value.
+    pub value: f64,
+    /// (value, discrepancy − the calibrated discrepancy), in increasing value.
+    pub points: Vec<(f64, f64)>,
+    /// Lowest and highest grid value whose rise is below [`SLICE_RISE`]; `None` where the
+    /// rise stays below it up to the grid's end (not bounded by the targets within ×/÷ e, or
+    /// within the hyperparameter's bounds).
+    pub range: (Option<f64>, Option<f64>),
 }
 
 impl Calibration<'_> {
@@ -439,7 +469,9 @@ impl Calibration<'_> {
                 })
             })
             .collect();
+        let slices = self.slices(&values, calibration.discrepancy);
         Ok(Report {
+            slices,
             at_bounds,
             values: self.free.iter().cloned().zip(values).collect(),
             calibration,
@@ -447,6 +479,65 @@ impl Calibration<'_> {
             seeds: [self.settings.seed, fresh_seed],
             evaluations: evaluations.load(std::sync::atomic::Ordering::Relaxed),
         })
+    }
+
+    /// Each free hyperparameter's [`Slice`] through `values` (the calibrated values, whose
+    /// discrepancy is `at`), on the calibration draw.
+    fn slices(&self, values: &[f64], at: f64) -> Vec<Slice> {
+        let k = self.settings.slice_points;
+        if k < 2 {
+            return Vec::new();
+        }
+        let kept = self.kept_edges();
+        self.free
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                let centre = values[i].ln();
+                let (lo, hi) = (
+                    (centre - 1.0).max(f.lower.ln()),
+                    (centre + 1.0).min(f.upper.ln()),
+                );
+                let mut points: Vec<(f64, f64)> = (0..k)
+                    .map(|j| (lo + (hi - lo) * j as f64 / (k - 1) as f64).exp())
+                    .filter(|v| (v.ln() - centre).abs() > 1e-9)
+                    .map(|v| {
+                        let mut x = values.to_vec();
+                        x[i] = v;
+                        (
+                            v,
+                            self.evaluate(&x, self.settings.seed, kept.as_deref())
+                                .discrepancy
+                                - at,
+                        )
+                    })
+                    .collect();
+                points.push((values[i], 0.0));
+                points.sort_by(|a, b| a.0.total_cmp(&b.0));
+                // the contiguous run of points below the rise around the calibrated value
+                let c = points.iter().position(|p| p.0 == values[i]).unwrap_or(0);
+                let below = |p: &(f64, f64)| p.1 < SLICE_RISE;
+                let first = (0..=c)
+                    .rev()
+                    .take_while(|&j| below(&points[j]))
+                    .last()
+                    .unwrap_or(c);
+                let last = (c..points.len())
+                    .take_while(|&j| below(&points[j]))
+                    .last()
+                    .unwrap_or(c);
+                let range = (
+                    (first > 0).then(|| points[first].0),
+                    (last + 1 < points.len()).then(|| points[last].0),
+                );
+                Slice {
+                    free: f.clone(),
+                    value: values[i],
+                    points,
+                    range,
+                }
+            })
+            .collect()
     }
 
     /// The model's CRS grade edges when they are kept (not fitted), else `None`.
