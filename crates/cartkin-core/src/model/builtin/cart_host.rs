@@ -134,6 +134,29 @@ pub(super) struct Host {
     v_cy: f64,
     /// Cyclophosphamide elimination rate [1/day].
     k_cy: f64,
+    /// Constant quotients of the right-hand side, formed once per patient: a division costs
+    /// several multiplications, and the right-hand side runs thousands of times per patient.
+    q: Quotients,
+}
+
+/// `Host`'s constant quotients (see [`Host::q`]).
+struct Quotients {
+    /// s_F/V1 [1/(mg·day)].
+    chemo_f: f64,
+    /// s_Cy/V_Cy [1/(mg·day)].
+    chemo_cy: f64,
+    /// 1/L_max [1/cells].
+    inv_l_max: f64,
+    /// 1/τ_B [1/day].
+    inv_tau_b: f64,
+    /// B0/τ_B [cells/day].
+    b_production: f64,
+    /// 1/C50 [1/cells].
+    inv_c50: f64,
+    /// 1/K_N [1/cells].
+    inv_k_n: f64,
+    /// 1e-9/size: engagements per 1e9 cells at the reference size [1/cells].
+    engaged_scale: f64,
 }
 
 impl Host {
@@ -160,20 +183,32 @@ impl Host {
             FludarabineParams::from_values(super::super::dynamics::fixed(pk)),
             patient,
         );
+        let v_cy = p.v_cy * patient.weight_kg;
+        let q = Quotients {
+            chemo_f: p.s_f / pk.v1,
+            chemo_cy: p.s_cy / v_cy,
+            inv_l_max: 1.0 / p.l_max,
+            inv_tau_b: 1.0 / p.tau_b,
+            b_production: p.b0 / p.tau_b,
+            inv_c50: 1.0 / p.c50,
+            inv_k_n: 1.0 / p.k_n,
+            engaged_scale: 1e-9 / size,
+        };
         Host {
             p,
             size,
             pk,
-            v_cy: p.v_cy * patient.weight_kg,
+            v_cy,
             // t½ in hours, model time in days
             k_cy: std::f64::consts::LN_2 / (p.t_half_cy / 24.0),
+            q,
         }
     }
 
     /// Lymphodepleting kill rate [1/day]: s_F·F1/V1 + s_Cy·Cy/V_Cy.
     #[inline]
     pub fn chemo(&self, f1: f64, cy: f64) -> f64 {
-        self.p.s_f * f1 / self.pk.v1 + self.p.s_cy * cy / self.v_cy
+        self.q.chemo_f * f1 + self.q.chemo_cy * cy
     }
 
     /// Kill rate [1/day] of a fully recognised target,
@@ -188,14 +223,15 @@ impl Host {
     #[inline]
     pub fn kill(&self, e: f64, functional: f64, antigen: f64) -> f64 {
         let p = &self.p;
-        p.gamma
-            * (e / (p.k_e + e + antigen) + p.s_surv * functional / (p.c50 + functional + antigen))
+        let (bulk, scarce) = (p.k_e + e + antigen, p.c50 + functional + antigen);
+        // one division for the two fractions (a division costs several multiplications)
+        p.gamma * (e * scarce + p.s_surv * functional * bulk) / (bulk * scarce)
     }
 
     /// Net growth rate of leukemic cells from crowding, `g_L·(1 − leukemia/L_max)` [1/day].
     #[inline]
     pub fn leukemic_growth(&self, leukemia: f64) -> f64 {
-        self.p.g_l * (1.0 - leukemia / self.p.l_max)
+        self.p.g_l * (1.0 - leukemia * self.q.inv_l_max)
     }
 
     /// Antigen stimulation `A/(K_A + A)` [-] of the antigen the CAR binds [cells].
@@ -257,10 +293,10 @@ impl Host {
         kill_b: f64,
         chemo: f64,
     ) -> [f64; 2] {
-        let p = &self.p;
+        let (p, q) = (&self.p, &self.q);
         [
-            p.b0 / p.tau_b / (1.0 + functional / p.c50) - (1.0 / p.tau_b + kill_b + chemo) * b,
-            (p.r_n * (1.0 - (n + car) / p.k_n) - chemo) * n,
+            q.b_production / (1.0 + functional * q.inv_c50) - (q.inv_tau_b + kill_b + chemo) * b,
+            (p.r_n * (1.0 - (n + car) * q.inv_k_n) - chemo) * n,
         ]
     }
 
@@ -276,9 +312,12 @@ impl Host {
         let p = &self.p;
         // engagements are whole-body counts, IL-6 a concentration: per size-scaled volume, as
         // transgene is
-        let engaged = e * antigen / (p.a_il6 + antigen) / self.size;
-        let amplification = 1.0 + p.m_il6 * il6 / (p.k_il6_half + il6);
-        p.k_il6 * (p.il6_0 - il6) + p.p_il6 * engaged * 1e-9 * amplification
+        // engaged = e·antigen/(A_IL6 + antigen)/size/1e9 and amplification =
+        // 1 + m_IL6·IL6/(K_IL6 + IL6), formed with one division
+        let (engagement_half, loop_half) = (p.a_il6 + antigen, p.k_il6_half + il6);
+        let engaged_amplified = e * antigen * self.q.engaged_scale * (loop_half + p.m_il6 * il6)
+            / (engagement_half * loop_half);
+        p.k_il6 * (p.il6_0 - il6) + p.p_il6 * engaged_amplified
     }
 
     /// `[dF1, dF2, dF3, dCy, dAUCF]` for the drug states `[F1, F2, F3, Cy]`.

@@ -37,6 +37,9 @@ pub struct FludarabinePk {
     pub k13: f64,
     /// Peripheral 2 → central [1/day].
     pub k31: f64,
+    /// AUC accrual per mg in the central compartment, 24/V1 [h/(L·day)] (a multiplication in
+    /// the right-hand side instead of a division).
+    pub auc_per_amount: f64,
 }
 
 /// The maturation-adjusted eGFR cap [mL/min/1.73 m²] at `age_years` (Langenhorst 2019 §2.5,
@@ -152,6 +155,7 @@ impl FludarabinePk {
             k21: HOURS_PER_DAY * q2 / v2,
             k13: HOURS_PER_DAY * q3 / v1,
             k31: HOURS_PER_DAY * q3 / v3,
+            auc_per_amount: HOURS_PER_DAY / v1,
         }
     }
 
@@ -165,7 +169,7 @@ impl FludarabinePk {
             self.f_dose * rate - self.k10 * a1 - to_2 - to_3,
             to_2,
             to_3,
-            HOURS_PER_DAY * a1 / self.v1,
+            self.auc_per_amount * a1,
         ]
     }
 }
