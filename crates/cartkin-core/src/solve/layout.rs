@@ -11,6 +11,9 @@ pub struct Layout {
     pub log: [bool; MAX_STATES],
     /// Scale of linear states (1 for log states).
     pub scale: [f64; MAX_STATES],
+    /// `1/scale`: the rate conversion runs at every right-hand-side evaluation, and a division
+    /// costs several multiplications.
+    pub inv_scale: [f64; MAX_STATES],
     /// `true` where the state is a population that goes extinct below one cell.
     pub extinction: [bool; MAX_STATES],
     /// Solver-coordinate magnitude below which a drug amount washes out (0: never).
@@ -36,6 +39,7 @@ impl Layout {
             n: spec.states.len(),
             log: [false; MAX_STATES],
             scale: [1.0; MAX_STATES],
+            inv_scale: [1.0; MAX_STATES],
             extinction: [false; MAX_STATES],
             washout_below: [0.0; MAX_STATES],
             seeds: [(0, 0); MAX_SEEDS],
@@ -44,6 +48,7 @@ impl Layout {
         for (i, s) in spec.states.iter().enumerate() {
             layout.log[i] = s.transform == Transform::Log;
             layout.scale[i] = s.scale;
+            layout.inv_scale[i] = 1.0 / s.scale;
             layout.extinction[i] = s.extinction && layout.log[i];
             if !layout.log[i] {
                 layout.washout_below[i] = s.washout_below.map_or(0.0, |w| w / s.scale);
@@ -123,7 +128,7 @@ impl Layout {
                         0.0
                     }
                 }
-                (true, false) => dx[i] / self.scale[i],
+                (true, false) => dx[i] * self.inv_scale[i],
             };
         }
     }
