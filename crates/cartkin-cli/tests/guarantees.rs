@@ -579,6 +579,30 @@ fn a_hyperparameter_freed_twice_is_refused() {
     assert!(!out.exists());
 }
 
+#[test]
+fn a_slice_of_one_point_is_refused() {
+    // one point cannot show a rise: `--slices` is 0 (none) or at least 2
+    let tmp = TempDir::new().expect("temp dir");
+    let out = tmp.path().join("out");
+    let run = cartkin(&[
+        "calibrate",
+        "--model",
+        "cart_all_eliana",
+        "--targets",
+        "eliana",
+        "--n",
+        "20",
+        "--free",
+        "gamma:typical:1:60",
+        "--slices",
+        "1",
+        "--out",
+        p(&out),
+    ]);
+    assert_refused(&run, 1, &["--slices", "got 1"]);
+    assert!(!out.exists());
+}
+
 // ---------------------------------------------------------------------------------------------
 // simulate
 

@@ -177,6 +177,24 @@ pub enum SimulationError {
         /// The step budget.
         max_steps: u32,
     },
+    /// A seeded population arose too many times (it dies out as soon as it appears).
+    #[error(
+        "model `{model}`: state `{state}` arose {count} times by day {time:.6} (more than allowed); \
+         the population dies out as soon as it appears and its arrival rate is far too high: \
+         check the parameters of its hazard `{hazard}` (e.g. an escape rate per cell killed)"
+    )]
+    TooManySeedings {
+        /// Model name.
+        model: String,
+        /// The seeded state.
+        state: String,
+        /// Its hazard state.
+        hazard: String,
+        /// Seedings so far.
+        count: usize,
+        /// Day reached.
+        time: f64,
+    },
     /// The step size collapsed.
     #[error(
         "model `{model}`: step size underflow at day {time:.6}; the solution changes too fast there \

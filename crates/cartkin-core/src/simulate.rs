@@ -192,6 +192,13 @@ enum Action {
 /// Longest follow-up a simulation accepts [day] (100 years).
 pub const MAX_FOLLOW_UP_DAYS: f64 = 36_500.0;
 
+/// Most times one population may be seeded in a run ([`crate::model::Seed`]). With a fresh
+/// Exp(1) threshold per event the count is Poisson with the run's cumulative intensity, which
+/// for cart_all's antigen loss is about `mu_neg` × the CD19+ cells killed (≈ 0.2 at the ELIANA
+/// calibration); a hundred means a clone that dies out as soon as it arises under an
+/// implausible escape rate, and each arrival costs a solver restart.
+pub const MAX_SEEDINGS: usize = 100;
+
 /// Checks a follow-up [day]: finite, positive and at most [`MAX_FOLLOW_UP_DAYS`]. Every
 /// reader of a follow-up (command line, population, scenario, data) uses this one rule.
 pub fn check_follow_up(days: f64) -> Result<(), String> {
@@ -560,44 +567,12 @@ impl Runner<'_> {
                     t = last.t;
                 }
                 SegmentOutcome::Seed(mask) => {
-                    // locate the earliest hazard crossing of 1 inside the last step
                     let k = self.nodes.len() - 2;
-                    let (a, b) = (self.nodes[k].t, self.nodes[k + 1].t);
-                    let mut first: Option<f64> = None;
-                    for &(h, target) in self.layout.seeds() {
-                        if mask & (1 << target) == 0 {
-                            continue;
-                        }
-                        let level = 1.0 / self.layout.scale[h];
-                        let root = bisect(a, b, |s| {
-                            level - hermite(&self.nodes[k], &self.nodes[k + 1], h, s)
-                        });
-                        first = Some(first.map_or(root, |r: f64| r.min(root)));
+                    let b = self.nodes[k + 1].t;
+                    match self.seed_in_step(k, b, mask, z, alive)? {
+                        Some(t_star) => t = t_star,
+                        None => return Ok(()),
                     }
-                    let Some(t_star) = first else {
-                        return Ok(());
-                    };
-                    let mut z_star = [0.0; MAX_STATES];
-                    for (i, zi) in z_star.iter_mut().enumerate().take(self.layout.n) {
-                        *zi = if *alive & (1 << i) != 0 || !self.layout.log[i] {
-                            hermite(&self.nodes[k], &self.nodes[k + 1], i, t_star)
-                        } else {
-                            0.0
-                        };
-                    }
-                    self.nodes.truncate(k + 1);
-                    self.push_node(t_star, &z_star, *alive);
-                    *z = z_star;
-                    // every hazard at 1 by now (to the bisection's tolerance) seeds its target
-                    let seeds: Vec<(usize, usize)> = self.layout.seeds().to_vec();
-                    for (h, target) in seeds {
-                        if *alive & (1 << target) == 0 && z[h] * self.layout.scale[h] >= 1.0 - 1e-9
-                        {
-                            self.seed(t_star, h, target, z, alive);
-                        }
-                    }
-                    self.push_node(t_star, z, *alive);
-                    t = t_star;
                 }
                 SegmentOutcome::Extinction(mask) => {
                     // locate the earliest crossing of ln x = 0 inside the last step
@@ -614,6 +589,26 @@ impl Runner<'_> {
                     let Some((t_star, i_star)) = first else {
                         return Ok(());
                     };
+                    // a hazard that reached 1 before this extinction seeds first (the extinction,
+                    // later in the step, is found again from there)
+                    let crossed_seeds = self
+                        .layout
+                        .seeds()
+                        .iter()
+                        .filter(|&&(h, target)| {
+                            *alive & (1 << target) == 0
+                                && hermite(&self.nodes[k], &self.nodes[k + 1], h, t_star)
+                                    * self.layout.scale[h]
+                                    >= 1.0
+                        })
+                        .fold(0u32, |m, &(_, target)| m | (1 << target));
+                    if crossed_seeds != 0
+                        && let Some(t_seed) =
+                            self.seed_in_step(k, t_star, crossed_seeds, z, alive)?
+                    {
+                        t = t_seed;
+                        continue;
+                    }
                     let mut z_star = [0.0; MAX_STATES];
                     for (i, zi) in z_star.iter_mut().enumerate().take(self.layout.n) {
                         *zi = hermite(&self.nodes[k], &self.nodes[k + 1], i, t_star);
@@ -632,16 +627,76 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Seeds, inside the last step (nodes `k`, `k + 1`) and before `before`, the targets in
+    /// `mask` whose hazard crosses 1 there: locates the earliest crossing by bisection on the
+    /// step's interpolant, cuts the step there and seeds every target whose hazard is at 1.
+    /// Returns the seeding time (`None` if no crossing is found).
+    fn seed_in_step(
+        &mut self,
+        k: usize,
+        before: f64,
+        mask: u32,
+        z: &mut [f64; MAX_STATES],
+        alive: &mut u32,
+    ) -> Result<Option<f64>, SimulationError> {
+        let a = self.nodes[k].t;
+        let mut first: Option<f64> = None;
+        for &(h, target) in self.layout.seeds() {
+            if mask & (1 << target) == 0 {
+                continue;
+            }
+            let level = 1.0 / self.layout.scale[h];
+            let root = bisect(a, before, |s| {
+                level - hermite(&self.nodes[k], &self.nodes[k + 1], h, s)
+            });
+            first = Some(first.map_or(root, |r: f64| r.min(root)));
+        }
+        let Some(t_star) = first else {
+            return Ok(None);
+        };
+        let mut z_star = [0.0; MAX_STATES];
+        for (i, zi) in z_star.iter_mut().enumerate().take(self.layout.n) {
+            *zi = if *alive & (1 << i) != 0 || !self.layout.log[i] {
+                hermite(&self.nodes[k], &self.nodes[k + 1], i, t_star)
+            } else {
+                0.0
+            };
+        }
+        self.nodes.truncate(k + 1);
+        self.push_node(t_star, &z_star, *alive);
+        *z = z_star;
+        // every hazard at 1 by now (to the bisection's tolerance) seeds its target
+        let (seeds, n_seeds) = (self.layout.seeds, self.layout.n_seeds);
+        for (index, &(h, target)) in seeds[..n_seeds].iter().enumerate() {
+            if *alive & (1 << target) == 0 && z[h] * self.layout.scale[h] >= 1.0 - 1e-9 {
+                self.seed(t_star, index, h, target, z, alive)?;
+            }
+        }
+        self.push_node(t_star, z, *alive);
+        Ok(Some(t_star))
+    }
+
     /// Brings one cell of the absent population `target` into being at time `t` and restarts
-    /// its hazard `h` from 0.
+    /// its hazard `h` (seed number `index`) from the structure's fresh threshold.
     fn seed(
         &mut self,
         t: f64,
+        index: usize,
         h: usize,
         target: usize,
         z: &mut [f64; MAX_STATES],
         alive: &mut u32,
-    ) {
+    ) -> Result<(), SimulationError> {
+        let count = self.seedings.iter().filter(|&&(_, s)| s == target).count() + 1;
+        if count > MAX_SEEDINGS {
+            return Err(SimulationError::TooManySeedings {
+                model: self.model.clone(),
+                state: self.state_names[target].clone(),
+                hazard: self.state_names[h].clone(),
+                count: count - 1,
+                time: t,
+            });
+        }
         self.events.push(Event {
             time: t,
             kind: EventKind::Seeding,
@@ -652,7 +707,11 @@ impl Runner<'_> {
         // ln 1 = 0: one cell, exactly at the extinction threshold (it goes extinct at once
         // only if it shrinks)
         z[target] = 0.0;
-        z[h] = 0.0;
+        let restart = self
+            .dynamics
+            .hazard_restart(index, u32::try_from(count).unwrap_or(u32::MAX));
+        z[h] = restart / self.layout.scale[h];
+        Ok(())
     }
 
     /// Removes the populations in `mask` at time `t` and records it.

@@ -190,7 +190,8 @@ fn antigen_loss_seeds_one_cd19_negative_cell_when_the_escape_hazard_reaches_the_
             "escape at {} vs predicted {predicted} (threshold {threshold})",
             seeding.time
         );
-        // one cell, from nothing; the hazard restarts from 0 and stays there while it lives
+        // one cell, from nothing; the hazard restarts below 1 (a fresh threshold) and stays
+        // there while the clone lives
         let t = seeding.time;
         assert_eq!(
             value(&run, &model, "Ln", t - 1e-6).to_bits(),
@@ -198,10 +199,99 @@ fn antigen_loss_seeds_one_cd19_negative_cell_when_the_escape_hazard_reaches_the_
         );
         let after = value(&run, &model, "Ln", t + 1e-6);
         assert!((0.999..1.001).contains(&after), "Ln just after {after}");
-        assert!(value(&run, &model, "H_neg", t + 1e-6).abs() < 1e-12);
+        let restart = value(&run, &model, "H_neg", t + 1e-6);
+        assert!(restart.is_finite() && restart < 1.0, "restart {restart}");
+        assert_eq!(
+            value(&run, &model, "H_neg", 59.0).to_bits(),
+            restart.to_bits(),
+            "no escape is counted while a CD19-negative clone lives"
+        );
         assert!(
             value(&run, &model, "Ln", 59.0) > after,
             "the escaped clone grows"
         );
     }
+}
+
+/// After each escape the next waits for a fresh Exp(1) amount of escape intensity: the
+/// thresholds implied by `hazard_restart` (T = T₁·(1 − restart)) over many escapes have the
+/// Exp(1) mean 1 and variance 1 (4,000 draws: standard errors 0.016 and ≈0.04, so the
+/// tolerances 0.06 and 0.15 are beyond 3.5 standard errors), are all positive, do not depend
+/// on the patient's first threshold in distribution, and are the same on every call.
+#[test]
+fn escapes_after_the_first_wait_for_fresh_exponential_thresholds() {
+    for q in [0.3, 0.9, 1e-6] {
+        let model = with(&load("cart_all"), &[("q_neg", q)]);
+        let dynamics = model.dynamics(&common::child());
+        let first = -f64::ln(q);
+        let thresholds: Vec<f64> = (1..=4000)
+            .map(|k| first * (1.0 - dynamics.hazard_restart(0, k)))
+            .collect();
+        assert!(thresholds.iter().all(|t| t.is_finite() && *t > 0.0));
+        let n = thresholds.len() as f64;
+        let mean = thresholds.iter().sum::<f64>() / n;
+        let var = thresholds.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        assert!((mean - 1.0).abs() < 0.06, "q {q}: mean {mean}");
+        assert!((var - 1.0).abs() < 0.15, "q {q}: variance {var}");
+        assert_eq!(
+            dynamics.hazard_restart(0, 7).to_bits(),
+            model
+                .dynamics(&common::child())
+                .hazard_restart(0, 7)
+                .to_bits()
+        );
+    }
+}
+
+/// A CD19-negative clone that never existed (no pre-existing cell, no escape reached) does not
+/// delay the cure: the cure day is the CD19+ clone's extinction, not the end of the run.
+#[test]
+fn a_clone_that_never_arose_does_not_move_the_cure_day() {
+    use cartkin_core::simulate::EventKind;
+    // threshold −ln 1e-12 = 27.6 expected escapes: never reached at mu_neg 1e-13
+    let model = with(
+        &load("cart_all_eliana"),
+        &[("f_neg", 0.0), ("mu_neg", 1e-13), ("q_neg", 1e-12)],
+    );
+    let sim = run_patient(&model, common::child(), "eliana", DOSE, 400.0);
+    assert!(!sim.events.iter().any(|e| e.kind == EventKind::Seeding));
+    let lp = model.spec().state_index("Lp").expect("Lp");
+    let lp_gone = sim
+        .extinctions
+        .iter()
+        .rev()
+        .find(|(_, s)| *s == lp)
+        .map(|(t, _)| *t)
+        .expect("the typical child's CD19+ leukemia dies out");
+    let response = Outcomes::compute(&sim, model.spec())
+        .response
+        .expect("response");
+    assert!(response.cured);
+    assert_eq!(response.cure_day, Some(lp_gone));
+    assert!(lp_gone < 100.0, "Lp extinct on day {lp_gone}");
+}
+
+/// A clone that dies as it arises under an absurd escape rate is refused after
+/// `MAX_SEEDINGS` arrivals, naming the state and its hazard, instead of restarting the solver
+/// without end.
+#[test]
+fn endless_seeding_is_refused_with_the_state_named() {
+    let model = with(
+        &load("cart_all_eliana"),
+        &[("L0", 1e13), ("mu_neg", 1e-6), ("f_neg", 0.0)],
+    );
+    let err = simulate(&Request::with_regimen(
+        &model,
+        common::child(),
+        &regimen("eliana"),
+        Some(DOSE),
+        60.0,
+        SolverOptions::default(),
+    ))
+    .expect_err("refused");
+    let text = err.to_string();
+    assert!(
+        text.contains("`Ln` arose 100 times") && text.contains("`H_neg`"),
+        "{text}"
+    );
 }

@@ -357,3 +357,41 @@ fn a_uniform_spread_in_a_model_file_takes_no_omega() {
         &["variability", "no omega2 or cv for a uniform spread"],
     );
 }
+
+const CART_ALL: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../models/cart_all.toml"
+));
+
+/// q_neg is a probability whose −ln divides the escape hazard: bounds reaching 1 (a zero
+/// threshold, 0/0 in the equations) or below 0 are refused at the parameter's line.
+#[test]
+fn the_escape_quantile_must_stay_below_one() {
+    let line = line_of(CART_ALL, "name = \"q_neg\"");
+    for (from, to) in [
+        ("upper = 0.999999999", "upper = 1.0"),
+        (
+            "lower = 0.0\nupper = 0.999999999",
+            "lower = -0.1\nupper = 0.999999999",
+        ),
+    ] {
+        let at = CART_ALL.find("name = \"q_neg\"").expect("q_neg");
+        let (head, tail) = CART_ALL.split_at(at);
+        assert!(tail.contains(from), "{from}");
+        refused(
+            &format!("{head}{}", tail.replacen(from, to, 1)),
+            &[&format!("m.toml:{line}"), "q_neg", "bounds within [0, 1)"],
+        );
+    }
+}
+
+/// A cumulative event hazard must keep counting: a washout level on it is refused.
+#[test]
+fn a_seeding_hazard_cannot_wash_out() {
+    let from = "name = \"H_neg\"\nunit = \"-\"\n";
+    assert!(CART_ALL.contains(from));
+    refused(
+        &CART_ALL.replacen(from, &format!("{from}washout_below = 1e-9\n"), 1),
+        &["H_neg", "washout_below", "no washout"],
+    );
+}

@@ -118,7 +118,7 @@ fn with_initial_values(model: &Model, initial: &BTreeMap<String, f64>) -> Result
 }
 
 /// The model parameters to estimate, in the order named (or, when none is named, those with
-/// between-patient variability in the model file), each starting at the model's value on the
+/// log-, logit- or normal between-patient variability in the model file), each starting at the model's value on the
 /// scale its bounds call for. Refuses an empty list, unknown or repeated names, and a
 /// non-positive start for a log-scale parameter.
 fn estimated_parameters(
@@ -129,7 +129,13 @@ fn estimated_parameters(
     let names: Vec<String> = if estimate.is_empty() {
         spec.parameters
             .iter()
-            .filter(|p| p.variability.is_some())
+            // a uniform spread is a patient's random draw over the bounds (e.g. an event
+            // threshold), not a typical value the data could inform
+            .filter(|p| {
+                p.variability
+                    .as_ref()
+                    .is_some_and(|v| v.distribution != "uniform")
+            })
             .map(|p| p.name.clone())
             .collect()
     } else {

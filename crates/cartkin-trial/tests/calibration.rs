@@ -149,3 +149,45 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
         _ => panic!("gamma not bounded by its targets: {g:?}"),
     }
 }
+
+/// A uniform spread spans the parameter's bounds whatever its typical value, so calibrating
+/// that typical value would move nothing but the typical patient: refused, naming the parameter.
+#[test]
+fn the_typical_value_of_a_uniformly_spread_parameter_cannot_be_calibrated() {
+    let path = model::resolve("cart_all").expect("bundled");
+    let base = Model::load(&path).expect("valid");
+    let spec = spec::load(&path, base.spec()).expect("population");
+    let regimen = regimen::resolve("eliana").expect("regimen");
+    let empty = Targets::new("synthetic");
+    let calibration = |parameter: &str, lower: f64, upper: f64| Calibration {
+        model: &base,
+        spec: &spec,
+        regimen: &regimen,
+        targets: &empty,
+        free: vec![Free {
+            parameter: parameter.into(),
+            hyper: Hyper::Typical,
+            lower,
+            upper,
+        }],
+        settings: Settings {
+            optimizer: Optimizer::NelderMead,
+            starts: 1,
+            n: 10,
+            seed: 1,
+            max_iters: 1,
+            fit_crs_edges: false,
+            slice_points: 0,
+            options: SolverOptions::default(),
+        },
+    };
+    let err = calibration("q_neg", 0.1, 0.9)
+        .validate()
+        .expect_err("q_neg is uniform")
+        .to_string();
+    assert!(err.contains("q_neg") && err.contains("uniformly"), "{err}");
+    // a log-normally spread parameter with the same kind of bounds is accepted
+    calibration("gamma", 0.5, 20.0)
+        .validate()
+        .expect("gamma is log-normal");
+}

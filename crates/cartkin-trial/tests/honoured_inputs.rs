@@ -680,3 +680,26 @@ fn a_uniform_spread_in_a_model_file_spans_the_parameter_bounds() {
     let (t_mean, _) = mean_sd(&thresholds);
     assert!((t_mean - 1.0).abs() < 0.035, "mean threshold {t_mean}");
 }
+
+/// An arm that sets the typical value of a uniformly spread parameter would change no patient:
+/// refused at the arm, naming `set.q_neg`.
+#[test]
+fn an_arm_cannot_set_a_uniformly_spread_parameter() {
+    let text = format!("{SCENARIO}\n[[arm]]\nname = \"A\"\nset = {{ q_neg = 0.5 }}\n");
+    let err = scenario::parse(Path::new("s.toml"), &text)
+        .expect_err("refused")
+        .to_string();
+    assert!(
+        err.contains("set.q_neg") && err.contains("uniformly"),
+        "{err}"
+    );
+    // the same arm setting a log-normal parameter is honoured
+    let text = format!("{SCENARIO}\n[[arm]]\nname = \"A\"\nset = {{ gamma = 5.0 }}\n");
+    assert_eq!(
+        scenario::parse(Path::new("s.toml"), &text)
+            .expect("valid")
+            .arms
+            .len(),
+        1
+    );
+}

@@ -21,6 +21,9 @@ use crate::plot::{Figure, Panel, ReferenceLine, Series, SeriesStyle, Threshold};
 use crate::population_figure;
 
 pub fn run(args: CalibrateArgs) -> Result<()> {
+    if args.slices == 1 {
+        bail!("--slices: expected 0 (no slices) or at least 2 points per slice, got 1");
+    }
     let path = model::resolve(&args.model).context("--model")?;
     let model = Model::load(&path)?;
     let spec = match &args.population {
@@ -261,7 +264,7 @@ fn calibrated_model(
             Spread::Lognormal { omega } => ("lognormal", omega),
             Spread::Logitnormal { omega } => ("logitnormal", omega),
             _ => bail!(
-                "{}: `{}` is spread {:?}; a model file declares between-patient variability once, in the parameter's `variability`, log- or logit-normal: declare it in the model before calibrating",
+                "{}: `{}` is spread {:?}; a model file declares between-patient variability once, in the parameter's `variability` (log- or logit-normal, or uniform over the bounds), and a calibration writes only log- or logit-normal spreads it changed: declare this one in the model before calibrating",
                 population_file.map_or_else(
                     || base.path.display().to_string(),
                     |f| f.display().to_string()
@@ -465,7 +468,7 @@ fn slices_md(s: &mut String, report: &Report) {
         s,
         "## What the targets identify: slices
 
-Each free hyperparameter moved on a log grid of ×/÷ e around its calibrated value (within its bounds), the others held, on the calibration draw (`slices.png`). The discrepancy is a deviance, so a rise of {SLICE_RISE} marks the values the targets reject at the 5% level. A slice is not a profile: the others are not re-optimized, so a range here is narrower than the hyperparameter's uncertainty when another can compensate; an open end means the targets do not bound it within the grid.
+Each free hyperparameter moved on a log grid of ×/÷ e around its calibrated value (within its bounds), the others held, on the calibration draw (`slices.png`). The discrepancy is a deviance, so a rise of {SLICE_RISE} (the 95% point of χ² with one degree of freedom) marks, roughly, the values the targets reject: roughly, because the RFS points of one Kaplan–Meier curve are correlated, several acceptance bands are project tolerances read as 95% intervals, and the simulation's Monte Carlo noise is ignored. The range is the grid points below the rise (not an interpolated crossing). A slice is not a profile: the others are not re-optimized, so a range here is narrower than the hyperparameter's uncertainty when another can compensate; an open end means the targets do not bound it within the grid.
 
 | parameter | what | calibrated | lowest below the rise | highest below the rise | rise at the grid's ends | identified |\n|---|---|---:|---:|---:|---|---|"
     );
@@ -477,7 +480,7 @@ Each free hyperparameter moved on a log grid of ×/÷ e around its calibrated va
         };
         let identified = match sl.range {
             (Some(_), Some(_)) => "yes, within ×/÷ e",
-            (None, None) => "no: flat over the grid",
+            (None, None) => "no: below the rise over the whole grid",
             _ => "on one side only",
         };
         let _ = writeln!(

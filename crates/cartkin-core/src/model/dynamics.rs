@@ -117,6 +117,15 @@ pub trait Dynamics: Send + Sync {
 
     /// Adds a bolus `amount` (route unit) given by `route` (index into the structure's routes).
     fn apply_bolus(&self, _route: usize, _amount: f64, _x: &mut [f64]) {}
+
+    /// The value the hazard of seed `seed` (index into [`Structure::seeds`]) restarts from
+    /// after its `count`-th seeding (1 for the first) [-]. Default 0: every later event waits
+    /// for the same cumulative intensity as the first. A structure whose hazard is scaled by
+    /// the patient's Exp(1) threshold returns `1 − T/T₁` for a fresh threshold `T`, so that
+    /// the gaps between events are independent Exp(1) draws, as in a Poisson process.
+    fn hazard_restart(&self, _seed: usize, _count: u32) -> f64 {
+        0.0
+    }
 }
 
 /// A family of equations: the built-in ones are listed in [`crate::model::builtin`].
@@ -140,11 +149,30 @@ pub trait Structure: Sync {
     fn seeds(&self) -> &'static [Seed] {
         &[]
     }
+    /// Where parameter `name`'s bounds must lie for the equations to hold (e.g. a probability
+    /// whose logarithm divides), checked when a model file is read; `None`: anywhere.
+    fn parameter_domain(&self, _name: &str) -> Option<ParameterDomain> {
+        None
+    }
+}
+
+/// The interval `[at_least, below)` a parameter's bounds must lie in
+/// ([`Structure::parameter_domain`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ParameterDomain {
+    /// Smallest allowed lower bound.
+    pub at_least: f64,
+    /// The upper bound must be below this.
+    pub below: f64,
+    /// Why, in the words of an error message.
+    pub reason: &'static str,
 }
 
 /// A population that can arise from nothing: state `target` (a log state that goes extinct)
 /// appears as one cell when the linear state `hazard` reaches 1 while the target is absent;
-/// the hazard then restarts from 0.
+/// the hazard then restarts from [`Dynamics::hazard_restart`] (a fresh threshold per event).
+/// A run that seeds more than [`crate::simulate::MAX_SEEDINGS`] times is refused: the seeded
+/// population cannot establish, and the events would only repeat.
 ///
 /// This is the time-rescaling form of a Poisson event: the structure makes `hazard` the
 /// cumulative event intensity divided by the patient's own Exp(1) threshold, so the crossing

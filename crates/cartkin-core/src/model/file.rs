@@ -347,6 +347,16 @@ impl Validator<'_> {
                     format!("[{}, {}]", p.lower, p.upper),
                 ));
             }
+            if let Some(d) = structure.parameter_domain(name)
+                && !(p.lower >= d.at_least && p.upper < d.below)
+            {
+                return Err(self.invalid(
+                    &p.name,
+                    &format!("{field} bounds"),
+                    &format!("bounds within [{}, {}) ({})", d.at_least, d.below, d.reason),
+                    format!("[{}, {}]", p.lower, p.upper),
+                ));
+            }
             let value = *p.value.get_ref();
             if !(value.is_finite() && value >= p.lower && value <= p.upper) {
                 return Err(self.invalid(
@@ -680,6 +690,14 @@ impl Validator<'_> {
                         "transform = \"log\" and extinction = true (a population the structure \
                          seeds by a random event: it starts from one cell)",
                         "another representation",
+                    ));
+                }
+                if hazard_of.is_some() && washout_below.is_some() {
+                    return Err(self.invalid(
+                        &s.name,
+                        &format!("state `{}` washout_below", s.name.get_ref()),
+                        "no washout (a cumulative event hazard must keep counting)",
+                        "a washout level",
                     ));
                 }
                 if hazard_of.is_some() && transform != Transform::Linear {

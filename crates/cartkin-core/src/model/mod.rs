@@ -17,7 +17,8 @@ use std::sync::Arc;
 
 pub use builtin::FludarabineDosing;
 pub use dynamics::{
-    Agent, Dynamics, MAX_ROUTES, MAX_STATES, Route, RouteKind, Seed, SegmentInputs, Structure,
+    Agent, Dynamics, MAX_ROUTES, MAX_STATES, ParameterDomain, Route, RouteKind, Seed,
+    SegmentInputs, Structure,
 };
 pub use spec::*;
 

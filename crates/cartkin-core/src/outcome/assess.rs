@@ -192,11 +192,14 @@ impl<'a> Run<'a> {
         cure_day
     }
 
-    /// When state `name` went extinct (its last recorded extinction, else the end of the run):
-    /// `None` when `name` is not a state, `Some(None)` when it is still alive at the end.
+    /// When state `name` went extinct (its last recorded extinction; a population absent from
+    /// the start, e.g. a clone that may only arise by a seeding event that never came, counts
+    /// as gone at the start of the run): `None` when `name` is not a state, `Some(None)` when it
+    /// is still alive at the end.
     fn extinct_day(&self, name: &str) -> Option<Option<f64>> {
         let i = self.spec.state_index(name)?;
-        let last = self.sim.trajectory.nodes().last()?;
+        let nodes = self.sim.trajectory.nodes();
+        let (first, last) = (nodes.first()?, nodes.last()?);
         let gone = self.sim.trajectory.layout().log[i] && last.alive & (1 << i) == 0;
         Some(gone.then(|| {
             self.sim
@@ -204,7 +207,7 @@ impl<'a> Run<'a> {
                 .iter()
                 .rev()
                 .find(|(_, state)| *state == i)
-                .map_or(self.t_end, |(day, _)| *day)
+                .map_or(first.t, |(day, _)| *day)
         }))
     }
 

@@ -25,7 +25,8 @@ pub struct Layout {
     pub n_seeds: usize,
 }
 
-/// Most seeded populations a model may have.
+/// Most seeded populations a model may have (a fixed table keeps the layout `Copy`; every
+/// built-in structure fits, tested below).
 pub const MAX_SEEDS: usize = 4;
 
 /// Bit mask of the active states: a log state is active while present (non-zero), a linear
@@ -130,6 +131,25 @@ impl Layout {
                 }
                 (true, false) => dx[i] * self.inv_scale[i],
             };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MAX_SEEDS;
+    use crate::model::MAX_STATES;
+    use crate::model::builtin::STRUCTURES;
+
+    /// `Layout::of` keeps at most `MAX_SEEDS` seeds: a structure with more would lose some.
+    #[test]
+    fn every_builtin_structure_fits_the_seed_table() {
+        for s in STRUCTURES {
+            assert!(s.seeds().len() <= MAX_SEEDS, "{}: too many seeds", s.id());
+            for seed in s.seeds() {
+                assert!(seed.hazard < MAX_STATES && seed.target < MAX_STATES);
+                assert!(seed.hazard < s.states().len() && seed.target < s.states().len());
+            }
         }
     }
 }

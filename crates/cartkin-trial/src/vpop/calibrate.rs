@@ -239,6 +239,22 @@ impl Calibration<'_> {
                         ),
                     });
                 }
+                // a uniform spread spans the parameter's bounds whatever its typical value, so a
+                // calibrated typical value would change nothing in the population (and only the
+                // typical patient outside it)
+                Hyper::Typical
+                    if self.spec.parameters.iter().any(|v| {
+                        v.name == f.parameter && matches!(v.spread, Spread::Uniform { .. })
+                    }) =>
+                {
+                    return Err(TrialError::Setting {
+                        setting: "free".into(),
+                        message: format!(
+                            "`{}` is drawn uniformly over its bounds in the population, so its typical value has no effect on the patients; free another parameter",
+                            f.parameter
+                        ),
+                    });
+                }
                 Hyper::Omega
                     if !self.spec.parameters.iter().any(|v| {
                         v.name == f.parameter

@@ -14,12 +14,14 @@
 //!
 //! ```text
 //! A = Lp + B;  stim = A/(K_A + A);  space = K_T/(K_T + N + E + M + X)
-//! chemo = s_F·F1/V1 + s_Cy·Cy/V_Cy;  kill = γ·E/(K_E + E)
+//! chemo = s_F·F1/V1 + s_Cy·Cy/V_Cy;  F = E + M
+//! kill  = γ·(E/(K_E + E + A) + s_surv·F/(C50 + F + A))
 //! dE/dt  = ρ_E·P·stim·space·E + a_M·stim·M − (δ_E + k_EM + k_X·stim)·E − chemo·E
 //! dM/dt  = k_EM·E − a_M·stim·M − δ_M·M − chemo·M
 //! dX/dt  = k_X·stim·E − δ_X·X − chemo·X;   dP/dt = −k_P·stim·P  (after infusion)
 //! dLp/dt = g_L·Lp·(1 − (Lp+Ln)/L_max) − kill·Lp − f_L·chemo·Lp
-//! dLn/dt = g_L·Ln·(1 − (Lp+Ln)/L_max) − f_L·chemo·Ln;  Ln: 0 → 1 cell when H_neg reaches 1
+//! dLn/dt = g_L·Ln·(1 − (Lp+Ln)/L_max) − f_L·chemo·Ln;  Ln: 0 → 1 cell when H_neg reaches 1,
+//!          H_neg then restarts from a fresh Exp(1) threshold
 //! dH_neg/dt = mu_neg·kill·Lp/(−ln q_neg)  while Ln = 0 (q_neg ~ U(0,1): an Exp(1) threshold)
 //! dB/dt  = (B0/τ_B)/(1 + (E+M)/C50) − B/τ_B − kill·B − chemo·B
 //! dN/dt  = r_N·N·(1 − (N+E+M+X)/K_N) − chemo·N
@@ -31,7 +33,9 @@
 //! `cart_host.rs`, shared with `cart_dual`.
 
 use super::cart_host::{CART_ALL_PARAMETERS, Host, N_HOST_PARAMS, ROUTES, concat};
-use crate::model::dynamics::{Dynamics, Route, Seed, SegmentInputs, Structure, fixed};
+use crate::model::dynamics::{
+    Dynamics, ParameterDomain, Route, Seed, SegmentInputs, Structure, fixed,
+};
 use crate::patient::Patient;
 
 /// The cart_all structure (`structure = "cart_all"`).
@@ -92,6 +96,13 @@ impl Structure for CartAll {
             mu_neg: own[0],
             // q_neg's bounds keep it below 1, so the threshold is positive
             threshold: -own[1].ln(),
+        })
+    }
+    fn parameter_domain(&self, name: &str) -> Option<ParameterDomain> {
+        (name == "q_neg").then_some(ParameterDomain {
+            at_least: 0.0,
+            below: 1.0,
+            reason: "q_neg is a probability whose −ln is the escape threshold, which must be positive",
         })
     }
     fn seeds(&self) -> &'static [Seed] {
@@ -173,6 +184,22 @@ impl Dynamics for CartAllDynamics {
         const CAR: u32 = 0b11 | 1 << 12;
         const INPUTS: [u32; 8] = [CAR, CAR, 0b1100, 0b1100, 0b1100, 1 << 4, 1 << 7, 1 << 10];
         INPUTS.get(j).copied().unwrap_or(u32::MAX)
+    }
+
+    /// After the `count`-th escape the next one waits for a fresh Exp(1) amount of escape
+    /// intensity, `T = −ln u`, the hazard restarting at `1 − T/T₁` (it counts in units of
+    /// the first threshold `T₁ = −ln q_neg`). `u` is drawn from a generator seeded by the
+    /// patient's own `q_neg` and the count: deterministic given the patient, independent of
+    /// `q_neg` in distribution, so the escapes form a Poisson process (a clone that dies out
+    /// as soon as it arises is retried after a random, not a fixed, wait).
+    fn hazard_restart(&self, _seed: usize, count: u32) -> f64 {
+        use rand::{RngExt, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(
+            self.threshold.to_bits() ^ u64::from(count).rotate_left(32),
+        );
+        // in (0, 1]: −ln u is finite
+        let u: f64 = 1.0 - rng.random::<f64>();
+        1.0 + u.ln() / self.threshold
     }
 
     fn apply_bolus(&self, route: usize, amount: f64, x: &mut [f64]) {

@@ -1,6 +1,11 @@
 //! `cart_dual`: cart_all with the leukemia split by CD19 and CD22, for CD19, CD22 and
 //! dual-target (bicistronic or bispecific CD19/CD22) CAR-T products.
 //!
+//! No acquired antigen loss: cart_all's `H_neg` seeding (CD19 loss at `mu_neg` per cell
+//! killed) is not modelled here, so a CD19-only product in this structure has only the
+//! pre-existing CD19-negative clones — fewer CD19-negative relapses than the calibrated
+//! `cart_all_eliana` (see `models/cart_dual_eliana.toml`).
+//!
 //! Four pre-existing clones, named by (CD19, CD22) status: `Lpp` (CD19+CD22+), `Lpn`
 //! (CD19+CD22−/low), `Lnp` (CD19−CD22+) and `Lnn` (double negative). The product's activity
 //! against each antigen is `w_19` and `w_22` (1 = directed at it, 0 = not); CD22 recognition
@@ -11,7 +16,7 @@
 //! a_S   = max(w_19·[19∈S], w_22·r_22·[22∈S])   kill weight: the stronger recognition wins
 //! rec_S = max(w_19·[19∈S], w_22·[22∈S])        binding (stimulation) regardless of potency
 //! A     = Σ_S rec_S·L_S + rec_B·B              B cells carry both antigens
-//! kill  = γ·E/(K_E + E)
+//! kill  = γ·(E/(K_E + E + A) + s_surv·F/(C50 + F + A)),  F = E + M   (cart_all's)
 //! dL_S/dt = g_L·L_S·(1 − ΣL/L_max) − a_S·kill·L_S − f_L·chemo·L_S
 //! dB/dt   = (B0/τ_B)/(1 + (E+M)/C50) − B/τ_B − a_B·kill·B − chemo·B
 //! dIL6/dt: cart_all's (effector engagements E·A/(A_IL6 + A), A the stimulating antigen)

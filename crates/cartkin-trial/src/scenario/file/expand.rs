@@ -176,6 +176,20 @@ fn arm_plan(
         ));
     }
     let arm_population = s.population(&header.population);
+    // a uniform spread spans the parameter's bounds whatever its typical value: setting it
+    // would change nothing in the population, so it is refused rather than silently ignored
+    for (name, _) in &s.set {
+        if arm_population.parameters.iter().any(|v| {
+            &v.name == name && matches!(v.spread, crate::vpop::spec::Spread::Uniform { .. })
+        }) {
+            return Err(arm_err(
+                format!("set.{name}"),
+                format!(
+                    "`{name}` is drawn uniformly over its bounds in the population, so its typical value has no effect on the patients; expected a parameter whose typical value the population uses"
+                ),
+            ));
+        }
+    }
     crate::vpop::Sampler::new(&arm_population, &arm_model)
         .check()
         .map_err(|m| arm_err("population".into(), m))?;
