@@ -121,7 +121,15 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
             ..settings
         },
     };
-    let report = calibration.run(&|_, _| {}).expect("calibration");
+    let calls = std::sync::atomic::AtomicU64::new(0);
+    let report = calibration
+        .run(&|_, _| {
+            calls.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .expect("calibration");
+    // every evaluation, the slices' 2 × 4 off-centre points included, is reported as progress
+    // and counted
+    assert_eq!(calls.into_inner(), report.evaluations);
     let gamma = report.values[0].1;
     let f_neg = report.values[1].1;
     assert!((gamma / truth[0] - 1.0).abs() < 0.2, "gamma {gamma}");
@@ -135,6 +143,12 @@ fn calibration_recovers_the_hyperparameters_behind_synthetic_targets() {
     // the slices pass through the calibrated values (rise 0 there), and the kill rate, which
     // moves remission strongly, is bounded on both sides within ×/÷ e, around the truth
     assert_eq!(report.slices.len(), 2);
+    let slice_points: u64 = report
+        .slices
+        .iter()
+        .map(|sl| sl.points.len() as u64 - 1)
+        .sum();
+    assert!(slice_points >= 8 && report.evaluations > slice_points);
     for sl in &report.slices {
         assert_eq!(sl.points.len(), 5, "{sl:?}");
         assert!(

@@ -478,11 +478,7 @@ Each free hyperparameter moved on a log grid of ×/÷ e around its calibrated va
             (Some(a), Some(b)) => format!("{:.1} / {:.1}", a.1, b.1),
             _ => "–".into(),
         };
-        let identified = match sl.range {
-            (Some(_), Some(_)) => "yes, within ×/÷ e",
-            (None, None) => "no: below the rise over the whole grid",
-            _ => "on one side only",
-        };
+        let identified = identified(sl);
         let _ = writeln!(
             s,
             "| {} | {:?} | {:.4e} | {} | {} | {ends} | {identified} |",
@@ -494,6 +490,24 @@ Each free hyperparameter moved on a log grid of ×/÷ e around its calibrated va
         );
     }
     let _ = writeln!(s);
+}
+
+/// What a slice says about its hyperparameter's identification, in words.
+fn identified(sl: &Slice) -> String {
+    let identified = match sl.range {
+        (Some(_), Some(_)) => "yes, within ×/÷ e",
+        (None, None) => "no: below the rise over the whole grid",
+        _ => "on one side only",
+    };
+    // a grid point whose discrepancy is NaN is not a rejection: say the range may stop at it
+    let unevaluable = sl.points.iter().filter(|p| p.1.is_nan()).count();
+    if unevaluable > 0 {
+        format!(
+            "{identified}; {unevaluable} grid point(s) could not be evaluated (NaN), and a range ending at one is not bounded by the targets"
+        )
+    } else {
+        identified.to_string()
+    }
 }
 
 /// One panel per free hyperparameter: the rise of the discrepancy along its slice, on a log
@@ -552,5 +566,45 @@ fn slices_figure(model: &Model, slices: &[Slice]) -> Figure {
         times: Vec::new(),
         panels,
         events: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cartkin_trial::vpop::calibrate::Free;
+
+    fn slice(points: Vec<(f64, f64)>, range: (Option<f64>, Option<f64>)) -> Slice {
+        Slice {
+            free: Free {
+                parameter: "gamma".into(),
+                hyper: Hyper::Typical,
+                lower: 0.1,
+                upper: 100.0,
+            },
+            value: 1.0,
+            points,
+            range,
+        }
+    }
+
+    #[test]
+    fn a_slice_point_that_could_not_be_evaluated_is_named_not_read_as_a_rejection() {
+        let bounded = slice(
+            vec![(0.4, 9.0), (1.0, 0.0), (2.7, 5.0)],
+            (Some(1.0), Some(1.0)),
+        );
+        assert_eq!(identified(&bounded), "yes, within ×/÷ e");
+        let nan = slice(
+            vec![(0.4, f64::NAN), (1.0, 0.0), (2.7, 5.0)],
+            (Some(1.0), Some(1.0)),
+        );
+        let text = identified(&nan);
+        assert!(
+            text.starts_with("yes") && text.contains("1 grid point(s) could not be evaluated"),
+            "{text}"
+        );
+        let open = slice(vec![(0.4, 1.0), (1.0, 0.0)], (None, None));
+        assert_eq!(identified(&open), "no: below the rise over the whole grid");
     }
 }

@@ -158,7 +158,7 @@ pub struct Report {
     pub fresh: Evaluation,
     /// Seeds of both draws.
     pub seeds: [u64; 2],
-    /// Discrepancy evaluations made.
+    /// Discrepancy evaluations made, the slices' included.
     pub evaluations: u64,
     /// Free hyperparameters that ended within 1% (on the log scale) of a bound: the targets
     /// pull beyond the allowed range, a sign of a mechanism the model lacks or of wrong bounds.
@@ -485,7 +485,7 @@ impl Calibration<'_> {
                 })
             })
             .collect();
-        let slices = self.slices(&values, calibration.discrepancy);
+        let slices = self.slices(&values, calibration.discrepancy, &evaluations, progress);
         Ok(Report {
             slices,
             at_bounds,
@@ -498,8 +498,15 @@ impl Calibration<'_> {
     }
 
     /// Each free hyperparameter's [`Slice`] through `values` (the calibrated values, whose
-    /// discrepancy is `at`), on the calibration draw.
-    fn slices(&self, values: &[f64], at: f64) -> Vec<Slice> {
+    /// discrepancy is `at`), on the calibration draw; each evaluation is counted in
+    /// `evaluations` and reported to `progress` like the optimizer's.
+    fn slices(
+        &self,
+        values: &[f64],
+        at: f64,
+        evaluations: &std::sync::atomic::AtomicU64,
+        progress: &(dyn Fn(u64, f64) + Sync),
+    ) -> Vec<Slice> {
         let k = self.settings.slice_points;
         if k < 2 {
             return Vec::new();
@@ -520,17 +527,18 @@ impl Calibration<'_> {
                     .map(|v| {
                         let mut x = values.to_vec();
                         x[i] = v;
-                        (
-                            v,
-                            self.evaluate(&x, self.settings.seed, kept.as_deref())
-                                .discrepancy
-                                - at,
-                        )
+                        let d = self
+                            .evaluate(&x, self.settings.seed, kept.as_deref())
+                            .discrepancy;
+                        let k = evaluations.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                        progress(k, d);
+                        (v, d - at)
                     })
                     .collect();
                 points.push((values[i], 0.0));
                 points.sort_by(|a, b| a.0.total_cmp(&b.0));
-                // the contiguous run of points below the rise around the calibrated value
+                // the contiguous run of points below the rise around the calibrated value; a
+                // point that could not be evaluated (NaN) ends the run, and the report says so
                 let c = points.iter().position(|p| p.0 == values[i]).unwrap_or(0);
                 let below = |p: &(f64, f64)| p.1 < SLICE_RISE;
                 let first = (0..=c)
