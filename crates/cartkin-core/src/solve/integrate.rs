@@ -63,6 +63,8 @@ struct Adapter<'a, const N: usize> {
     /// Washout states that may be frozen in this segment (none while anything is infused).
     washout: Alive,
     nodes: &'a mut Vec<Node>,
+    /// Whether events stop the segment (see [`Segment::events`]).
+    events: bool,
     /// Index of the first node this segment appends (earlier nodes are never replaced).
     first_own: usize,
     stop: &'a mut SegmentOutcome,
@@ -162,6 +164,9 @@ impl<const N: usize> System<f64, SVector<f64, N>> for Adapter<'_, N> {
             *self.stop = SegmentOutcome::BlowUp(N, t);
             return true;
         }
+        if !self.events {
+            return false;
+        }
         let extinct = below & self.extinguishable;
         if extinct != 0 {
             *self.stop = SegmentOutcome::Extinction(extinct);
@@ -203,6 +208,9 @@ pub(crate) struct Segment<'a> {
     pub options: &'a SolverOptions,
     /// Steps left in the simulation's budget.
     pub max_steps: u32,
+    /// Whether extinctions, seedings and washouts stop the segment (off when re-integrating
+    /// up to an event already located: only a blow-up stops it then).
+    pub events: bool,
 }
 
 /// Integrates one segment, appending a node per accepted step (the start node is the
@@ -265,6 +273,7 @@ fn run<const N: usize>(
             0
         },
         nodes,
+        events: seg.events,
         stop: &mut stop,
         step_end_x: Cell::new(None),
     };
